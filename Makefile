@@ -1,0 +1,34 @@
+# The whole dev loop. Each target creates the virtual environment on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LEDGER ?= out/demo.db
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# Re-point the editable install at this checkout, never at a cached build of another one.
+	$(BIN)/pip install --quiet --no-deps --no-cache-dir --force-reinstall -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out
+	rm -f $(LEDGER) $(LEDGER)-wal $(LEDGER)-shm
+	$(BIN)/legacyledger --ledger $(LEDGER) demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src cli tests bench
+	$(BIN)/python -m mypy --strict src/legacyledger
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .hypothesis

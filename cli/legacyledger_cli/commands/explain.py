@@ -1,0 +1,229 @@
+"""``legacyledger explain``: a figure's derivation and the stored facts that made it.
+
+Also what ``diff`` and ``replay`` show the same way: values, fact tables, JSON, and the
+answer to an unknown figure id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import click
+import orjson
+
+from legacyledger import FactRecord, Ledger
+from legacyledger.facts import KEY_OF
+from legacyledger.frameworks import UnknownFrameworkError
+from legacyledger.projections.base import Figure
+from legacyledger.views import Explanation, family_of
+from legacyledger_cli.figure_options import Params, cut_offs, figure_params, retention_options
+from legacyledger_cli.query import is_correction, subject_of
+from legacyledger_cli.render import correction_detail, heading, jsonable, plural, recorded, table
+from legacyledger_cli.render import value as text
+from legacyledger_cli.shell import Failure, Shell, pass_shell
+
+FACT_HEADERS = ("POS", "RECORDED (UTC)", "ON", "FACT", "KEY", "REF", "FIELDS")
+ENVELOPE = frozenset({"fact", "on", "source_ref", "recorded_at"})
+
+
+@contextlib.contextmanager
+def missing_frameworks() -> Iterator[None]:
+    """A fact names a framework this ledger has not loaded (its file was not kept with it)."""
+    try:
+        yield
+    except UnknownFrameworkError as error:
+        what = str(error.args[0]).split(" (known")[0]
+        hint = "load its file: `legacyledger frameworks load FILE`"
+        raise Failure(f"cannot rebuild compliance: {what}", [hint]) from None
+
+
+# -- showing figures and facts ---------------------------------------------------------------
+
+
+def shown(figure: Figure) -> str:
+    """The value as people read it: money in whole pence (half up), ratios to 4 places."""
+    number = figure.value
+    if number is None:
+        return "- (not computable)"
+    if isinstance(number, Decimal):
+        money = figure.kind == "money" or figure.unit.startswith("GBP")
+        exponent = number.as_tuple().exponent
+        if money or (isinstance(exponent, int) and exponent < -4):
+            number = number.quantize(Decimal("0.01" if money else "0.0001"), ROUND_HALF_UP)
+    elif isinstance(number, float):
+        return f"{number:.6g} {figure.unit}"
+    return f"{number} {figure.unit}"
+
+
+def fact_row(record: FactRecord) -> tuple[str, ...]:
+    fact = record.fact
+    _, key = subject_of(fact)
+    own = KEY_OF.get(fact["fact"])
+    if is_correction(fact):
+        fields = correction_detail(fact)
+    else:
+        fields = " ".join(f"{k}={text(v)}" for k, v in fact.items() if k not in ENVELOPE | {own})
+    on, ref = fact["on"], fact["source_ref"]
+    return (str(record.position), recorded(fact), on, fact["fact"], key, ref, fields)
+
+
+def fact_table(records: Sequence[FactRecord], indent: str = "  ") -> Iterator[str]:
+    if not records:
+        return iter([f"{indent}(none)"])
+    return table(FACT_HEADERS, map(fact_row, records), indent=indent)
+
+
+def fact_json(record: FactRecord) -> dict[str, Any]:
+    return {"position": record.position, **record.fact}
+
+
+def plain(item: Any) -> Any:
+    """For ``orjson.dumps(default=...)``: read-only mappings as dicts, then :func:`jsonable`."""
+    return dict(item) if isinstance(item, Mapping) else jsonable(item)
+
+
+def dumps(document: Any) -> str:
+    return orjson.dumps(document, default=plain, option=orjson.OPT_INDENT_2).decode()
+
+
+def figure_json(figure: Figure) -> dict[str, Any]:
+    d = figure.derivation
+    return {
+        "id": figure.id,
+        "value": figure.value,
+        "unit": figure.unit,
+        "label": figure.label,
+        "kind": figure.kind,
+        "derivation": {
+            "formula": d.formula,
+            "version": d.version,
+            "parameters": d.parameters,
+            "as_of": d.as_of,
+            "known_at": d.known_at,
+            "disclosure": d.disclosure,
+            "note": d.note,
+            "inputs": d.inputs,
+            "contributing": d.contributing,
+        },
+    }
+
+
+def unknown_figure(
+    ledger: Ledger, figure_id: str, as_of: date | None, known_at: Any, params: Params
+) -> Failure:
+    """No such figure: one line, then the closest ids that do exist."""
+    try:
+        families = [family_of(figure_id)]
+    except KeyError:
+        families = None
+    views = ledger.views(as_of, known_at, families, params)
+    close = difflib.get_close_matches(figure_id, list(views.by_id), n=5, cutoff=0.5)
+    where = f"as of {views.as_of}, known at position {views.known_at}"
+    hints = suggestions(close) or ["`legacyledger replay --ids` lists every figure id"]
+    return Failure(f"no figure {figure_id} ({where})", hints)
+
+
+def suggestions(close: Sequence[str]) -> list[str]:
+    return [f"{'did you mean' if i == 0 else '          or'} {c}?" for i, c in enumerate(close)]
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+@click.command(
+    epilog="\b\nExamples:\n  legacyledger explain 'retention.rate/cohort=2024-25/h=12/scope=nhs'"
+    " --as-of 2026-03-31\n"
+    "  legacyledger explain 'costs.total/period=2024-25' --known-at 1200 --json",
+)
+@click.argument("figure_id", metavar="FIGURE-ID")
+@cut_offs()
+@retention_options
+@click.option("--json", "as_json", is_flag=True, help="Figure, derivation and facts as JSON.")
+@click.option("--page", type=click.IntRange(min=1), metavar="N", help="Show page N of the facts.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    metavar="N",
+    help="Facts per page.",
+)
+@pass_shell
+def explain(
+    shell: Shell,
+    figure_id: str,
+    as_of: date | None,
+    known_at: Any,
+    scope: str | None,
+    by: tuple[str, ...],
+    period: str | None,
+    as_json: bool,
+    page: int | None,
+    page_size: int,
+) -> None:
+    """Explain a figure: how it was computed, and the facts that made it.
+
+    FIGURE-ID is family.metric/dim=value/... as listed by `legacyledger replay --ids`.
+    Prints the formula and its version, the parameters, the cut-offs (as-of date and
+    known-at position), the disclosure policy, note and inputs, then every contributing
+    fact in ledger order, a page at a time. Retention ids carry their scope and
+    dimensions, so --scope/--by/--period are only needed to override them.
+    """
+    params = figure_params(figure_id, scope, by, period)
+    with shell.ledger() as ledger, missing_frameworks():
+        try:
+            found = ledger.explain(figure_id, as_of, known_at, params)
+        except KeyError:
+            raise unknown_figure(ledger, figure_id, as_of, known_at, params) from None
+    facts = list(found.facts)
+    if as_json:
+        chosen = facts if page is None else paged(facts, page, page_size)[0]
+        click.echo(dumps({**figure_json(found.figure), "facts": [fact_json(r) for r in chosen]}))
+        return
+    for line in describe(found, *paged(facts, page or 1, page_size)):
+        click.echo(line)
+
+
+def paged(facts: list[FactRecord], page: int, size: int) -> tuple[list[FactRecord], str]:
+    pages = max(1, math.ceil(len(facts) / size))
+    if page > pages:
+        count = plural(len(facts), "fact")
+        raise Failure(f"there is no page {page}: {count} fill {plural(pages, 'page')}")
+    first = (page - 1) * size
+    chosen = facts[first : first + size]
+    last = first + len(chosen)
+    span = f"{first + 1}-{last}" if last > first + 1 else str(last)
+    span = f"{span} of {len(facts)}" if chosen else "none"
+    more = f"; --page {page + 1} for more" if page < pages else ""
+    return chosen, f"Contributing facts ({span}, page {page} of {pages}{more})"
+
+
+def describe(found: Explanation, facts: list[FactRecord], title: str) -> Iterator[str]:
+    figure, d = found.figure, found.figure.derivation
+    yield heading(f"{figure.id} = {shown(figure)}")
+    if figure.label:
+        yield f"  {figure.label}"
+    if figure.value is not None and str(figure.value) not in shown(figure):
+        yield f"  exact value: {figure.value}"
+    yield ""
+    yield heading("Derivation")
+    rows = {
+        "formula": f"{d.formula} (version {d.version})",
+        "as of": text(d.as_of),
+        "known at": f"position {d.known_at}",
+        "disclosure": d.disclosure or "none applied",
+        "note": text(d.note),
+        "inputs": text(d.inputs),
+    }
+    yield from (f"  {k:<11} {v}" for k, v in rows.items())
+    yield "  parameters"
+    yield from (f"    {k:<22} {text(v)}" for k, v in d.parameters.items())
+    yield ""
+    yield heading(title)
+    yield from fact_table(facts)

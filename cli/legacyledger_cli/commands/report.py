@@ -1,0 +1,180 @@
+"""``legacyledger report``: one family's figures, or all, disclosed, in the format asked for."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from legacyledger import Ledger
+from legacyledger.projections.disclosure import POLICIES
+from legacyledger.projections.retention_model import DIMENSIONS
+from legacyledger.projections.retention_scope import SCOPES
+from legacyledger.reports import FAMILY_NAMES, PERIODS, Progress, Report, build_report
+from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
+from legacyledger_cli.shell import Failure, Shell, pass_shell
+
+#: Mentored against comparator is always split out, so ``group`` is not offered.
+BY = tuple(d for d in DIMENSIONS if d != "group")
+
+
+class KnownAt(click.ParamType):  # type: ignore[type-arg, unused-ignore]
+    """A ledger position (``1200``) or a recorded time (``2025-04-01T09:00``, UTC if no zone)."""
+
+    name = "position|datetime"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, (int, datetime)):
+            return value
+        if str(value).isdigit():
+            return int(value)
+        try:
+            return datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is neither a ledger position nor a date-time", param, ctx)
+
+
+def to_date(_ctx: click.Context, _param: click.Parameter, value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+@click.command(
+    epilog="\b\nExamples:\n  legacyledger report retention --as-of 2025-09-30 --by profession\n"
+    "  legacyledger report all --as-of 2025-09-30 --format json -o report.json\n"
+    "  legacyledger report costs --period quarter --format xlsx -o costs.xlsx",
+)
+@click.argument("family", type=click.Choice([*FAMILY_NAMES, "all"]))
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    callback=to_date,
+    metavar="DATE",
+    help="Business date: facts dated later are left out.  [default: today]",
+)
+@click.option(
+    "--known-at",
+    type=KnownAt(),
+    metavar="POSITION|DATETIME",
+    help="As the ledger knew it at this position or time.  [default: its last position]",
+)
+@click.option(
+    "--by",
+    multiple=True,
+    type=click.Choice(BY),
+    help="Split retention cohorts by this (repeat for more).",
+)
+@click.option(
+    "--period",
+    type=click.Choice(PERIODS),
+    help="Periods for retention's leaver rates and for cost totals.",
+)
+@click.option("--scope", type=click.Choice(SCOPES), help="What counts as retained.  [default: nhs]")
+@click.option(
+    "--disclosure",
+    type=click.Choice(POLICIES),
+    default="nhs",
+    show_default=True,
+    help="Small-number control: nhs (1-7 as *, round to 5), under10, none (internal).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="How to write the report.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="Write here instead of stdout (replaced whole, once complete).",
+)
+@pass_shell
+def report(
+    shell: Shell,
+    family: str,
+    as_of: date | None,
+    known_at: int | datetime | None,
+    by: tuple[str, ...],
+    period: str | None,
+    scope: str | None,
+    disclosure: str,
+    fmt: str,
+    output: str,
+) -> None:
+    """Report the figures of one family (retention, costs, compliance, reach) or all.
+
+    Every figure is shown after disclosure control, with its id (for `legacyledger
+    explain`). The report ends with a footer: ledger position, parameters, disclosure
+    policy and a digest; `legacyledger verify` rebuilds a JSON report and checks it.
+    """
+    families = FAMILY_NAMES if family == "all" else (family,)
+    options = {"by": by or None, "period": period, "scope": scope}
+    if fmt == "xlsx" and to_terminal(output):
+        raise Failure("xlsx is binary: write it to a file with -o FILE")
+    with shell.ledger() as ledger:
+        made = make(shell, ledger, families, as_of, known_at, disclosure, options)
+    write(shell, made, fmt, output)
+
+
+def make(
+    shell: Shell,
+    ledger: Ledger,
+    families: Sequence[str],
+    as_of: date | None,
+    known_at: int | datetime | None,
+    disclosure: str,
+    options: dict[str, Any],
+) -> Report:
+    with progress(shell, len(families)) as told:
+        try:
+            return build_report(ledger, families, as_of, known_at, disclosure=disclosure,
+                                progress=told, **options)  # fmt: skip
+        except ValueError as error:
+            raise Failure(str(error)) from None
+
+
+@contextlib.contextmanager
+def progress(shell: Shell, steps: int) -> Iterator[Progress | None]:
+    """A bar on stderr naming the family being folded, on a terminal and unless --quiet."""
+    if not shell.show_progress():
+        yield None
+        return
+    with click.progressbar(length=steps, label="Building report", file=sys.stderr,
+                           item_show_func=lambda name: name) as bar:  # fmt: skip
+        done: list[str] = []
+
+        def told(name: str) -> None:
+            bar.update(1 if done else 0, name)
+            done.append(name)
+
+        yield told
+        bar.update(steps - bar.pos, "done")
+
+
+def to_terminal(output: str) -> bool:
+    return output == "-" and sys.stdout.isatty()
+
+
+def write(shell: Shell, made: Report, fmt: str, output: str) -> None:
+    try:
+        content = render(made, fmt, color=to_terminal(output))
+    except Unavailable as error:
+        raise Failure(str(error)) from None
+    if output == "-":
+        click.echo(content, nl=False)  # bytes go to the binary stream
+        return
+    mode = "wb" if fmt in BINARY else "w"
+    with click.open_file(
+        output, mode, encoding=None if "b" in mode else "utf-8", atomic=True
+    ) as out:
+        out.write(content)
+    shell.say(f"Wrote the {fmt} report to {output} ({len(made.figures)} figures, {made.digest})",
+              err=True)  # fmt: skip

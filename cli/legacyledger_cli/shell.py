@@ -1,0 +1,108 @@
+"""What every command shares: where the ledger is, how loud to be, how to fail.
+
+Commands build a :class:`~legacyledger.Ledger` through :meth:`Shell.ledger`, so opening
+errors (a missing file, an unreachable server, a bad DSN) become one clear line and exit 1
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import attrs
+import click
+
+from legacyledger import Ledger
+
+
+class Failure(click.ClickException):
+    """An expected error: one line saying what went wrong, then the detail that fixes it."""
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+
+    def show(self, file: object = None) -> None:
+        click.echo(click.style(f"Error: {self.format_message()}", fg="red"), err=True)
+        for line in self.details:
+            click.echo(f"  {line}", err=True)
+
+
+def is_postgres(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def display_location(location: str) -> str:
+    """Where the ledger is, for people: an absolute path, or the DSN without its password."""
+    if not is_postgres(location):
+        return location if location == ":memory:" else str(Path(location).resolve())
+    url = urlparse(location)
+    if url.password is None:
+        return location
+    netloc = url.netloc.replace(f":{url.password}@", ":***@", 1)
+    return urlunparse(url._replace(netloc=netloc))
+
+
+@attrs.frozen
+class Shell:
+    """The group's options, passed to every command as ``ctx.obj``."""
+
+    location: str
+    quiet: bool = False
+
+    @property
+    def where(self) -> str:
+        return display_location(self.location)
+
+    def exists(self) -> bool:
+        """Whether the ledger is already there (a PostgreSQL schema is assumed to be)."""
+        location = self.location
+        return is_postgres(location) or location == ":memory:" or Path(location).exists()
+
+    @contextlib.contextmanager
+    def ledger(self, *, create: bool = False, batch_size: int | None = None) -> Iterator[Ledger]:
+        if not create and not self.exists():
+            raise Failure(
+                f"no ledger at {self.where}",
+                [
+                    "create one with `legacyledger init`, "
+                    "or point --ledger (or LEGACYLEDGER_LEDGER) at it"
+                ],
+            )
+        opened = self._open(batch_size)
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+    def _open(self, batch_size: int | None) -> Ledger:
+        from legacyledger_cli.frameworks_store import registry  # it imports this module
+
+        try:
+            frameworks = registry(self.location)
+            if batch_size is None:
+                return Ledger(self.location, frameworks=frameworks)
+            return Ledger(self.location, batch_size=batch_size, frameworks=frameworks)
+        except Exception as error:  # any failure to open is the user's location, not a bug
+            detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise Failure(f"cannot open the ledger at {self.where}", [detail]) from None
+
+    def say(self, message: str, *, err: bool = False) -> None:
+        """A confirmation (what was done, where): silenced by --quiet."""
+        if not self.quiet:
+            click.echo(message, err=err)
+
+    def show_progress(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+
+pass_shell = click.make_pass_decorator(Shell)
+
+
+def missing(error: KeyError) -> Failure:
+    """The library's KeyError for an unknown kind or key, as a clean failure."""
+    return Failure(str(error.args[0]) if error.args else "not found")

@@ -1,0 +1,13 @@
+"""legacyledger: an event-sourced ledger for NHS workforce programmes.
+
+Facts in (JSON Lines or dicts), validated against ``spec/facts.md`` and the rules of each
+aggregate; figures out, each with its derivation. ``import legacyledger`` never imports click.
+"""
+
+from legacyledger.application import ImportResult, Ledger
+from legacyledger.importing import FactError, ImportRejected
+from legacyledger.projections.base import FactRecord
+
+__version__ = "0.1.0"
+
+__all__ = ["FactError", "FactRecord", "ImportRejected", "ImportResult", "Ledger", "__version__"]

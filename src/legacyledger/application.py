@@ -1,0 +1,554 @@
+"""The ``Ledger``: one entry point for recording facts and reading the ledger back.
+
+Use cases are short: parse and plan an import (``legacyledger.importing``), apply it to the
+aggregates (whose guards enforce the rules), and write the resulting events in batched
+transactions together with their ``source_ref`` index. Reads go to the stored facts in
+ledger order (positions are eventsourcing notification ids).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import random
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from datetime import date, datetime, timezone
+from typing import IO, TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+import attrs
+import orjson
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.utils import get_topic
+
+from legacyledger.domain import FACT_TYPES, AGGREGATES, DomainError, Subject
+from legacyledger.domain.base import corrected, create, dummy_correction, fields_of
+from legacyledger.importing import (
+    FactError,
+    ImportRejected,
+    Parsed,
+    parse_lines,
+    validate_replacement,
+)
+from legacyledger.persistence import (
+    LedgerApplication,
+    ensure_schema,
+    environment_for,
+    schema_lock,
+    iter_states,
+    layout,
+    topics_of,
+    verify_chain,
+)
+from legacyledger.projections.base import FactRecord
+
+if TYPE_CHECKING:
+    from legacyledger.persistence import ChainCheck
+    from legacyledger.views import Explanation, FigureDiff, Views
+
+#: Where the CLI looks when no ``--ledger`` is given.
+LEDGER_ENV = "LEGACYLEDGER_LEDGER"
+DEFAULT_LOCATION = "ledger.db"
+#: Facts per write transaction: large enough that commits are cheap, small enough that a
+#: crash loses little work to redo (measurements in bench/README.md).
+DEFAULT_BATCH_SIZE = 5000
+KINDS = {cls.__name__.lower(): cls for cls in AGGREGATES} | {
+    cls.KEY_FIELD: cls for cls in AGGREGATES
+}
+CONFLICT_RETRIES = 10
+#: Fields that name a subject, and its kind.
+REFERENCES: dict[str, type[Subject]] = {
+    cls.KEY_FIELD: cls for cls in AGGREGATES
+} | {"attendees": KINDS["mentor"]}
+
+
+class Progress(Protocol):
+    """Told how an import is going: phase (validated, checked, written), done, total."""
+
+    def __call__(self, phase: str, done: int, total: int) -> None: ...
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    """The default progress: say nothing."""
+
+
+class FrameworkCatalogue(Protocol):
+    def __contains__(self, framework: object) -> bool: ...
+    def has_item(self, framework: str, item: str) -> bool: ...
+
+
+@attrs.frozen
+class ImportResult:
+    read: int
+    recorded: int
+    already_present: int
+    batches: int
+    first_position: int | None
+    last_position: int | None
+
+
+class Ledger:
+    """An event-sourced ledger of one programme's facts (SQLite file, PostgreSQL, memory)."""
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str] | None = None,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        frameworks: FrameworkCatalogue | None = None,
+    ) -> None:
+        self.location = str(location or os.environ.get(LEDGER_ENV) or DEFAULT_LOCATION)
+        env = environment_for(self.location)
+        ensure_schema(env)
+        with schema_lock(env):
+            self.app = LedgerApplication(env=env)
+        self.batch_size = batch_size
+        #: Imports planned again after a concurrent writer changed a subject first.
+        self.conflicts_retried = 0
+        self.frameworks = frameworks if frameworks is not None else _default_frameworks()
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- facts in ----------------------------------------------------------------------------
+
+    def record(self, fact: Mapping[str, Any]) -> ImportResult:
+        """Record one fact (a dict in the interchange format), with the same checks as import."""
+        return self.import_facts([fact])
+
+    def import_file(self, path: str | os.PathLike[str], progress: Progress | None = None) -> ImportResult:
+        with Path(path).open("rb") as lines:
+            return self.import_facts(lines, progress)
+
+    def import_facts(
+        self, lines: Iterable[bytes | str | Mapping[str, Any]], progress: Progress | None = None
+    ) -> ImportResult:
+        """All-or-nothing validation, then batched writes; re-running is a no-op.
+
+        On a write conflict with another process the whole import is planned again from the
+        ledger as it now stands (eventsourcing brief §8, P3): committed batches are skipped
+        by their ``source_ref``, the rest re-checked and written.
+        """
+        with _no_cyclic_gc():
+            return self._import_all(lines, progress or _silent)
+
+    def _import_all(
+        self, lines: Iterable[bytes | str | Mapping[str, Any]], progress: Progress
+    ) -> ImportResult:
+        parsed, errors = parse_lines(lines)
+        progress("validated", len(parsed), len(parsed))
+        if errors:
+            # Check the well-formed lines against the rules too: one report lists everything.
+            errors.extend(self._plan(parsed, progress).errors)
+            raise ImportRejected(sorted(errors, key=lambda e: e.line or 0))
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return self._import(parsed, progress)
+            except IntegrityError:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                self.conflicts_retried += 1
+                progress("retried", attempt + 1, CONFLICT_RETRIES)
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _import(self, parsed: list[Parsed], progress: Progress) -> ImportResult:
+        batch = self._plan(parsed, progress)
+        if batch.errors:
+            raise ImportRejected(batch.errors)
+        return batch.write(len(parsed), progress)
+
+    def _plan(self, parsed: list[Parsed], progress: Progress) -> _Batch:
+        """Apply the facts to the aggregates they touch, in memory, collecting every error."""
+        batch = _Batch(self)
+        for done, item in enumerate(batch.new_facts(parsed), start=1):
+            batch.apply(item)
+            if done % 10_000 == 0:
+                progress("checked", done, len(parsed))
+        return batch
+
+    # -- facts out ---------------------------------------------------------------------------
+
+    def head(self) -> int:
+        """The position of the last stored fact (0 for an empty ledger)."""
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def count(self) -> int:
+        return int(self.app.recorder.count_events())  # type: ignore[attr-defined]
+
+    def records(
+        self,
+        start: int = 0,
+        stop: int | None = None,
+        batch: int = 5000,
+        names: Iterable[str] | None = None,
+    ) -> Iterator[FactRecord]:
+        """Stored facts after position ``start`` up to ``stop``, in ledger order; only the
+        facts named in ``names`` when given (filtered in SQL, so the rest are never decoded)."""
+        topics = topics_of(names) if names is not None else ()
+        loads = orjson.loads
+        for position, state in iter_states(self.app.recorder, start, stop, batch, topics):
+            yield FactRecord(position, loads(state))
+
+    def verify_chain(self) -> ChainCheck:
+        """Recompute the hash chain over every stored fact; names the first position that
+        does not match (an edited, inserted or deleted fact)."""
+        return verify_chain(self.app.recorder)
+
+    def chain_head(self) -> tuple[int, str | None]:
+        """The last chained position and its link (hex): quote it to pin what you saw."""
+        return self.app.recorder.chain_head()  # type: ignore[attr-defined,no-any-return]
+
+    def chain_link(self, position: int) -> str | None:
+        """The hash-chain link at ``position`` (hex), which pins every fact up to it."""
+        return self.app.recorder.link_at(position)  # type: ignore[attr-defined,no-any-return]
+
+    def records_at(self, positions: Iterable[int]) -> Iterator[FactRecord]:
+        """The stored facts at these positions, in ledger order."""
+        rows = self.app.recorder.read_positions(sorted(positions))  # type: ignore[attr-defined]
+        return (FactRecord(position, orjson.loads(state)) for position, state in rows)
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before ``moment`` (0 if none)."""
+        return int(self.app.recorder.position_at(moment.astimezone(timezone.utc).isoformat()))  # type: ignore[attr-defined]
+
+    # -- figures -------------------------------------------------------------------------------
+
+    def views(self, as_of: date | None = None, known_at: int | datetime | str | None = None,
+              families: Iterable[str] | None = None,
+              params: Mapping[str, Mapping[str, Any]] | None = None) -> Views:
+        """Every projection's view as known at ``known_at`` for business date ``as_of``."""
+        from legacyledger.views import build_views
+
+        return build_views(self, as_of, known_at, families, params)
+
+    def explain(self, figure_id: str, as_of: date | None = None,
+                known_at: int | datetime | str | None = None,
+                params: Mapping[str, Mapping[str, Any]] | None = None) -> Explanation:
+        """A figure's derivation and the stored facts that contributed to it."""
+        from legacyledger.views import explain
+
+        return explain(self, figure_id, as_of, known_at, params)
+
+    def diff(self, figure_id: str, known_at_a: int | datetime | str,
+             known_at_b: int | datetime | str, as_of: date | None = None,
+             params: Mapping[str, Mapping[str, Any]] | None = None) -> FigureDiff:
+        """How a figure changed between two knowledge cut-offs, and which facts changed it."""
+        from legacyledger.views import diff
+
+        return diff(self, figure_id, known_at_a, known_at_b, as_of, params)
+
+    def export_lines(self, stop: int | None = None) -> Iterator[bytes]:
+        """The ledger as interchange JSON Lines: import them into an empty ledger and export
+        again, and the bytes are identical."""
+        for _, state in iter_states(self.app.recorder, 0, stop):
+            yield orjson.dumps(interchange(orjson.loads(state))) + b"\n"
+
+    def export(self, out: IO[bytes], stop: int | None = None) -> int:
+        count = 0
+        for line in self.export_lines(stop):
+            out.write(line)
+            count += 1
+        return count
+
+    def history(self, kind: str, key: str, known_at: int | None = None) -> list[FactRecord]:
+        """One subject's facts (corrections included) in order, optionally as known at a position."""
+        cls = subject_class(kind)
+        rows = self.app.recorder.read_aggregate(cls.id_for(key))  # type: ignore[attr-defined]
+        return [
+            FactRecord(position, orjson.loads(state))
+            for position, _, state in rows
+            if known_at is None or position <= known_at
+        ]
+
+    def subject(self, kind: str, key: str, known_at: int | None = None) -> Subject:
+        """A subject's state now, or as it stood at ledger position ``known_at``."""
+        cls = subject_class(kind)
+        version = None
+        if known_at is not None:
+            rows = self.app.recorder.read_aggregate(cls.id_for(key))  # type: ignore[attr-defined]
+            versions = [v for position, v, _ in rows if position <= known_at]
+            if not versions:
+                raise KeyError(f"{kind} {key} was not known at position {known_at}")
+            version = versions[-1]
+        try:
+            return self.app.repository.get(cls.id_for(key), version=version)
+        except AggregateNotFoundError:
+            raise KeyError(f"no {kind} {key} in the ledger") from None
+
+
+_TOPICS: dict[type, str] = {}
+
+
+def topic_of(cls: type) -> str:
+    if cls not in _TOPICS:
+        _TOPICS[cls] = get_topic(cls)
+    return _TOPICS[cls]
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """An import allocates millions of acyclic objects; the cyclic collector would rescan
+    them all again and again (measured: a third of import time). Reference counting still
+    frees them; the collector runs once at the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def subject_class(kind: str) -> type[Subject]:
+    try:
+        return KINDS[kind.lower().replace("_", "")] if kind.lower() not in KINDS else KINDS[kind.lower()]
+    except KeyError:
+        raise KeyError(f"unknown kind {kind!r}: use partnership, mentor, registrant or event") from None
+
+
+def interchange(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored fact as the public format: no envelope; corrections carry no key."""
+    fact = {k: v for k, v in stored.items() if k != "recorded_at"}
+    if fact["fact"] in ("FactCorrected", "FactVoided"):
+        for key in ("partnership", "mentor", "registrant", "event"):
+            fact.pop(key, None)
+    return fact
+
+
+def _default_frameworks() -> FrameworkCatalogue | None:
+    try:
+        from legacyledger.frameworks import FrameworkRegistry
+    except ImportError:  # pragma: no cover - the package always ships it
+        return None
+    return FrameworkRegistry()
+
+
+class _Batch:
+    """One import being applied to the aggregates it touches, before anything is written."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.app = ledger.app
+        self.subjects: dict[UUID, Subject | None] = {}
+        self.events: list[Any] = []
+        self.refs: list[tuple[str, UUID, int, str]] = []
+        self.errors: list[FactError] = []
+        self.planned_refs: dict[str, tuple[UUID, str]] = {}
+        self.new_refs: dict[str, UUID] = {}
+        self.present = 0
+        self.queried_ids: set[UUID] = set()
+        self.stored_ids: set[UUID] = set()
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def new_facts(self, parsed: list[Parsed]) -> Iterator[Parsed]:
+        """Skip facts already stored (same ref, same content); flag conflicts."""
+        named = subject_ids(parsed)
+        self.queried_ids = set(named)
+        self.stored_ids = self.app.recorder.existing_ids(named)  # type: ignore[attr-defined]
+        stored = self.app.recorder.lookup_refs([p.source_ref for p in parsed])  # type: ignore[attr-defined]
+        for item in parsed:
+            known = stored.get(item.source_ref)
+            planned = self.planned_refs.get(item.source_ref)
+            if known is not None or planned is not None:
+                known_digest = known[2] if known is not None else planned[1]  # type: ignore[index]
+                if known_digest != item.digest:
+                    self.error(item, "source_ref", f"{item.source_ref} is already recorded with different content")
+                self.present += known is not None
+                continue
+            self.planned_refs[item.source_ref] = (UUID(int=0), item.digest)
+            yield item
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def apply(self, item: Parsed) -> None:
+        try:
+            subject = self.command(item)
+        except DomainError as error:
+            self.error(item, error.field, error.message)
+            return
+        if subject is None:
+            return
+        self.new_refs[item.source_ref] = subject.id
+        for event in subject.collect_events():
+            self.events.append(self.stored(event, item))
+            self.refs.append((item.source_ref, event.originator_id, event.originator_version, item.digest))
+
+    def stored(self, event: Any, item: Parsed) -> StoredEvent:
+        """The stored form of a new event; the validated canonical fact *is* its state.
+
+        Same bytes as ``FactMapper.to_stored_event`` (a test holds them equal), without
+        encoding every field a second time. Corrections go through the mapper.
+        """
+        if isinstance(event, (Subject.Corrected, Subject.Voided)):
+            return self.app.mapper.to_stored_event(event)
+        stamp = event.timestamp.isoformat().encode()
+        state = item.body[:-1] + b',"recorded_at":"' + stamp + b'"}'
+        return StoredEvent(event.originator_id, event.originator_version, topic_of(type(event)), state)
+
+    def command(self, item: Parsed) -> Subject | None:
+        name = item.name
+        if name in ("FactCorrected", "FactVoided"):
+            return self.correction(item)
+        cls, event_class = FACT_TYPES[name]
+        key = item.fact[cls.KEY_FIELD]
+        fields = self.typed_fields(item, event_class)
+        check_references(self, name, key, fields, item)
+        if issubclass(event_class, Subject.Created):
+            if self.get(cls, key) is not None:
+                raise DomainError(f"{cls.__name__.lower()} {key} already exists", cls.KEY_FIELD)
+            created: Subject = create(cls, event_class, key, **fields)
+            self.subjects[created.id] = created
+            return created
+        subject = self.require(cls, key, cls.KEY_FIELD)
+        subject.record(event_class, **fields)
+        return subject
+
+    def correction(self, item: Parsed) -> Subject | None:
+        target = item.fact["target"]
+        subject = self.subject_of_ref(target)
+        if subject is None:
+            raise DomainError(f"no recorded fact has source_ref {target}", "target")
+        common = {k: item.fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
+        common["on"] = item.model.on  # type: ignore[attr-defined]
+        if item.name == "FactVoided" and target in subject.live_corrections():
+            subject.void(target, reason=item.fact["reason"], **common)
+            return subject
+        original = subject.facts.get(target)
+        if original is None:
+            raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
+        if item.name == "FactVoided":
+            subject.void(target, reason=item.fact["reason"], **common)
+            return subject
+        from legacyledger.persistence import fact_of
+
+        replacement, errors = validate_replacement(fact_of(original), item.fact["replacement"], item.line)
+        if errors:
+            self.errors.extend(errors)
+            return None
+        candidate = corrected(original, dummy_correction(target, replacement))
+        check_references(self, original.FACT, subject.key, fields_of(candidate), item)
+        subject.correct(target, replacement, reason=item.fact["reason"], **common)
+        return subject
+
+    def typed_fields(self, item: Parsed, event_class: type[Subject.Event]) -> dict[str, Any]:
+        values = {f: getattr(item.model, f, None) for f in layout(event_class).fields}
+        values["source_ref"] = item.source_ref
+        return values
+
+    # -- subjects ---------------------------------------------------------------------------
+
+    def get(self, cls: type[Subject], key: str) -> Subject | None:
+        ident = cls.id_for(key)
+        if ident not in self.subjects:
+            if ident in self.queried_ids and ident not in self.stored_ids:
+                self.subjects[ident] = None
+                return None
+            try:
+                self.subjects[ident] = self.app.repository.get(ident)
+            except AggregateNotFoundError:
+                self.subjects[ident] = None
+        return self.subjects[ident]
+
+    def require(self, cls: type[Subject], key: str, field: str) -> Subject:
+        subject = self.get(cls, key)
+        if subject is None:
+            from legacyledger.domain import UnknownSubject
+
+            raise UnknownSubject(f"{cls.__name__.lower()} {key} does not exist (yet)", field)
+        return subject
+
+    def subject_of_ref(self, ref: str) -> Subject | None:
+        if ref in self.new_refs:
+            return self.subjects[self.new_refs[ref]]
+        stored = self.app.recorder.lookup_refs([ref])  # type: ignore[attr-defined]
+        if ref not in stored:
+            return None
+        ident = stored[ref][0]
+        if self.subjects.get(ident) is None:
+            self.subjects[ident] = self.app.repository.get(ident)
+        return self.subjects[ident]
+
+    def error(self, item: Parsed, field: str | None, message: str) -> None:
+        self.errors.append(FactError(item.line, item.name, field, message))
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, read: int, progress: Progress) -> ImportResult:
+        size = self.ledger.batch_size
+        first = last = None
+        batches = 0
+        for start in range(0, len(self.events), size):
+            ids = self.app.recorder.insert_events(
+                self.events[start : start + size], source_refs=self.refs[start : start + size]
+            )
+            batches += 1
+            progress("written", min(start + size, len(self.events)), len(self.events))
+            assert ids
+            first = ids[0] if first is None else first
+            last = ids[-1]
+        return ImportResult(read, len(self.events), self.present, batches, first, last)
+
+
+def subject_ids(parsed: Iterable[Parsed]) -> list[UUID]:
+    """Every subject an import names, so one query can tell which already exist."""
+    ids = set()
+    for item in parsed:
+        for field, cls in REFERENCES.items():
+            value = item.fact.get(field)
+            if isinstance(value, str):
+                ids.add(cls.id_for(value))
+            elif isinstance(value, list):
+                ids.update(cls.id_for(v) for v in value if isinstance(v, str))
+    return list(ids)
+
+
+def check_references(batch: _Batch, name: str, key: str, fields: Mapping[str, Any], item: Parsed) -> None:
+    """Rules that span two subjects: the other subject must exist and be active then."""
+    from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
+    from legacyledger.domain.errors import RuleBroken
+
+    on = fields["on"]
+    if "partnership" in fields and name != "PartnershipFormed" and FACT_TYPES[name][0] is not Partnership:
+        partnership = batch.require(Partnership, fields["partnership"], "partnership")
+        if not partnership.open_on(on):  # type: ignore[attr-defined]
+            raise RuleBroken(f"partnership {fields['partnership']} was not open on {on}", "partnership")
+    mentor_key = fields.get("mentor")
+    if mentor_key and name in ("MentorMatched", "AmbassadorRostered", "CostIncurred", "MentoringContactRecorded"):
+        mentor = batch.require(Mentor, mentor_key, "mentor")
+        if name in ("MentorMatched", "AmbassadorRostered", "MentoringContactRecorded") and not mentor.active_on(on):  # type: ignore[attr-defined]
+            raise RuleBroken(f"mentor {mentor_key} was not active on {on}", "mentor")
+    for attendee in fields.get("attendees") or ():
+        mentor = batch.require(Mentor, attendee, "attendees")
+        if not mentor.active_on(on):  # type: ignore[attr-defined]
+            raise RuleBroken(f"attendee {attendee} was not an active mentor on {on}", "attendees")
+    if fields.get("event") and name in ("MentorTimeLogged", "CostIncurred"):
+        batch.require(ProgrammeEvent, fields["event"], "event")
+    if name == "MentorTimeLogged" and fields.get("registrant"):
+        registrant = batch.require(Registrant, fields["registrant"], "registrant")
+        if fields["activity"] == "one_to_one" and not registrant.matched_on(key, on):  # type: ignore[attr-defined]
+            raise RuleBroken(f"registrant {fields['registrant']} was not matched to {key} on {on}", "registrant")
+    check_framework(batch.ledger.frameworks, name, fields)
+
+
+def check_framework(catalogue: FrameworkCatalogue | None, name: str, fields: Mapping[str, Any]) -> None:
+    from legacyledger.domain.errors import RuleBroken
+
+    if catalogue is None or name not in ("FrameworkAdopted", "FrameworkItemAssessed", "ActionAgreed"):
+        return
+    framework = fields["framework"]
+    if framework not in catalogue:
+        raise RuleBroken(f"unknown framework {framework}", "framework")
+    if "item" in fields and not catalogue.has_item(framework, fields["item"]):
+        raise RuleBroken(f"framework {framework} has no item {fields['item']}", "item")

@@ -1,0 +1,176 @@
+"""Facts in: validation of the public interchange format (``spec/facts.md``).
+
+One pydantic model per fact, built from the domain event classes' annotated fields, so a
+field's type and its rule are declared once (``legacyledger.domain.values``). Validation
+here is about the shape of one fact (types, enums, ranges, unknown fields, personal data);
+rules about histories are the aggregates' guards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import types
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import orjson
+from annotated_types import Ge, Le, Lt, MaxLen
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
+
+from legacyledger.domain import AGGREGATES, Subject
+from legacyledger.domain.base import ENVELOPE, field_types
+from legacyledger.domain.values import DecimalText, FreeText, Key, Pattern, Pseudonym, Text
+
+COMMON = ("on", "source_ref", "recorded_by", "note")
+_DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
+_NHS_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
+
+
+def _decimal_text(value: Any) -> Any:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("must be a decimal string such as \"12.50\", not a JSON number with a fraction")
+    if isinstance(value, int) or isinstance(value, Decimal):
+        return Decimal(value)
+    if isinstance(value, str) and _DECIMAL_RE.fullmatch(value):
+        return Decimal(value)
+    raise ValueError("must be a decimal string such as \"12.50\"")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"is not a real date: {error}") from None
+    raise ValueError("must be an ISO date such as \"2024-04-01\"")
+
+
+def _no_personal_data(value: str) -> str:
+    if _EMAIL_RE.search(value):
+        raise ValueError("looks like an e-mail address: keep personal data out of the ledger")
+    if _NHS_NUMBER_RE.search(value):
+        raise ValueError("looks like an NHS number: keep personal data out of the ledger")
+    return value
+
+
+def pydantic_type(hint: Any) -> Any:
+    """Translate a domain annotation into one pydantic validates strictly."""
+    origin = get_origin(hint)
+    if origin is Annotated:
+        base, *marks = get_args(hint)
+        return Annotated[(pydantic_type(base), *(_mark(m) for m in marks))]
+    if origin in (Union, types.UnionType):
+        inner = [pydantic_type(a) for a in get_args(hint) if a is not type(None)]
+        return inner[0] | None
+    if origin is tuple:
+        return tuple[pydantic_type(get_args(hint)[0]), ...]  # type: ignore[misc]
+    if origin is Mapping or origin is dict:
+        key, value = get_args(hint)
+        return dict[pydantic_type(key), pydantic_type(value)]  # type: ignore[misc]
+    return {bool: StrictBool, int: StrictInt, date: Annotated[date, BeforeValidator(_iso_date)]}.get(
+        hint, hint
+    )
+
+
+def _mark(mark: Any) -> Any:
+    if isinstance(mark, Pattern):
+        return StringConstraints(pattern=f"^{mark}$")
+    if isinstance(mark, FreeText):
+        return AfterValidator(_no_personal_data)
+    if isinstance(mark, DecimalText):
+        return BeforeValidator(_decimal_text)
+    assert isinstance(mark, (Ge, Le, Lt, MaxLen)), mark
+    return mark
+
+
+class Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _model(name: str, key_field: str | None, event_class: type[Any]) -> type[Fact]:
+    hints = field_types(event_class)
+    own = [f for f in event_class.__dataclass_fields__ if f not in ENVELOPE | {"key", *COMMON}]
+    fields: dict[str, Any] = {"fact": (Literal[name], ...)}
+    if key_field:
+        fields[key_field] = (pydantic_type(Key), ...)
+    fields["on"] = (pydantic_type(date), ...)
+    for field in own:
+        typed = pydantic_type(hints[field])
+        fields[field] = (typed, None) if _optional(hints[field]) else (typed, ...)
+    if name == "FactCorrected":
+        fields["replacement"] = (dict[str, Any], ...)
+    fields["source_ref"] = (pydantic_type(Key) | None, None)
+    fields["recorded_by"] = (pydantic_type(Pseudonym) | None, None)
+    fields["note"] = (pydantic_type(Text) | None, None)
+    return create_model(name, __base__=Fact, **fields)
+
+
+def _optional(hint: Any) -> bool:
+    return get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
+
+
+def _build() -> tuple[dict[str, type[Fact]], dict[str, str | None]]:
+    models: dict[str, type[Fact]] = {}
+    keys: dict[str, str | None] = {}
+    for aggregate in AGGREGATES:
+        for name, event_class in aggregate.FACTS.items():
+            if name in models:
+                continue
+            key = None if name in ("FactCorrected", "FactVoided") else aggregate.KEY_FIELD
+            models[name], keys[name] = _model(name, key, event_class), key
+    return models, keys
+
+
+MODELS, KEY_OF = _build()
+FACT_ADAPTER: TypeAdapter[Any] = TypeAdapter(
+    Annotated[Union[tuple(MODELS.values())], Field(discriminator="fact")]  # type: ignore[arg-type]  # noqa: UP007
+)
+
+
+def canonical(model: Fact) -> dict[str, Any]:
+    """The interchange dict: declared field order, absent optionals omitted."""
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def digest(body: bytes) -> str:
+    """Content digest of a fact's canonical JSON bytes.
+
+    Two facts with the same ``source_ref`` are the same fact only if their digests agree; a
+    fact without a ``source_ref`` gets one derived from this digest.
+    """
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of every fact, for tools that write facts."""
+    return FACT_ADAPTER.json_schema(mode="validation")
+
+
+__all__ = [
+    "FACT_ADAPTER",
+    "KEY_OF",
+    "MODELS",
+    "Fact",
+    "ValidationError",
+    "canonical",
+    "digest",
+    "json_schema",
+]

@@ -1,0 +1,165 @@
+"""Facts in: parse, validate and plan an import before anything is written.
+
+An import is checked whole: every line is parsed and validated (shape), given a
+``source_ref`` (derived from the content when the source has none), compared with what the
+ledger already holds (same ref and content: skipped; same ref, other content: conflict),
+and then applied to the aggregates in file order so their guards see the history it makes.
+Every error is collected with its line, fact and field; the caller writes nothing unless
+the list is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import orjson
+from pydantic import ValidationError
+
+from legacyledger.facts import FACT_ADAPTER, KEY_OF, MODELS, Fact, canonical, digest
+
+
+@attrs.frozen
+class FactError:
+    """One problem with one input line, precise enough to fix the source."""
+
+    line: int | None
+    fact: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else "fact"
+        what = ".".join(p for p in (self.fact, self.field) if p)
+        return f"{where}: {what}: {self.message}" if what else f"{where}: {self.message}"
+
+
+class ImportRejected(Exception):
+    """Nothing was written: the facts break the format or the rules (see ``errors``)."""
+
+    def __init__(self, errors: Iterable[FactError]) -> None:
+        self.errors = tuple(errors)
+        count = len(self.errors)
+        head = "\n".join(f"  {e}" for e in self.errors[:20])
+        more = f"\n  … and {count - 20} more" if count > 20 else ""
+        super().__init__(f"{count} error(s); nothing was written:\n{head}{more}")
+
+
+@attrs.frozen
+class Parsed:
+    """A validated input fact: its line, model and canonical dict (with its source_ref)."""
+
+    line: int
+    model: Fact
+    fact: dict[str, Any]
+    digest: str
+    body: bytes  # the canonical JSON of ``fact``, reused as the stored state
+
+    @property
+    def name(self) -> str:
+        return str(self.fact["fact"])
+
+    @property
+    def source_ref(self) -> str:
+        return str(self.fact["source_ref"])
+
+
+def parse_lines(lines: Iterable[bytes | str | Mapping[str, Any]]) -> tuple[list[Parsed], list[FactError]]:
+    """Validate every line; derive missing source_refs; report all errors."""
+    parsed: list[Parsed] = []
+    errors: list[FactError] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, (bytes, str)) and not line.strip():
+            continue
+        try:
+            model = _validate(line)
+        except ValidationError as error:
+            errors.extend(describe(error, number, line))
+            continue
+        except orjson.JSONDecodeError as error:
+            errors.append(FactError(number, None, None, f"not valid JSON: {error}"))
+            continue
+        fact = canonical(model)
+        body = orjson.dumps(fact)
+        fact_digest = digest(body)
+        if "source_ref" not in fact:
+            fact = _with_derived_ref(fact, fact_digest, seen)
+            body = orjson.dumps(fact)
+        parsed.append(Parsed(number, model, fact, fact_digest, body))
+    return parsed, errors
+
+
+def _validate(line: bytes | str | Mapping[str, Any]) -> Fact:
+    if isinstance(line, Mapping):
+        return FACT_ADAPTER.validate_python(line)  # type: ignore[no-any-return]
+    return FACT_ADAPTER.validate_json(line)  # type: ignore[no-any-return]
+
+
+def _with_derived_ref(fact: dict[str, Any], fact_digest: str, seen: dict[str, int]) -> dict[str, Any]:
+    """A stable ref for facts without one, so re-importing the same file is a no-op.
+
+    The n-th identical fact of a file gets ``-n`` appended, so two genuinely repeated
+    facts (two equal time logs on one day) stay two facts.
+    """
+    base = f"auto-{fact_digest[:20]}"
+    seen[base] = seen.get(base, 0) + 1
+    ref = base if seen[base] == 1 else f"{base}-{seen[base]}"
+    tail: dict[str, Any] = {k: fact.pop(k) for k in ("recorded_by", "note") if k in fact}
+    return {**fact, "source_ref": ref, **tail}
+
+
+def describe(error: ValidationError, line: int | None, raw: Any) -> list[FactError]:
+    """Pydantic's errors as ``FactError`` rows naming the fact and the field."""
+    name = _fact_name(raw)
+    rows = []
+    for item in error.errors():
+        loc = [str(p) for p in item["loc"]]
+        if loc and loc[0] in MODELS:
+            loc = loc[1:]
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "json_invalid":
+            message, loc = f"not valid JSON ({message.removeprefix('Invalid JSON: ')})", []
+        elif item["type"] == "union_tag_invalid":
+            message = f"unknown fact {name!r}" if name else "unknown fact"
+            loc = ["fact"]
+        elif item["type"] == "union_tag_not_found":
+            message, loc = "every fact needs a \"fact\" field naming it", ["fact"]
+        elif item["type"] == "missing":
+            message = "is required"
+        rows.append(FactError(line, name, ".".join(loc) or None, message))
+    return rows
+
+
+def _fact_name(raw: Any) -> str | None:
+    try:
+        data = raw if isinstance(raw, Mapping) else orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    name = data.get("fact") if isinstance(data, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
+def validate_replacement(
+    target: Mapping[str, Any], replacement: Mapping[str, Any], line: int | None
+) -> tuple[dict[str, Any], list[FactError]]:
+    """The corrected fields, validated as part of the target fact's own model."""
+    name = str(target["fact"])
+    frozen = {"fact", "source_ref", KEY_OF[name] or "fact"}
+    bad = sorted(frozen & set(replacement))
+    if bad:
+        message = f"{bad[0]} cannot be corrected (it identifies the fact)"
+        return {}, [FactError(line, "FactCorrected", f"replacement.{bad[0]}", message)]
+    merged = {k: v for k, v in target.items() if k != "recorded_at"}
+    merged.update(replacement)
+    try:
+        model = MODELS[name].model_validate(merged)
+    except ValidationError as error:
+        rows = describe(error, line, merged)
+        return {}, [
+            FactError(line, "FactCorrected", f"replacement.{r.field}", f"{name}: {r.message}")
+            for r in rows
+        ]
+    fixed = canonical(model)
+    return {k: fixed.get(k) for k in replacement}, []

@@ -1,0 +1,51 @@
+"""Persistence glue: how facts are stored, indexed, chained and read back in bulk.
+
+* :mod:`.mapper` stores every event as the canonical interchange JSON of its fact (plus
+  ``recorded_at``), encoded with orjson. The stored row *is* the fact, so export is a copy, and
+  projections fold raw rows without building event objects.
+* :mod:`.sqlite` and :mod:`.postgres` are eventsourcing's recorders plus a ``source_refs`` index
+  (idempotent imports, corrections) and a hash chain (:mod:`.chain`), both written in the same
+  transaction as the events.
+* :mod:`.environment` turns a location (SQLite path, ``:memory:``, PostgreSQL DSN) into settings,
+  ignoring the host process's environment (eventsourcing brief §8, P10).
+"""
+
+from legacyledger.persistence.chain import GENESIS, ChainCheck, chain_links, link, verify_chain
+from legacyledger.persistence.environment import (
+    APP_NAME,
+    LedgerApplication,
+    _connect,
+    _postgres_env,
+    ensure_schema,
+    environment_for,
+    iter_states,
+    schema_lock,
+    topics_of,
+)
+from legacyledger.persistence.mapper import ENVELOPE_KEYS, FactMapper, fact_of, layout
+from legacyledger.persistence.postgres import postgres_recorder_topic
+from legacyledger.persistence.sqlite import REF_BATCH, LedgerSQLiteRecorder
+
+__all__ = [
+    "APP_NAME",
+    "ENVELOPE_KEYS",
+    "GENESIS",
+    "REF_BATCH",
+    "ChainCheck",
+    "FactMapper",
+    "LedgerApplication",
+    "LedgerSQLiteRecorder",
+    "_connect",
+    "_postgres_env",
+    "chain_links",
+    "ensure_schema",
+    "environment_for",
+    "fact_of",
+    "iter_states",
+    "layout",
+    "link",
+    "postgres_recorder_topic",
+    "schema_lock",
+    "topics_of",
+    "verify_chain",
+]

@@ -1,0 +1,128 @@
+"""The eventsourcing application behind the Ledger, and where it keeps its facts."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID, uuid4
+
+from eventsourcing.application import Application
+from eventsourcing.utils import Environment, get_topic
+
+from legacyledger.domain import AGGREGATES
+from legacyledger.persistence.mapper import FactMapper
+from legacyledger.persistence.postgres import postgres_recorder_topic
+from legacyledger.persistence.sqlite import LedgerSQLiteRecorder
+
+APP_NAME = "legacyledger"
+
+
+class LedgerApplication(Application[UUID]):
+    """The eventsourcing application behind :class:`legacyledger.Ledger`."""
+
+    name = APP_NAME
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        """Only the given settings count: an embedding host's environment never leaks in."""
+        return Environment(name, dict(env or {}))
+
+
+def environment_for(location: str) -> dict[str, str]:
+    """Settings for a SQLite path, ``:memory:`` or a ``postgresql://`` DSN."""
+    env = {"MAPPER_TOPIC": get_topic(FactMapper)}
+    if location.startswith(("postgresql://", "postgres://")):
+        env.update(_postgres_env(location))
+        env["APPLICATION_RECORDER_TOPIC"] = postgres_recorder_topic()
+        return env
+    name = f"file:legacyledger-{uuid4().hex}?mode=memory&cache=shared" if location == ":memory:" else location
+    env.update(
+        PERSISTENCE_MODULE="eventsourcing.sqlite",
+        SQLITE_DBNAME=name,
+        SQLITE_LOCK_TIMEOUT="30",
+        APPLICATION_RECORDER_TOPIC=get_topic(LedgerSQLiteRecorder),
+    )
+    return env
+
+
+def _postgres_env(dsn: str) -> dict[str, str]:
+    url = urlparse(dsn)
+    query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+    schema = query.get("schema", "public")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ValueError(f"schema {schema!r} must be a lower-case SQL identifier")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": query.get("pool_size", "5"),
+        "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", "10"),
+        "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", "10"),
+    }
+
+
+def _connect(env: Mapping[str, str]) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
+    )
+
+
+def ensure_schema(env: Mapping[str, str]) -> None:
+    """PostgreSQL schemas are created on first use: one schema per ledger."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres" or env["POSTGRES_SCHEMA"] == "public":
+        return
+    from psycopg.sql import SQL, Identifier
+
+    with _connect(env) as conn:
+        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"])))
+
+
+@contextlib.contextmanager
+def schema_lock(env: Mapping[str, str]) -> Iterator[None]:
+    """Serialise table creation between processes opening the same PostgreSQL ledger at once
+    (concurrent ``CREATE TABLE IF NOT EXISTS`` fails with "tuple concurrently updated")."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        yield
+        return
+    with _connect(env) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"legacyledger:{env['POSTGRES_SCHEMA']}",))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"legacyledger:{env['POSTGRES_SCHEMA']}",))
+
+
+def iter_states(
+    recorder: Any,
+    start: int = 0,
+    stop: int | None = None,
+    batch: int = 5000,
+    topics: Sequence[str] = (),
+) -> Iterator[tuple[int, bytes]]:
+    """Stored facts after ``start`` (up to ``stop``, of ``topics`` if given), in ledger order,
+    as raw JSON bytes."""
+    after = start
+    while rows := recorder.read_states(after, stop, batch, topics):
+        yield from rows
+        after = rows[-1][0]
+        if len(rows) < batch:
+            return
+
+
+def topics_of(names: Iterable[str]) -> tuple[str, ...]:
+    """The stored topics of these fact names (corrections: on every aggregate)."""
+    topics = []
+    for aggregate in AGGREGATES:
+        for name, event_class in aggregate.FACTS.items():
+            if name in names:
+                topics.append(get_topic(event_class))
+    return tuple(sorted(set(topics)))

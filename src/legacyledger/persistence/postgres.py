@@ -1,0 +1,215 @@
+"""eventsourcing's PostgreSQL recorder, plus the source_ref index and the hash chain.
+
+Defined lazily so that the library imports without psycopg installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from legacyledger.persistence.chain import GENESIS, chain_links
+from legacyledger.persistence.sqlite import REF_BATCH
+
+
+def _postgres_recorder_class() -> type:
+    """Defined lazily so that the library imports without psycopg installed."""
+    from psycopg.sql import SQL, Identifier
+
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    class LedgerPostgresRecorder(PostgresApplicationRecorder):
+        def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+            super().__init__(datastore, events_table_name=events_table_name)
+            self.refs_table = events_table_name.replace("_events", "_source_refs")
+            self.chain_table = events_table_name.replace("_events", "_chain")
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} "
+                    "(position bigint PRIMARY KEY, link bytea NOT NULL)"
+                ).format(schema=Identifier(datastore.schema), table=Identifier(self.chain_table))
+            )
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} (source_ref text PRIMARY KEY, "
+                    "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                    "digest text NOT NULL)"
+                ).format(schema=Identifier(datastore.schema), table=Identifier(self.refs_table))
+            )
+
+        def _sql(self, text: str) -> Any:
+            return SQL(text).format(
+                schema=Identifier(self.datastore.schema),
+                refs=Identifier(self.refs_table),
+                chain=Identifier(self.chain_table),
+                events=Identifier(self.events_table_name),
+            )
+
+        def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+            refs = kwargs.get("source_refs")
+            if refs:
+                curs.executemany(self._sql("INSERT INTO {schema}.{refs} VALUES (%s,%s,%s,%s)"), refs)
+
+        def _fetch_ids_after_insert_events(
+            self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+        ) -> Sequence[int] | None:
+            """The chain links go in the same transaction, under the table lock that
+            eventsourcing takes for every insert, so links follow commit order."""
+            ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if ids:
+                curs.execute(self._sql("SELECT link FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"))
+                row = curs.fetchone()
+                previous = bytes(row["link"]) if row else GENESIS
+                curs.executemany(
+                    self._sql("INSERT INTO {schema}.{chain} VALUES (%s, %s)"),
+                    chain_links(previous, list(ids), stored_events),
+                )
+            return ids
+
+        def link_at(self, position: int) -> str | None:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(self._sql("SELECT link FROM {schema}.{chain} WHERE position = %s"), (position,))
+                row = curs.fetchone()
+                return bytes(row["link"]).hex() if row else None
+
+        def count_chain(self) -> int:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(self._sql("SELECT COUNT(*) AS n FROM {schema}.{chain}"))
+                row = curs.fetchone()
+                return int(row["n"]) if row else 0
+
+        def chain_head(self) -> tuple[int, str | None]:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(self._sql("SELECT position, link FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"))
+                row = curs.fetchone()
+                return (int(row["position"]), bytes(row["link"]).hex()) if row else (0, None)
+
+        def read_chain_batches(self, batch: int) -> Iterator[list[tuple[int, StoredEvent, bytes | None]]]:
+            after = 0
+            while True:
+                with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                    curs.execute(
+                        self._sql(
+                            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
+                            "e.state, k.link FROM {schema}.{events} e LEFT JOIN {schema}.{chain} k "
+                            "ON k.position = e.notification_id WHERE e.notification_id > %s "
+                            "ORDER BY e.notification_id LIMIT %s"
+                        ),
+                        (after, batch),
+                    )
+                    rows = [
+                        (
+                            r["notification_id"],
+                            StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])),
+                            None if r["link"] is None else bytes(r["link"]),
+                        )
+                        for r in curs.fetchall()
+                    ]
+                if not rows:
+                    return
+                yield rows
+                after = rows[-1][0]
+
+        def lookup_refs(self, refs: Sequence[str]) -> dict[str, tuple[UUID, int, str]]:
+            found: dict[str, tuple[UUID, int, str]] = {}
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                for i in range(0, len(refs), REF_BATCH):
+                    curs.execute(
+                        self._sql("SELECT * FROM {schema}.{refs} WHERE source_ref = ANY(%s)"),
+                        (list(refs[i : i + REF_BATCH]),),
+                    )
+                    for row in curs.fetchall():
+                        found[row["source_ref"]] = (
+                            row["originator_id"], row["originator_version"], row["digest"]
+                        )
+            return found
+
+        def existing_ids(self, ids: Sequence[UUID]) -> set[UUID]:
+            found: set[UUID] = set()
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                for i in range(0, len(ids), REF_BATCH):
+                    curs.execute(
+                        self._sql(
+                            "SELECT originator_id FROM {schema}.{events} "
+                            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+                        ),
+                        (list(ids[i : i + REF_BATCH]),),
+                    )
+                    found.update(row["originator_id"] for row in curs.fetchall())
+            return found
+
+        def read_states(
+            self, after: int, stop: int | None, limit: int, topics: Sequence[str] = ()
+        ) -> list[tuple[int, bytes]]:
+            sql = "SELECT notification_id, state FROM {schema}.{events} WHERE notification_id > %s"
+            params: list[Any] = [after]
+            if stop is not None:
+                sql += " AND notification_id <= %s"
+                params.append(stop)
+            if topics:
+                sql += " AND topic = ANY(%s)"
+                params.append(list(topics))
+            sql += " ORDER BY notification_id LIMIT %s"
+            params.append(limit)
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(self._sql(sql), params)
+                return [(r["notification_id"], bytes(r["state"])) for r in curs.fetchall()]
+
+        def read_aggregate(self, originator_id: UUID) -> list[tuple[int, int, bytes]]:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(
+                    self._sql(
+                        "SELECT notification_id, originator_version, state FROM {schema}.{events} "
+                        "WHERE originator_id = %s ORDER BY originator_version"
+                    ),
+                    (originator_id,),
+                )
+                return [
+                    (r["notification_id"], r["originator_version"], bytes(r["state"]))
+                    for r in curs.fetchall()
+                ]
+
+        def read_positions(self, positions: Sequence[int]) -> list[tuple[int, bytes]]:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(
+                    self._sql(
+                        "SELECT notification_id, state FROM {schema}.{events} "
+                        "WHERE notification_id = ANY(%s) ORDER BY notification_id"
+                    ),
+                    (list(positions),),
+                )
+                return [(r["notification_id"], bytes(r["state"])) for r in curs.fetchall()]
+
+        def position_at(self, moment: str) -> int:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(
+                    self._sql(
+                        "SELECT COALESCE(MAX(notification_id), 0) AS p FROM {schema}.{events} "
+                        "WHERE convert_from(state, 'UTF8')::json->>'recorded_at' <= %s"
+                    ),
+                    (moment,),
+                )
+                row = curs.fetchone()
+                return int(row["p"]) if row else 0
+
+        def count_events(self) -> int:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(self._sql("SELECT COUNT(*) AS n FROM {schema}.{events}"))
+                row = curs.fetchone()
+                return int(row["n"]) if row else 0
+
+    return LedgerPostgresRecorder
+
+
+LedgerPostgresRecorder: Any = None
+
+
+def postgres_recorder_topic() -> str:
+    global LedgerPostgresRecorder
+    if LedgerPostgresRecorder is None:
+        LedgerPostgresRecorder = _postgres_recorder_class()
+        LedgerPostgresRecorder.__qualname__ = "LedgerPostgresRecorder"
+    return f"{__name__}:LedgerPostgresRecorder"

@@ -1,0 +1,164 @@
+"""eventsourcing's SQLite recorder, plus the source_ref index and the hash chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from legacyledger.persistence.chain import GENESIS, _bytes, chain_links
+
+REF_BATCH = 500
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS source_refs (source_ref TEXT PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+            "digest TEXT NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS fact_chain (position INTEGER PRIMARY KEY, link BLOB NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        c.executemany(
+            self.insert_events_statement,
+            [(s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events],  # type: ignore[union-attr]
+        )
+        refs = kwargs.get("source_refs")
+        if refs:
+            c.executemany(
+                "INSERT INTO source_refs VALUES (?,?,?,?)", [(r, i.hex, v, d) for r, i, v, d in refs]
+            )
+        # Inside the write transaction rowids are max + 1, so the batch is contiguous.
+        c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
+        last = int(c.fetchone()[0])
+        positions = list(range(last - len(stored_events) + 1, last + 1))
+        c.execute("SELECT link FROM fact_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        previous = bytes(row[0]) if row else GENESIS
+        c.executemany("INSERT INTO fact_chain VALUES (?, ?)", chain_links(previous, positions, stored_events))
+        return positions
+
+    def lookup_refs(self, refs: Sequence[str]) -> dict[str, tuple[UUID, int, str]]:
+        found: dict[str, tuple[UUID, int, str]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for i in range(0, len(refs), REF_BATCH):
+                chunk = refs[i : i + REF_BATCH]
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT * FROM source_refs WHERE source_ref IN ({marks})", chunk)
+                for row in c.fetchall():
+                    found[row[0]] = (UUID(row[1]), row[2], row[3])
+        return found
+
+    def existing_ids(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have stored events (one query per 500 ids)."""
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for i in range(0, len(ids), REF_BATCH):
+                chunk = [u.hex for u in ids[i : i + REF_BATCH]]
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT originator_id FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({marks}) AND originator_version = 1",
+                    chunk,
+                )
+                found.update(UUID(row[0]) for row in c.fetchall())
+        return found
+
+    def read_states(
+        self, after: int, stop: int | None, limit: int, topics: Sequence[str] = ()
+    ) -> list[tuple[int, bytes]]:
+        sql = f"SELECT rowid, state FROM {self.events_table_name} WHERE rowid > ?"
+        params: list[Any] = [after]
+        if stop is not None:
+            sql += " AND rowid <= ?"
+            params.append(stop)
+        if topics:
+            sql += f" AND topic IN ({','.join('?' * len(topics))})"
+            params.extend(topics)
+        sql += " ORDER BY rowid LIMIT ?"
+        params.append(limit)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return [(row[0], row[1]) for row in c.fetchall()]
+
+    def read_aggregate(self, originator_id: UUID) -> list[tuple[int, int, bytes]]:
+        """(position, version, state) of one aggregate's facts, in version order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, originator_version, state FROM {self.events_table_name} "
+                "WHERE originator_id = ? ORDER BY originator_version",
+                (originator_id.hex,),
+            )
+            return [(row[0], row[1], row[2]) for row in c.fetchall()]
+
+    def read_positions(self, positions: Sequence[int]) -> list[tuple[int, bytes]]:
+        rows: list[tuple[int, bytes]] = []
+        with self.datastore.transaction(commit=False) as c:
+            for i in range(0, len(positions), REF_BATCH):
+                chunk = list(positions[i : i + REF_BATCH])
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT rowid, state FROM {self.events_table_name} WHERE rowid IN ({marks})",
+                    chunk,
+                )
+                rows.extend((row[0], row[1]) for row in c.fetchall())
+        return sorted(rows)
+
+    def position_at(self, moment: str) -> int:
+        """The last position recorded at or before ``moment`` (UTC ISO text)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT IFNULL(MAX(rowid), 0) FROM {self.events_table_name} "
+                "WHERE json_extract(CAST(state AS TEXT), '$.recorded_at') <= ?",
+                (moment,),
+            )
+            return int(c.fetchone()[0])
+
+    def count_events(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
+            return int(c.fetchone()[0])
+
+    def link_at(self, position: int) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT link FROM fact_chain WHERE position = ?", (position,))
+            row = c.fetchone()
+            return bytes(row[0]).hex() if row else None
+
+    def count_chain(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM fact_chain")
+            return int(c.fetchone()[0])
+
+    def chain_head(self) -> tuple[int, str | None]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT position, link FROM fact_chain ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            return (int(row[0]), bytes(row[1]).hex()) if row else (0, None)
+
+    def read_chain_batches(self, batch: int) -> Iterator[list[tuple[int, StoredEvent, bytes | None]]]:
+        after = 0
+        while True:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(
+                    f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
+                    f"k.link FROM {self.events_table_name} e LEFT JOIN fact_chain k "
+                    "ON k.position = e.rowid WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
+                    (after, batch),
+                )
+                rows = [
+                    (r[0], StoredEvent(UUID(r[1]), r[2], r[3], _bytes(r[4])), None if r[5] is None else _bytes(r[5]))
+                    for r in c.fetchall()
+                ]
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]

@@ -1,0 +1,303 @@
+"""What every projection shares: the record it folds over, figures and their derivations.
+
+A projection is a pure fold: ``project_x(records, params) -> View``. ``records`` is an
+iterable of :class:`FactRecord` in ledger order (ascending ``position``). Each record's
+``fact`` is the canonical interchange dict of ``spec/facts.md`` (dates as ISO strings,
+money/hours/rates as decimal strings, every fact carrying ``source_ref``) plus one
+envelope key, ``recorded_at`` (ISO-8601 UTC datetime of when the ledger stored it).
+
+The knowledge cut-off (``known_at``) is applied by whoever feeds the records (stop at a
+position); the business cut-off (``as_of``) is a parameter of the fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import attrs
+
+#: The fact names whose key field names the aggregate, by key field.
+KEY_FIELDS: Mapping[str, str] = {
+    "partnership": "Partnership",
+    "mentor": "Mentor",
+    "registrant": "Registrant",
+    "event": "ProgrammeEvent",
+}
+
+CORRECTIONS = frozenset({"FactCorrected", "FactVoided"})
+
+
+class FactRecord(NamedTuple):
+    """One stored fact: its ledger position and its canonical dict."""
+
+    position: int
+    fact: Mapping[str, Any]
+
+
+class PositionSet:
+    """The ledger positions behind a figure, kept as shared parts and sorted only when read.
+
+    Many figures rest on large, overlapping sets of facts (a year's costs are its months'
+    costs; a cumulative total is every earlier period's). Sorting and storing each of them
+    as a tuple costs time and memory in proportion to the sum of their sizes; a
+    ``PositionSet`` instead holds references to the parts it is the union of, built once
+    and shared. Reading it (``len``, iteration, indexing, ``in``, ``tuple(...)``) merges
+    the parts into one sorted tuple of distinct positions.
+
+    A part is any sized iterable of positions (in any order, repeats allowed) or another
+    ``PositionSet``. ``more`` maps the original position of a corrected fact to every
+    position behind it (the fact, its corrections and voided corrections): parts name facts
+    by their original position, and the map adds the rest when the set is read.
+    """
+
+    __slots__ = ("_len", "more", "parts")
+
+    def __init__(
+        self, parts: Iterable[Any] = (), more: Mapping[int, tuple[int, ...]] | None = None
+    ) -> None:
+        self.parts = tuple(parts)
+        self.more = more or None
+        self._len: int | None = None
+
+    def _gather(
+        self, raw: set[int], maps: dict[int, Mapping[int, tuple[int, ...]]], seen: set[int]
+    ) -> None:
+        for part in self.parts:
+            if part.__class__ is PositionSet:
+                if id(part) not in seen:
+                    seen.add(id(part))
+                    part._gather(raw, maps, seen)
+            else:
+                raw.update(part)
+        if self.more is not None:
+            maps[id(self.more)] = self.more
+
+    def positions(self) -> tuple[int, ...]:
+        """The sorted, distinct positions (the last few sets read keep theirs)."""
+        key = id(self)
+        hit = _READ.get(key)
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        raw: set[int] = set()
+        maps: dict[int, Mapping[int, tuple[int, ...]]] = {}
+        self._gather(raw, maps, {key})
+        for more in maps.values():
+            for position in raw.intersection(more):
+                raw.update(more[position])
+        result = tuple(sorted(raw))
+        self._len = len(result)
+        _READ[key] = (self, result)
+        while len(_READ) > _READ_KEEP:
+            try:
+                del _READ[next(iter(_READ))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+                break
+        return result
+
+    def __bool__(self) -> bool:
+        return any(p if p.__class__ is PositionSet else len(p) for p in self.parts)
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self.positions()
+        assert self._len is not None
+        return self._len
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.positions())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.positions()[index]
+
+    def __contains__(self, position: object) -> bool:
+        return position in self.positions()
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, PositionSet):
+            return self.positions() == other.positions()
+        if isinstance(other, (tuple, list)):
+            return self.positions() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.positions())
+
+    def __repr__(self) -> str:
+        return repr(self.positions())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PositionSet, (self.parts, self.more))
+
+
+#: Sets read most recently, oldest first (by id, holding the set so that its id stays its
+#: own): figures that share a set are often read one after another.
+_READ: dict[int, tuple[PositionSet, tuple[int, ...]]] = {}
+_READ_KEEP = 8
+
+Contributing = tuple[int, ...] | PositionSet
+
+
+def as_tuple(positions: Contributing) -> tuple[int, ...]:
+    return positions if isinstance(positions, tuple) else tuple(positions)
+
+
+@attrs.frozen
+class Derivation:
+    """How a figure was computed: enough to recompute and to explain it.
+
+    ``contributing`` reads as a sorted tuple of distinct positions. It may be given as a
+    tuple or as a :class:`PositionSet` (kept as given, and merged into a tuple each time it
+    is read), so that the many large, overlapping sets of a big ledger share their parts.
+    """
+
+    formula: str
+    version: int
+    parameters: Mapping[str, Any]
+    as_of: date | None
+    known_at: int | None
+    _contributing: Contributing = attrs.field(
+        alias="contributing", repr=lambda c: repr(as_tuple(c))
+    )
+    disclosure: str | None = None
+    note: str | None = None
+    #: Ids of the figures this one is computed from (a rate's numerator and denominator),
+    #: so that disclosure control can suppress a rate whose parts are suppressed.
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def contributing(self) -> tuple[int, ...]:
+        positions = self._contributing
+        if isinstance(positions, tuple):
+            return positions
+        return positions.positions()
+
+    def with_known_at(self, known_at: int | None) -> Derivation:
+        return attrs.evolve(self, known_at=known_at)
+
+
+Value = int | Decimal | float | None
+
+
+@attrs.frozen
+class Figure:
+    """A named number with its derivation. ``id`` is stable and usable by ``explain``."""
+
+    id: str
+    value: Value
+    unit: str
+    derivation: Derivation
+    label: str = ""
+    #: What the number is, for disclosure control: ``"count"`` (of people or things),
+    #: ``"rate"`` (a ratio of counts named in ``derivation.inputs``), ``"money"`` or
+    #: ``"statistic"`` (an estimate such as a survival probability). ``None``: infer.
+    kind: str | None = None
+
+
+@attrs.frozen
+class EffectiveFact:
+    """A fact as it stands after corrections: merged fields and every position behind it."""
+
+    source_ref: str
+    position: int
+    fact: Mapping[str, Any]
+    positions: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.fact["fact"])
+
+    @property
+    def on(self) -> date:
+        return date.fromisoformat(self.fact["on"])
+
+
+class EffectiveFacts:
+    """Fold that applies ``FactCorrected`` / ``FactVoided`` to the facts they target.
+
+    Keeps ledger order (the target's original position). A voided fact disappears, but its
+    position and the voiding position stay in :attr:`voided` for derivations that must
+    name why something is gone.
+    """
+
+    def __init__(self) -> None:
+        self._facts: dict[str, EffectiveFact] = {}
+        self.voided: dict[str, tuple[int, ...]] = {}
+        self.last_position: int | None = None
+        #: Corrections in force, by their own ref: (target, the target as it was before).
+        self._corrections: dict[str, tuple[str, EffectiveFact]] = {}
+
+    def apply(self, record: FactRecord) -> None:
+        fact = record.fact
+        name = fact["fact"]
+        self.last_position = record.position
+        if name == "FactCorrected":
+            self._correct(record)
+        elif name == "FactVoided":
+            self._void(record)
+        else:
+            ref = fact["source_ref"]
+            self._facts[ref] = EffectiveFact(ref, record.position, fact, (record.position,))
+
+    def _correct(self, record: FactRecord) -> None:
+        target = record.fact["target"]
+        old = self._facts.get(target)
+        if old is None:
+            return
+        merged = {**old.fact, **record.fact["replacement"]}
+        self._facts[target] = attrs.evolve(
+            old, fact=merged, positions=(*old.positions, record.position)
+        )
+        self._corrections[record.fact["source_ref"]] = (target, old)
+
+    def _void(self, record: FactRecord) -> None:
+        target = record.fact["target"]
+        if target in self._corrections:
+            self._undo_correction(target, record.position)
+            return
+        old = self._facts.pop(target, None)
+        if old is not None:
+            self.voided[target] = (*old.positions, record.position)
+
+    def _undo_correction(self, correction: str, position: int) -> None:
+        """Voiding a correction restores what it corrected (the positions stay, as evidence).
+
+        Exact when the voided correction is the latest on its target, which is how the ledger
+        is used; for an earlier one the later corrections are kept as they stand.
+        """
+        target, before = self._corrections.pop(correction)
+        current = self._facts.get(target)
+        if current is None:
+            return
+        self._facts[target] = attrs.evolve(before, positions=(*current.positions, position))
+
+    def extend(self, records: Iterable[FactRecord]) -> EffectiveFacts:
+        for record in records:
+            self.apply(record)
+        return self
+
+    def __iter__(self) -> Iterator[EffectiveFact]:
+        return iter(sorted(self._facts.values(), key=lambda f: f.position))
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def get(self, source_ref: str) -> EffectiveFact | None:
+        return self._facts.get(source_ref)
+
+
+def effective_facts(records: Iterable[FactRecord]) -> EffectiveFacts:
+    return EffectiveFacts().extend(records)
+
+
+def parse_decimal(text: str | int) -> Decimal:
+    return Decimal(text)
+
+
+def positions_of(facts: Iterable[EffectiveFact]) -> tuple[int, ...]:
+    """Every ledger position behind these facts (originals and corrections), sorted."""
+    return tuple(sorted({p for f in facts for p in f.positions}))

@@ -1,0 +1,183 @@
+"""How facts and figures become rows of the persisted views.
+
+:class:`FactsBatch` applies one batch of stored facts to the ``current_facts`` view inside the
+caller's transaction, with exactly the semantics of
+:class:`~legacyledger.projections.base.EffectiveFacts` (corrections merge into their target,
+voids remove it, voiding a correction restores what it corrected). It loads only the rows the
+batch's corrections and voids touch, applies the batch in memory, and writes the changed rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import orjson
+
+from legacyledger.domain import AGGREGATES
+from legacyledger.projections.base import EffectiveFacts, FactRecord
+from legacyledger.viewstore_backends import Cursor, Store
+
+CHUNK = 500
+KEY_FIELD: Mapping[str, str] = {
+    name: aggregate.KEY_FIELD
+    for aggregate in AGGREGATES
+    for name in aggregate.FACTS
+    if name not in ("FactCorrected", "FactVoided")
+}
+
+
+class Row(NamedTuple):
+    """A fact as it now stands: its original position, merged fields, positions behind it."""
+
+    position: int
+    fact: Mapping[str, Any]
+    positions: tuple[int, ...]
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+class FactsBatch:
+    """One batch applied to ``current_facts`` (and its bookkeeping tables) in a transaction."""
+
+    def __init__(self, store: Store, cur: Cursor) -> None:
+        self.store, self.cur = store, cur
+        self.facts: dict[str, Row | None] = {}
+        self.corrections: dict[str, tuple[str, Row] | None] = {}
+        self.voided: dict[str, tuple[int, ...]] = {}
+        self.changed: set[str] = set()
+        self.changed_corrections: set[str] = set()
+
+    def apply_all(self, records: Sequence[FactRecord]) -> None:
+        self._load(records)
+        for record in records:
+            self.apply(record)
+        self._write()
+
+    # -- the fold (mirrors EffectiveFacts) ----------------------------------------------------
+
+    def apply(self, record: FactRecord) -> None:
+        fact, position = record.fact, record.position
+        name = fact["fact"]
+        if name == "FactCorrected":
+            target = fact["target"]
+            old = self.facts.get(target)
+            if old is not None:
+                merged = {**old.fact, **fact["replacement"]}
+                self._set(target, Row(old.position, merged, (*old.positions, position)))
+                self._set_correction(fact["source_ref"], (target, old))
+        elif name == "FactVoided":
+            self._void(fact["target"], position)
+        else:
+            self._set(fact["source_ref"], Row(position, fact, (position,)))
+
+    def _void(self, target: str, position: int) -> None:
+        correction = self.corrections.get(target)
+        if correction is not None:
+            self._set_correction(target, None)
+            corrected, before = correction
+            current = self.facts.get(corrected)
+            if current is not None:
+                self._set(corrected, before._replace(positions=(*current.positions, position)))
+            return
+        old = self.facts.get(target)
+        if old is not None:
+            self._set(target, None)
+            self.voided[target] = (*old.positions, position)
+
+    def _set(self, ref: str, row: Row | None) -> None:
+        self.facts[ref] = row
+        self.changed.add(ref)
+
+    def _set_correction(self, ref: str, value: tuple[str, Row] | None) -> None:
+        self.corrections[ref] = value
+        self.changed_corrections.add(ref)
+
+    # -- reading the rows the batch touches ---------------------------------------------------
+
+    def _load(self, records: Sequence[FactRecord]) -> None:
+        corrected = {r.fact["target"] for r in records if r.fact["fact"] == "FactCorrected"}
+        voided = {r.fact["target"] for r in records if r.fact["fact"] == "FactVoided"}
+        table = self.store.table("fact_corrections")
+        for ref, target, before in self._select(
+            f"SELECT source_ref, target, {self.store.json('before')} FROM {table}", voided
+        ):
+            state = orjson.loads(before)
+            row = Row(state["position"], state["fact"], tuple(state["positions"]))
+            self.corrections[ref] = (target, row)
+        targets = corrected | voided | {c[0] for c in self.corrections.values() if c}
+        table = self.store.table("current_facts")
+        json = self.store.json
+        sql = f"SELECT source_ref, position, {json('body')}, {json('positions')} FROM {table}"
+        for ref, position, body, positions in self._select(sql, targets):
+            self.facts[ref] = Row(position, orjson.loads(body), tuple(orjson.loads(positions)))
+
+    def _select(self, sql: str, refs: Iterable[str]) -> list[Any]:
+        wanted = sorted(refs)
+        rows: list[Any] = []
+        for i in range(0, len(wanted), CHUNK):
+            chunk = wanted[i : i + CHUNK]
+            self.cur.execute(f"{sql} WHERE source_ref IN ({','.join('?' * len(chunk))})", chunk)
+            rows.extend(self.cur.fetchall())
+        return rows
+
+    # -- writing what changed -----------------------------------------------------------------
+
+    def _write(self) -> None:
+        t = self.store.table
+        upserts, deletes = [], []
+        for ref in self.changed:
+            row = self.facts[ref]
+            if row is None:
+                deletes.append((ref,))
+                continue
+            name = row.fact["fact"]
+            key_field = KEY_FIELD.get(name)
+            upserts.append((ref, row.position, name, row.fact.get(key_field) if key_field else None,
+                            row.fact.get("on"), dumps(row.fact), dumps(row.positions)))
+        self.cur.executemany(f"DELETE FROM {t('current_facts')} WHERE source_ref = ?", deletes)
+        self.cur.executemany(
+            f"INSERT INTO {t('current_facts')} (source_ref, position, fact, key, on_date, body, "
+            "positions) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_ref) DO UPDATE SET "
+            "position = excluded.position, fact = excluded.fact, key = excluded.key, "
+            "on_date = excluded.on_date, body = excluded.body, positions = excluded.positions",
+            upserts,
+        )
+        gone = [(ref,) for ref in self.changed_corrections if self.corrections[ref] is None]
+        kept = [
+            (ref, c[0], dumps({"position": c[1].position, "fact": c[1].fact,
+                               "positions": c[1].positions}))
+            for ref in self.changed_corrections
+            if (c := self.corrections[ref]) is not None
+        ]
+        self.cur.executemany(f"DELETE FROM {t('fact_corrections')} WHERE source_ref = ?", gone)
+        self.cur.executemany(
+            f"INSERT INTO {t('fact_corrections')} VALUES (?, ?, ?) ON CONFLICT (source_ref) "
+            "DO UPDATE SET target = excluded.target, before = excluded.before",
+            kept,
+        )
+        self.cur.executemany(
+            f"INSERT INTO {t('voided_facts')} VALUES (?, ?) ON CONFLICT (source_ref) "
+            "DO UPDATE SET positions = excluded.positions",
+            [(ref, dumps(p)) for ref, p in self.voided.items()],
+        )
+
+
+def read_current_facts(store: Store, cur: Cursor) -> dict[str, Row]:
+    """The whole current-facts view, by source_ref."""
+    json = store.json
+    cur.execute(
+        f"SELECT source_ref, position, {json('body')}, {json('positions')} "
+        f"FROM {store.table('current_facts')}"
+    )
+    return {
+        ref: Row(position, orjson.loads(body), tuple(orjson.loads(positions)))
+        for ref, position, body, positions in cur.fetchall()
+    }
+
+
+def rows_of(effective: EffectiveFacts) -> dict[str, Row]:
+    """What ``current_facts`` must hold for this fold (to compare a view with a rebuild)."""
+    return {f.source_ref: Row(f.position, dict(f.fact), tuple(f.positions)) for f in effective}

@@ -1,0 +1,492 @@
+"""Persisted views: batched catch-up equals a rebuild, exactly once, resumes after SIGKILL,
+swaps blue/green under readers, and keeps up with concurrent writers (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from legacyledger import Ledger
+from legacyledger.projections.base import effective_facts
+from legacyledger.viewstore import PersistedViews
+from legacyledger.viewstore_rows import Row, read_current_facts, rows_of
+from legacyledger.viewstore_snapshots import write_snapshot
+from tests.builders import (
+    contact,
+    corrected,
+    cost_incurred,
+    left,
+    matched,
+    programme,
+    registrant_enrolled,
+    voided,
+)
+
+AS_OF = date(2026, 3, 31)
+FAMILIES = ("retention", "costs", "compliance", "reach")
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+CLI = "import sys; from legacyledger_cli import main; sys.exit(main())"
+
+
+def current_rows(views: PersistedViews) -> dict[str, Row]:
+    with views.store.read() as cur:
+        return read_current_facts(views.store, cur)
+
+
+def expected_rows(ledger: Ledger, stop: int | None = None) -> dict[str, Row]:
+    return rows_of(effective_facts(ledger.records(stop=stop)))
+
+
+def assert_equals_rebuild(ledger: Ledger, views: PersistedViews) -> None:
+    """current_facts equals a fresh fold, every figure snapshot equals Ledger.views."""
+    assert views.tracked() == ledger.head()
+    assert current_rows(views) == expected_rows(ledger)
+    for family in FAMILIES:
+        reading = views.read(family, AS_OF)
+        assert reading.current, (family, reading.position, ledger.head())
+        assert reading.position == ledger.head()
+        built = ledger.views(as_of=AS_OF, families=[family])
+        assert reading.figures == built.figures, family
+
+
+def more_facts() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A history, and a second instalment with a correction, a void of a correction, a void
+    of a plain fact and a correction of a fact corrected before."""
+    first = programme()
+    second_contact = contact(on="2024-11-05", minutes=40)
+    fix = corrected(second_contact["source_ref"], {"minutes": 50})
+    later = [
+        registrant_enrolled("R-2"), matched("R-2"), second_contact,
+        contact(on="2024-11-12", minutes=20, source_ref="to-void"), fix,
+        corrected(fix["target"], {"minutes": 55}, source_ref="fix-2"),
+        voided("fix-2", source_ref="undo-fix-2"),
+        voided("to-void", source_ref="void-plain"),
+        corrected(first[12]["source_ref"], {"minutes": 70}),  # programme()'s corrected contact
+        cost_incurred(on="2024-12-01"), left("R-2", on="2025-06-30"),
+    ]
+    return first, later
+
+
+# -- catch-up equals rebuild ---------------------------------------------------------------
+
+
+def test_batched_catch_up_equals_a_rebuild(location: str) -> None:
+    from legacyledger.synthetic import SyntheticConfig, generate
+
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(list(generate(SyntheticConfig.for_facts(2500))))
+        batches: list[int] = []
+        tracked = views.catch_up(batch=97, on_batch=lambda pos, head: batches.append(pos))
+        assert tracked == ledger.head()
+        assert len(batches) == -(-ledger.head() // 97)
+        assert views.refresh(AS_OF) == list(FAMILIES)
+        assert_equals_rebuild(ledger, views)
+
+
+def test_incremental_catch_up_with_corrections_and_voids_equals_a_rebuild(location: str) -> None:
+    first, later = more_facts()
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(first)
+        views.catch_up(batch=5)
+        views.refresh(AS_OF)
+        assert_equals_rebuild(ledger, views)
+        ledger.import_facts(later)
+        assert not views.read("costs", AS_OF).current
+        views.catch_up(batch=3)
+        views.refresh(AS_OF)
+        assert_equals_rebuild(ledger, views)
+        rows = current_rows(views)
+        assert "to-void" not in rows and "fix-2" not in rows
+        assert rows[later[2]["source_ref"]].fact["minutes"] == 50  # fix-2 undone, fix stays
+        assert views.rebuild(batch=4) == ledger.head()
+        assert_equals_rebuild(ledger, views)
+
+
+def test_refresh_recomputes_only_families_that_can_use_the_new_facts(location: str) -> None:
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(programme())
+        views.catch_up()
+        views.refresh(AS_OF)
+        before = views.read("retention", AS_OF)
+        ledger.import_facts([cost_incurred(on="2024-12-01")])  # retention cannot use it
+        views.catch_up()
+        assert "retention" not in views.refresh(AS_OF)
+        assert_equals_rebuild(ledger, views)
+        after = views.read("retention", AS_OF)
+        assert after.position == before.position + 1
+        assert [f.value for f in after.figures] == [f.value for f in before.figures]
+        assert "retention" in views.refresh(AS_OF, params={"retention": {"anchor": "matched_on"}})
+
+
+# -- exactly once -------------------------------------------------------------------------
+
+
+def test_a_batch_applied_twice_counts_once(location: str) -> None:
+    with Ledger(location) as ledger:
+        ledger.import_facts(programme())
+        head = ledger.head()
+        with PersistedViews(ledger) as a, PersistedViews(ledger) as b:
+            records = list(ledger.records())
+            tracked = a.tracked()
+            assert b.tracked() == tracked == 0
+            assert a.apply(records, tracked, head) is True
+            applied = current_rows(a)
+            assert b.apply(records, tracked, head) is False  # the racing worker loses
+            assert current_rows(b) == applied == expected_rows(ledger)
+            assert a.tracked() == b.tracked() == head
+            # the same for a figure snapshot
+            assert a.refresh(AS_OF) == list(FAMILIES)
+            stale = a.read("costs", AS_OF).position - 1
+            for old in (None, stale):  # a worker that read no snapshot, or an older one
+                assert write_snapshot(b.store, "costs", AS_OF, AS_OF, None, old, head, []) is False
+            assert len(b.read("costs", AS_OF).figures) > 0
+
+
+def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) -> None:
+    from legacyledger.synthetic import SyntheticConfig, generate
+
+    with Ledger(location) as ledger:
+        ledger.import_facts(list(generate(SyntheticConfig.for_facts(1500))))
+        applied: list[tuple[int, int]] = []
+        lock = threading.Lock()
+
+        failures: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                work()
+            except BaseException as error:
+                failures.append(error)
+
+        def work() -> None:
+            with Ledger(location) as own, PersistedViews(own) as views:
+                apply = views.apply
+
+                def recording(records: list[Any], after: int, upto: int) -> bool:
+                    done = apply(records, after, upto)
+                    if done:
+                        with lock:
+                            applied.append((after, upto))
+                    return done
+
+                views.apply = recording  # type: ignore[method-assign]
+                views.catch_up(batch=50)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not failures, failures
+        applied.sort()
+        assert applied[0][0] == 0 and applied[-1][1] == ledger.head()
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(applied)), "a gap or an overlap"
+        with PersistedViews(ledger) as views:
+            assert current_rows(views) == expected_rows(ledger)
+
+
+# -- crash and resume ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def facts_30k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from legacyledger.synthetic import SyntheticConfig, write_jsonl
+
+    path = tmp_path_factory.mktemp("facts") / "facts.jsonl"
+    write_jsonl(path, SyntheticConfig.for_facts(30_000))
+    return path
+
+
+def tracked_in_store(location: str) -> int:
+    """The views' tracked position read behind the worker's back (0 before there is one)."""
+    try:
+        if location.startswith("postgresql://"):
+            import psycopg
+
+            base, _, query = location.partition("?schema=")
+            with psycopg.connect(base, autocommit=True) as conn:
+                row = conn.execute(f'SELECT position FROM "{query}".views_tracking').fetchone()
+        else:
+            uri = f"file:{location}.views?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
+                row = conn.execute("SELECT position FROM tracking").fetchone()
+    except Exception:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def follow_process(location: str, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CLI, "--ledger", location, "follow", "--as-of", str(AS_OF), *args],
+        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
+    location: str, facts_30k: Path
+) -> None:
+    batch = 200
+    with Ledger(location) as ledger:
+        ledger.import_file(facts_30k)
+        head = ledger.head()
+    worker = follow_process(location, "--once", "--batch", str(batch))
+    deadline = time.monotonic() + 180
+    while worker.poll() is None and time.monotonic() < deadline:
+        if tracked_in_store(location) >= head // 4:
+            worker.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    worker.wait(timeout=30)
+    assert worker.returncode == -signal.SIGKILL, worker.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+    killed_at = tracked_in_store(location)
+    assert 0 < killed_at < head, "the worker was not killed mid-catch-up"
+    if not location.startswith("postgresql://"):
+        assert killed_at % batch == 0, "a partly applied batch was committed"
+
+    again = follow_process(location, "--once", "--batch", "5000")
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err.decode()[-2000:]
+    assert f"caught up to {head} of {head}" in out.decode()
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        assert_equals_rebuild(ledger, views)
+
+
+# -- rebuild and swap ---------------------------------------------------------------------
+
+
+def test_rebuild_swaps_in_whole_under_a_reader(location: str) -> None:
+    first, later = more_facts()
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(first)
+        views.catch_up()
+        old_head, old_rows = ledger.head(), expected_rows(ledger)
+        ledger.import_facts(later)  # not caught up: the old store stays at old_head
+        new_rows = expected_rows(ledger)
+        if location.startswith("postgresql://"):
+            _swap_under_a_postgres_reader(location, views, old_head, old_rows)
+        else:
+            _swap_under_a_sqlite_reader(location, views, old_head, old_rows)
+        with Ledger(location) as other, PersistedViews(other) as fresh:  # a new reader
+            assert fresh.tracked() == ledger.head()
+            assert current_rows(fresh) == new_rows
+        # a worker opened before the swap writes into the new store, not the replaced one
+        ledger.import_facts([cost_incurred(on="2025-01-10")])
+        views.catch_up()
+        with Ledger(location) as other, PersistedViews(other) as fresh:
+            assert fresh.tracked() == ledger.head()
+            assert current_rows(fresh) == expected_rows(ledger)
+
+
+def _swap_under_a_sqlite_reader(location: str, views: PersistedViews, head: int,
+                                rows: dict[str, Row]) -> None:
+    reader = sqlite3.connect(f"{location}.views", isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT position FROM tracking").fetchone()[0] == head
+        views.rebuild(batch=4)  # while the reader is inside its transaction
+        assert reader.execute("SELECT position FROM tracking").fetchone()[0] == head
+        bodies = dict(reader.execute("SELECT source_ref, body FROM current_facts").fetchall())
+        assert {k: orjson.loads(v) for k, v in bodies.items()} == facts_of(rows)
+        reader.execute("COMMIT")
+    finally:
+        reader.close()
+
+
+def facts_of(rows: dict[str, Row]) -> dict[str, dict[str, Any]]:
+    return {ref: dict(row.fact) for ref, row in rows.items()}
+
+
+def _swap_under_a_postgres_reader(location: str, views: PersistedViews, head: int,
+                                  rows: dict[str, Row]) -> None:
+    import psycopg
+
+    base, _, schema = location.partition("?schema=")
+    with (
+        psycopg.connect(base, autocommit=True) as reader,
+        psycopg.connect(base, autocommit=True) as watch,
+    ):
+        reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+
+        def read() -> tuple[int, dict[str, Any]]:
+            position = reader.execute(f"SELECT position FROM {schema}.views_tracking").fetchone()
+            bodies = reader.execute(f"SELECT source_ref, body FROM {schema}.views_current_facts")
+            return position[0], dict(bodies.fetchall())  # type: ignore[index]
+
+        with reader.transaction():
+            assert read() == (head, facts_of(rows))
+            failures: list[BaseException] = []
+
+            def rebuild() -> None:
+                try:
+                    views.rebuild(batch=4)
+                except BaseException as error:
+                    failures.append(error)
+
+            swapping = threading.Thread(target=rebuild)
+            swapping.start()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # until the swap waits for this reader
+                if watch.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:  # type: ignore[index]
+                    break
+                time.sleep(0.02)
+            else:
+                pytest.fail("the rebuild never reached the swap")
+            assert read() == (head, facts_of(rows))
+        swapping.join(timeout=60)
+        assert not failures, failures
+
+
+# -- many writers and a follower ------------------------------------------------------------
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from legacyledger import Ledger
+start = Path(sys.argv[3])
+while not start.exists():
+    time.sleep(0.001)
+with Ledger(sys.argv[1], batch_size=5) as ledger:
+    for _ in range(2):
+        ledger.import_file(sys.argv[2])
+"""
+
+
+def writes(tmp_path: Path) -> tuple[list[dict[str, Any]], list[Path]]:
+    """A base history; writer a and b contact the same registrants (conflicting writes, some
+    facts sent by both), b also enrols registrants of its own (no conflict) and corrects."""
+    from tests.application.test_concurrency import REGISTRANTS, base_facts, contacts
+
+    a = contacts("a", shared=True)
+    own = [f"S-{i:03d}" for i in range(20)]
+    b = contacts("b", shared=True)
+    b += [f for key in own for f in (registrant_enrolled(key, source_ref=f"enrol-{key}"),
+                                     matched(key, source_ref=f"match-{key}"))]
+    b += [corrected(f"b-{REGISTRANTS[0]}", {"minutes": 35}, source_ref="b-fix"),
+          voided("b-fix", source_ref="b-undo"), voided(f"b-{REGISTRANTS[1]}", source_ref="b-void")]
+    paths = []
+    for name, facts in (("a", a), ("b", b)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(b"".join(orjson.dumps(f) + b"\n" for f in facts))
+        paths.append(path)
+    return base_facts(), paths
+
+
+@pytest.mark.slow
+def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path: Path) -> None:
+    base, files = writes(tmp_path)
+    with Ledger(location) as ledger:
+        ledger.import_facts(base)
+    follower = follow_process(location, "--poll", "0.05", "--batch", "7")
+    go = tmp_path / "go"
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, location, str(f), str(go)], env=ENV,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for f in files]
+    try:
+        time.sleep(1.5)
+        go.touch()
+        for writer in writers:
+            _, err = writer.communicate(timeout=300)
+            assert writer.returncode == 0, err.decode()[-2000:]
+        with Ledger(location) as ledger, PersistedViews(ledger) as views:
+            for _ in wait(120):
+                state = views.status()
+                if state.tracked == state.head and len(state.snapshots) == len(FAMILIES) and all(
+                    s.position == state.head for s in state.snapshots
+                ):
+                    break
+            follower.send_signal(signal.SIGTERM)
+            out, err = follower.communicate(timeout=60)
+            assert follower.returncode == 0, err.decode()[-2000:]
+            assert b"stopped at" in out
+            refs = [r.fact["source_ref"] for r in ledger.records()]
+            assert len(refs) == len(set(refs)), "a fact was stored twice"
+            assert_equals_rebuild(ledger, views)
+    finally:
+        for process in (follower, *writers):
+            if process.poll() is None:
+                process.kill()
+
+
+def wait(seconds: float) -> Iterator[None]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        yield
+        time.sleep(0.05)
+    pytest.fail("the follower did not catch up in time")
+
+
+# -- the CLI ------------------------------------------------------------------------------
+
+
+def test_follow_once_and_views_status(location: str) -> None:
+    from click.testing import CliRunner
+
+    from legacyledger_cli import main
+
+    with Ledger(location) as ledger:
+        ledger.import_facts(programme())
+        head = ledger.head()
+    runner = CliRunner()
+    status = runner.invoke(main, ["--ledger", location, "views", "status"])
+    assert status.exit_code == 0 and "no persisted views yet" in status.output
+    done = runner.invoke(main, ["--ledger", location, "follow", "--once", "--as-of", str(AS_OF)])
+    assert done.exit_code == 0, done.output
+    recomputed = "(recomputed: retention, costs, compliance, reach)"
+    assert f"views current at {head} {recomputed}" in done.output
+    status = runner.invoke(main, ["--ledger", location, "views", "status"])
+    assert f"current_facts: {head} (current)" in status.output
+    with Ledger(location) as ledger:
+        ledger.import_facts([cost_incurred(on="2024-12-01")])
+    status = runner.invoke(main, ["--ledger", location, "views", "status"])
+    assert f"current_facts: {head} (behind by 1)" in status.output
+    rebuilt = runner.invoke(main, ["--ledger", location, "views", "rebuild"])
+    assert rebuilt.exit_code == 0 and f"at position {head + 1}" in rebuilt.output
+    assert "--once" in runner.invoke(main, ["follow", "--help"]).output.splitlines()[-1]
+
+
+def test_follow_in_a_thread_keeps_up_until_stopped(location: str) -> None:
+    from legacyledger.viewstore_follow import follow
+
+    events: list[tuple[str, int]] = []
+    first, later = more_facts()
+    with Ledger(location) as ledger:
+        ledger.import_facts(first)
+        stop = threading.Event()
+        result: list[int] = []
+
+        def run() -> None:
+            with Ledger(location) as own:
+                result.append(follow(own, poll_seconds=0.02, batch=4, stop=stop, as_of=AS_OF,
+                                     on_progress=lambda e, p, h, f: events.append((e, p))))
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        try:
+            ledger.import_facts(later)
+            with PersistedViews(ledger) as views:
+                for _ in wait(60):
+                    state = views.status()
+                    if state.tracked == ledger.head() and len(state.snapshots) == len(FAMILIES) \
+                            and all(s.position == state.head for s in state.snapshots):
+                        break
+                assert_equals_rebuild(ledger, views)
+        finally:
+            stop.set()
+            worker.join(timeout=60)
+        assert result == [ledger.head()]
+        assert events[-1] == ("stopped", ledger.head())
+        assert ("refreshed", ledger.head()) in events

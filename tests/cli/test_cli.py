@@ -1,0 +1,510 @@
+"""The command line, through click's CliRunner (and once as a real process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+from click.testing import CliRunner, Result
+
+from legacyledger import Ledger
+from legacyledger.application import LEDGER_ENV
+from legacyledger.facts import MODELS
+from legacyledger_cli import main
+from legacyledger_cli.shell import display_location
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "tests" / "data" / "example-facts.jsonl"
+EXAMPLE_COUNT = 17
+COMMANDS = sorted(main.commands)
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+def cli(db: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """``legacyledger --ledger <tmp>/ledger.db ARGS...``; unexpected exceptions propagate."""
+    monkeypatch.delenv(LEDGER_ENV, raising=False)
+
+    def invoke(*args: str, input: bytes | str | None = None, ledger: Path | str = db) -> Result:
+        return CliRunner().invoke(
+            main, ["--ledger", str(ledger), *args], input=input, catch_exceptions=False
+        )
+
+    return invoke
+
+
+@pytest.fixture
+def imported(cli: Cli) -> Cli:
+    result = cli("import", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    return cli
+
+
+def count(location: Path | str) -> int:
+    with Ledger(location) as ledger:
+        return ledger.count()
+
+
+def positions(result: Result) -> list[int]:
+    """The POS column of a ``log`` table, or the positions of ``log --json`` lines."""
+    lines = result.stdout.splitlines()
+    if lines and lines[0].startswith("{"):
+        return [json.loads(line)["position"] for line in lines]
+    return [int(line.split()[0]) for line in lines[1:]]
+
+
+def bad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.jsonl"
+    good = (
+        EXAMPLE.read_text()
+        .splitlines()[0]
+        .replace('"wy-legacy"', '"x-legacy"')
+        .replace("wy-1", "x-1")
+    )
+    path.write_text(
+        f"{good}\n\n"
+        '{"fact":"MentorTimeLogged","mentor":"M-101","on":"2024-10-09","hours":1.5,'
+        '"activity":"one_to_one","category":"delivery","source_ref":"x-2"}\n'
+        "not json\n"
+    )
+    return path
+
+
+# -- init ------------------------------------------------------------------------------------
+
+
+def test_init_creates_the_ledger_and_says_where(cli: Cli, db: Path) -> None:
+    result = cli("init")
+    assert result.exit_code == 0
+    assert db.exists()
+    assert str(db) in result.stdout
+
+
+def test_init_on_an_existing_ledger_changes_nothing_and_reports_it(imported: Cli, db: Path) -> None:
+    result = imported("init")
+    assert result.exit_code == 0
+    assert "already holds 17 facts" in result.stdout
+    assert count(db) == EXAMPLE_COUNT
+
+
+def test_quiet_init_prints_nothing(db: Path) -> None:
+    result = CliRunner().invoke(main, ["--quiet", "--ledger", str(db), "init"])
+    assert result.exit_code == 0
+    assert result.output == ""
+    assert db.exists()
+
+
+def test_the_ledger_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LEDGER_ENV, str(tmp_path / "env.db"))
+    assert CliRunner().invoke(main, ["init"]).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_a_ledger_that_cannot_be_opened_is_one_clear_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("init", ledger=tmp_path / "no" / "such" / "dir" / "ledger.db")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot open the ledger at ")
+    assert "Traceback" not in result.output
+
+
+def test_display_location_hides_a_password() -> None:
+    shown = display_location("postgresql://ll:s3cret@db.local/ledgers?schema=wy")
+    assert "s3cret" not in shown
+    assert shown == "postgresql://ll:***@db.local/ledgers?schema=wy"
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+def test_import_reports_what_it_read_and_recorded(cli: Cli, db: Path) -> None:
+    result = cli("import", str(EXAMPLE))
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "Read 17 facts from example-facts.jsonl: 17 recorded, 0 already present "
+        "(1 batch, positions 1-17).\n"
+    )
+    assert count(db) == EXAMPLE_COUNT
+
+
+def test_reimport_is_a_no_op(imported: Cli, db: Path) -> None:
+    result = imported("import", str(EXAMPLE))
+    assert result.exit_code == 0
+    assert "0 recorded, 17 already present (nothing to write)" in result.stdout
+    assert count(db) == EXAMPLE_COUNT
+
+
+def test_a_bad_file_writes_nothing_and_names_each_line_and_field(
+    imported: Cli, db: Path, tmp_path: Path
+) -> None:
+    result = imported("import", str(bad_file(tmp_path)))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    first, *errors = result.stderr.splitlines()
+    assert first == "Error: 2 errors; nothing was written"
+    assert errors[0].startswith("  line 3: MentorTimeLogged.hours: ")
+    assert errors[1].startswith("  line 4: ")
+    assert "Traceback" not in result.output
+    assert count(db) == EXAMPLE_COUNT
+
+
+def test_errors_across_several_files_name_the_file(cli: Cli, db: Path, tmp_path: Path) -> None:
+    result = cli("import", str(EXAMPLE), str(bad_file(tmp_path)))
+    assert result.exit_code == 1
+    assert "  bad.jsonl: line 3: MentorTimeLogged.hours: " in result.stderr
+    assert count(db) == 0
+
+
+def test_max_errors_limits_the_list(cli: Cli, tmp_path: Path) -> None:
+    result = cli("import", "--max-errors", "1", str(bad_file(tmp_path)))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "  ... and 1 more (use --max-errors 0 to see all)"
+
+
+def test_import_from_stdin_in_batches(cli: Cli, db: Path) -> None:
+    result = cli("import", "--batch-size", "5", "-", input=EXAMPLE.read_bytes())
+    assert result.exit_code == 0
+    assert "from stdin: 17 recorded" in result.stdout
+    assert "4 batches" in result.stdout
+    assert count(db) == EXAMPLE_COUNT
+
+
+def test_a_missing_file_is_a_usage_error(cli: Cli, db: Path) -> None:
+    result = cli("import", "no-such-file.jsonl")
+    assert result.exit_code == 2
+    assert "no-such-file.jsonl" in result.stderr
+    assert not db.exists()
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def test_export_import_export_is_byte_identical(imported: Cli, tmp_path: Path) -> None:
+    first = tmp_path / "first.jsonl"
+    assert imported("export", "-o", str(first)).exit_code == 0
+    other = tmp_path / "other.db"
+    assert imported("import", str(first), ledger=other).exit_code == 0
+    again = imported("export", ledger=other)
+    assert again.exit_code == 0
+    assert again.stdout_bytes == first.read_bytes()
+    assert len(first.read_bytes().splitlines()) == EXAMPLE_COUNT
+
+
+def test_export_known_at_stops_at_that_position(imported: Cli) -> None:
+    result = imported("export", "--known-at", "5")
+    facts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [f["source_ref"] for f in facts] == ["wy-1", "wy-2", "wy-3", "wy-4", "wy-5"]
+    assert all("recorded_at" not in f for f in facts)
+
+
+def test_reading_commands_need_an_existing_ledger(cli: Cli, db: Path) -> None:
+    for args in (("export",), ("log",), ("show", "mentor", "M-1")):
+        result = cli(*args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: no ledger at {db}")
+    assert not db.exists()
+
+
+# -- log -------------------------------------------------------------------------------------
+
+
+def test_log_lists_every_fact_in_ledger_order(imported: Cli) -> None:
+    result = imported("log")
+    assert result.exit_code == 0
+    header, first, *_, last = result.stdout.splitlines()
+    assert header.split()[:3] == ["POS", "RECORDED", "(UTC)"]
+    assert first.split()[0] == "1" and "PartnershipFormed" in first and "wy-legacy" in first
+    assert last.split()[0] == "17" and "corrects wy-11: minutes=65" in last
+    assert "\x1b[" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--kind", "registrant", "--key", "R-5001"], [9, 10, 11, 15, 16, 17]),
+        (["--kind", "Mentor"], [6, 7, 8, 12]),
+        (["--key", "M-101", "--from", "8"], [8, 12]),
+        (["--kind", "registrant", "--key", "R-5001", "--to", "11"], [9, 10, 11]),
+        (["--fact", "MentorMatched", "--fact", "registrantleft"], [10, 16]),
+        (["--from", "10", "--to", "12"], [10, 11, 12]),
+        (["--limit", "3"], [1, 2, 3]),
+        (["--kind", "event", "--json"], [13, 14]),
+        (["--kind", "registrant", "--key", "R-404"], []),
+    ],
+    ids=[
+        "subject",
+        "kind",
+        "key-from",
+        "subject-to",
+        "facts",
+        "range",
+        "limit",
+        "json",
+        "unknown-key",
+    ],
+)
+def test_log_filters(imported: Cli, args: list[str], expected: list[int]) -> None:
+    result = imported("log", *args)
+    assert result.exit_code == 0
+    assert positions(result) == expected
+
+
+def test_log_json_is_the_stored_fact_with_its_position(imported: Cli) -> None:
+    result = imported("log", "--json", "--from", "10", "--limit", "1")
+    line = json.loads(result.stdout)
+    assert line["position"] == 10
+    assert line["fact"] == "MentorMatched"
+    assert line["mentor"] == "M-101"
+    assert "recorded_at" in line
+
+
+def test_log_suggests_the_fact_meant(imported: Cli) -> None:
+    result = imported("log", "--fact", "MentorMatchd")
+    assert result.exit_code == 2
+    assert "did you mean MentorMatched?" in result.stderr
+
+
+# -- show ------------------------------------------------------------------------------------
+
+
+def test_show_state_and_history_with_corrections_marked(imported: Cli) -> None:
+    result = imported("show", "registrant", "R-5001")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "registrant R-5001"
+    assert re.search(r"^  left +yes$", result.stdout, re.M)
+    assert re.search(r"^  spans +from 2024-09-30 to 2025-08-29$", result.stdout, re.M)
+    assert "History (6 facts, 1 correction)" in lines
+    assert "wy-11  mentor=M-101; corrected at 17" in result.stdout
+    assert "corrects wy-11: minutes=65" in result.stdout
+
+
+def test_show_as_known_at_an_earlier_position(imported: Cli) -> None:
+    result = imported("show", "registrant", "R-5001", "--known-at", "12")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "registrant R-5001 as known at position 12"
+    assert re.search(r"^  left +no$", result.stdout, re.M)
+    assert "History (3 facts)" in result.stdout
+    assert "wy-16" not in result.stdout and "corrected" not in result.stdout
+
+
+def test_show_json(imported: Cli) -> None:
+    result = imported("show", "event", "EV-2025-004", "--json")
+    document = json.loads(result.stdout)
+    assert document["state"]["status"] == "delivered"
+    assert document["state"]["rostered"] == []
+    assert [h["position"] for h in document["history"]] == [13, 14]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["registrant", "R-404"], 1, "Error: no registrant R-404 in the ledger"),
+        (["registrant", "R-5001", "--known-at", "3"], 1, "was not known at position 3"),
+        (["tutor", "T-1"], 2, "'tutor' is not one of"),
+    ],
+    ids=["unknown-key", "not-yet-known", "unknown-kind"],
+)
+def test_show_errors(imported: Cli, args: list[str], code: int, message: str) -> None:
+    result = imported("show", *args)
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+# -- schema ----------------------------------------------------------------------------------
+
+
+def test_schema_is_valid_json_naming_every_fact(cli: Cli) -> None:
+    result = cli("schema")
+    assert result.exit_code == 0
+    assert set(MODELS) <= set(json.loads(result.stdout)["$defs"])
+
+
+def test_schema_of_one_fact(cli: Cli) -> None:
+    document = json.loads(cli("schema", "mentortimelogged").stdout)
+    assert {"hours", "activity", "category"} <= set(document["properties"])
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FakeConfig:
+    facts: int = 17
+    seed: int = 1
+
+    @classmethod
+    def for_facts(cls, facts: int) -> FakeConfig:
+        return cls(facts=facts)
+
+
+@pytest.fixture
+def fake_generator(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FakeConfig]]:
+    """Stands in for ``legacyledger.synthetic``: writes the example facts, remembers its config."""
+    configs: list[FakeConfig] = []
+
+    def write_jsonl(path: Path, config: FakeConfig) -> int:
+        configs.append(config)
+        shutil.copyfile(EXAMPLE, path)
+        return EXAMPLE_COUNT
+
+    module = types.ModuleType("legacyledger.synthetic")
+    module.SyntheticConfig = FakeConfig  # type: ignore[attr-defined]
+    module.write_jsonl = write_jsonl  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "legacyledger.synthetic", module)
+    yield configs
+
+
+def test_demo_writes_imports_and_summarises(
+    cli: Cli, db: Path, tmp_path: Path, fake_generator: list[FakeConfig]
+) -> None:
+    result = cli("demo", "--facts", "500", "--seed", "7", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert fake_generator == [FakeConfig(facts=500, seed=7)]
+    assert (tmp_path / "out" / "demo-facts.jsonl").exists()
+    assert count(db) == EXAMPLE_COUNT
+    out = result.stdout
+    for heading in (
+        "Facts by subject (17 facts in the ledger)",
+        "Partnerships (1)",
+        "Leavers",
+        "Timings",
+    ):
+        assert heading in out
+    assert re.search(r"^  registrant +FactCorrected +1$", out, re.M)
+    assert re.search(r"^  wy-legacy +legacy_mentoring +1 +1 +1 +West Yorkshire", out, re.M)
+    assert re.search(r"^  2024/25 +1 +0 +1$", out, re.M)
+    assert "1 registrant left (other_nhs 1)" in out
+    assert "this import: 1-17; ledger head: 17 (17 facts)" in out
+    assert "facts/s imported" in out
+
+
+def test_demo_default_config(cli: Cli, tmp_path: Path, fake_generator: list[FakeConfig]) -> None:
+    assert cli("demo", "--out", str(tmp_path)).exit_code == 0
+    assert fake_generator == [FakeConfig()]
+
+
+def test_demo_without_a_generator_is_a_clear_error(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "legacyledger.synthetic", None)
+    result = cli("demo", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the synthetic generator is not available")
+
+
+def test_demo_with_the_real_generator(cli: Cli, db: Path, tmp_path: Path) -> None:
+    pytest.importorskip(
+        "legacyledger.synthetic", reason="legacyledger.synthetic is not written yet"
+    )
+    result = cli("demo", "--facts", "400", "--seed", "3", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    written = len((tmp_path / "demo-facts.jsonl").read_bytes().splitlines())
+    assert count(db) == written
+    assert f"({written} facts in the ledger)" in result.stdout
+
+
+# -- help and docs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_ending_with_an_example(name: str) -> None:
+    command = main.commands[name]
+    assert command.help, f"{name} has no help"
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0
+    assert re.search(rf"Examples?:\n(  .*\n)*  .*legacyledger .*\b{name}\b", result.output), (
+        result.output
+    )
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.output.startswith("legacyledger, version ")
+
+
+def readme_commands() -> str | None:
+    """The README's ``## Commands`` (or ``### Commands``) section, up to the next heading."""
+    readme = ROOT / "README.md"
+    text = readme.read_text() if readme.exists() else ""
+    found = re.search(r"^###? Commands\n(.*?)(?=^#|\Z)", text, re.M | re.S)
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_in_the_readme(name: str) -> None:
+    section = readme_commands()
+    if section is None:
+        pytest.skip(
+            "README.md has no '## Commands' section yet (a list of `legacyledger <cmd>` items)"
+        )
+    assert re.search(rf"^- `legacyledger {name}\b", section, re.M), (
+        f"README.md Commands lacks `legacyledger {name}`"
+    )
+
+
+# -- the installed command, for real ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_installed_command_init_import_log(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "legacyledger"
+    if not script.exists():
+        pytest.skip(f"{script} is not installed (pip install -e .)")
+    env = {k: v for k, v in os.environ.items() if k != LEDGER_ENV}
+    ledger = str(tmp_path / "ledger.db")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(script), "--ledger", ledger, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    assert ledger in run("init").stdout
+    assert "17 recorded" in run("import", str(EXAMPLE)).stdout
+    log = run("log", "--fact", "RegistrantLeft").stdout.splitlines()
+    assert len(log) == 2 and log[1].split()[0] == "16"
+
+
+@pytest.mark.postgres
+def test_postgres_ledger(cli: Cli, pg_dsn: str) -> None:
+    assert cli("init", ledger=pg_dsn).exit_code == 0
+    assert "17 recorded" in cli("import", str(EXAMPLE), ledger=pg_dsn).stdout
+    assert positions(cli("log", "--kind", "registrant", "--key", "R-5001", ledger=pg_dsn)) == [
+        9,
+        10,
+        11,
+        15,
+        16,
+        17,
+    ]
+
+
+def test_tables_stream_past_the_first_page() -> None:
+    from legacyledger_cli.render import PAGE, table
+
+    rows = ((str(n), "x" * (n % 7)) for n in range(PAGE + 5))
+    lines = list(table(("N", "X"), rows))
+    assert [line.split()[0] for line in lines[1:]] == [str(n) for n in range(PAGE + 5)]

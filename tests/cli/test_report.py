@@ -1,0 +1,241 @@
+"""``legacyledger report`` in every format, and ``legacyledger verify``, through CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from legacyledger import Ledger
+from legacyledger.application import LEDGER_ENV
+from legacyledger.reports import report_schema
+from legacyledger_cli import main
+from tests.test_reports import AS_OF, back_dated_leaver, schema_errors, synthetic_ledger
+
+Cli = Callable[..., Result]
+FAMILIES = ("retention", "costs", "compliance", "reach")
+DIGEST = "sha256:"
+
+
+@pytest.fixture(scope="module")
+def shared_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return synthetic_ledger(tmp_path_factory.mktemp("cli-report") / "ledger.db")
+
+
+def runner(db: Path) -> Cli:
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(main, ["--ledger", str(db), *args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def cli(shared_db: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.delenv(LEDGER_ENV, raising=False)
+    return runner(shared_db)
+
+
+def report(cli: Cli, *args: str) -> Result:
+    result = cli("report", *args, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    return result
+
+
+# -- every format -------------------------------------------------------------------------------
+
+
+def test_table_has_a_heading_per_family_aligned_values_and_the_footer(cli: Cli) -> None:
+    out = report(cli, "all").stdout
+    for title in ("Retention (", "Costs (", "Framework compliance (", "Reach and activity ("):
+        assert f"\n{title}" in f"\n{out}"
+    assert "\x1b[" not in out  # colour only on a terminal
+    header = next(line for line in out.splitlines() if line.strip().startswith("FIGURE"))
+    rows = [line for line in out.splitlines() if line.startswith("  retention.")]
+    assert rows and {line.index(" people") for line in rows if line.endswith(" people")} == {
+        header.index("  UNIT") + 1
+    }
+    footer = out[out.index("\nFooter\n") :]
+    for key in ("Ledger position", "Parameters", "Disclosure", "Digest"):
+        assert f"  {key}" in footer
+    assert DIGEST in footer and "nhs:" in footer
+
+
+def test_json_follows_the_published_schema_and_ends_with_the_footer(cli: Cli) -> None:
+    document = json.loads(report(cli, "all", "--format", "json").stdout)
+    schema = report_schema()
+    assert schema_errors(document, schema, schema) == []
+    assert list(document)[-7:] == ["known_at", "ledger_head", "chain_link", "parameters",
+                                   "disclosure", "generated_at", "digest"]
+    assert {f["family"] for f in document["figures"]} == set(FAMILIES)
+
+
+def test_csv_has_a_bom_one_row_per_figure_and_a_footer(cli: Cli) -> None:
+    raw = report(cli, "retention", "--format", "csv").stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1 : rows.index([])]
+    assert header == ["family", "id", "label", "value", "unit", "kind", "suppressed", "formula",
+                      "as_of", "known_at"]  # fmt: skip
+    assert body and all(r[0] == "retention" and r[8] == AS_OF.isoformat() for r in body)
+    assert {r[6] for r in body} == {"true", "false"}
+    footer = dict(rows[rows.index([]) + 1 :])
+    assert footer["# Digest"].startswith(DIGEST) and footer["# Disclosure"].startswith("nhs")
+
+
+def test_markdown_has_headings_tables_and_a_footer(cli: Cli) -> None:
+    out = report(cli, "all", "--format", "markdown").stdout
+    for family in ("## Retention", "## Costs", "## Framework compliance", "## Reach and activity"):
+        assert f"\n{family}\n" in out
+    assert "| Figure | Label | Value | Unit |" in out and "\\*" in out
+    assert out.index("## Footer") > out.index("## Reach and activity") and DIGEST in out
+
+
+def test_xlsx_has_a_sheet_per_family_and_a_report_sheet(cli: Cli, tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "report.xlsx"
+    result = report(cli, "all", "--format", "xlsx", "-o", str(path))
+    assert result.stdout == "" and f"to {path}" in result.stderr
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [*FAMILIES, "Report"]
+    header = [c.value for c in book["costs"][1]]
+    assert header[:3] == ["Figure", "Label", "Value"]
+    values = [row[2] for row in book["retention"].iter_rows(min_row=2, values_only=True)]
+    assert "*" in values and any(isinstance(v, int) for v in values)
+    footer = {row[0]: row[1] for row in book["Report"].iter_rows(min_row=2, values_only=True)}
+    assert footer["Digest"].startswith(DIGEST) and footer["Disclosure"].startswith("nhs")
+
+
+def test_html_is_written_by_its_module_or_is_a_clear_error(cli: Cli) -> None:
+    result = cli("report", "reach", "--format", "html", "--as-of", AS_OF.isoformat())
+    try:
+        import legacyledger_cli.html_report  # noqa: F401
+    except ImportError:
+        assert result.exit_code == 1 and "html format is not available" in result.stderr
+    else:
+        assert result.exit_code == 0 and "<" in result.stdout
+
+
+def test_output_file_replaces_stdout_and_quiet_silences_the_note(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "r.md"
+    loud = report(cli, "costs", "--format", "markdown", "-o", str(path))
+    assert loud.stdout == "" and "Wrote the markdown report" in loud.stderr
+    assert path.read_text(encoding="utf-8").startswith("# legacyledger report")
+    quiet = cli(
+        "-q", "report", "costs", "--format", "markdown", "-o", str(path), "--as-of", "2025-09-30"
+    )
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+# -- options ------------------------------------------------------------------------------------
+
+
+def _csv_values(cli: Cli, *args: str) -> dict[str, str]:
+    raw = report(cli, *args, "--format", "csv").stdout_bytes.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw)))
+    return {r[1]: r[3] for r in rows[1 : rows.index([])]}
+
+
+def test_a_small_cohort_is_starred_under_nhs_and_a_number_under_none(cli: Cli) -> None:
+    nhs = _csv_values(cli, "retention")
+    internal = _csv_values(cli, "retention", "--disclosure", "none")
+    small = [
+        i
+        for i, v in internal.items()
+        if i.startswith("retention.cohort_size/") and 1 <= int(v) <= 7
+    ]
+    assert small and all(nhs[i] == "*" for i in small)
+    assert all(internal[i].isdigit() for i in small)
+
+
+def test_by_period_scope_and_known_at_reach_the_report(cli: Cli, shared_db: Path) -> None:
+    document = json.loads(report(cli, "retention", "--by", "profession", "--by", "setting",
+                                 "--period", "quarter", "--scope", "system", "--known-at", "1500",
+                                 "--format", "json").stdout)  # fmt: skip
+    assert document["parameters"]["retention"] == {
+        "by": ["profession", "setting"],
+        "period": "quarter",
+        "scope": "system",
+    }
+    assert document["known_at"] == 1500
+    assert all(f["derivation"]["known_at"] == 1500 for f in document["figures"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--known-at", "999999"], "beyond the ledger's last position"),
+        (["--known-at", "yesterday"], "neither a ledger position nor a date-time"),
+        (["--period", "decade"], "Invalid value for '--period'"),
+    ],
+)
+def test_bad_options_are_one_clear_error(cli: Cli, args: list[str], message: str) -> None:
+    result = cli("report", "retention", *args)
+    assert result.exit_code in (1, 2) and message in result.stderr
+
+
+# -- verify -------------------------------------------------------------------------------------
+
+
+def saved(cli: Cli, path: Path, *args: str) -> dict[str, Any]:
+    report(cli, "all", "--format", "json", "-o", str(path), *args)
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_verify_a_fresh_report(cli: Cli, tmp_path: Path) -> None:
+    document = saved(cli, tmp_path / "report.json")
+    result = cli("verify", str(tmp_path / "report.json"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Reproduces: {document['digest']}")
+
+
+def test_verify_a_tampered_report_names_the_figure(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    document = saved(cli, path)
+    target = next(
+        f for f in document["figures"] if isinstance(f["display"], int) and f["display"] >= 10
+    )
+    target["display"] += 5
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = cli("verify", str(path))
+    assert result.exit_code == 1
+    assert "Does not reproduce" in result.stdout and "1 figure differ" in result.stdout
+    assert (
+        f"{target['id']}: report {target['display']}, rebuilt {target['display'] - 5}"
+        in result.stdout
+    )
+
+
+def test_a_report_at_its_known_at_verifies_after_a_back_dated_fact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(LEDGER_ENV, raising=False)
+    db = synthetic_ledger(tmp_path / "ledger.db")
+    cli, path = runner(db), tmp_path / "before.json"
+    before = saved(cli, path)
+    with Ledger(db) as ledger:
+        ledger.record(back_dated_leaver(ledger))
+    assert cli("verify", str(path)).exit_code == 0
+    after = saved(cli, tmp_path / "after.json")
+    assert after["known_at"] == before["known_at"] + 1 and after["digest"] != before["digest"]
+
+
+def test_verify_without_a_report_checks_the_ledger(cli: Cli) -> None:
+    result = cli("verify")
+    assert result.exit_code == 0, result.output
+    for name in ("positions", "facts", "source_ref index"):
+        assert f"  {name}" in result.stdout
+    assert result.stdout.rstrip().endswith("No problems found.")
+
+
+def test_verify_of_a_file_that_is_not_a_report(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text("[1, 2", encoding="utf-8")
+    assert "is not JSON" in cli("verify", str(tmp_path / "x.json")).stderr
+    (tmp_path / "y.json").write_text('{"schema": "other/1"}', encoding="utf-8")
+    result = cli("verify", str(tmp_path / "y.json"))
+    assert result.exit_code == 1 and "not a legacyledger.report/1 document" in result.stdout
