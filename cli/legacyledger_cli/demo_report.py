@@ -59,6 +59,8 @@ class Tally:
     cohorts: Counter[tuple[str, str]] = attrs.Factory(Counter)
     leavers: Counter[str] = attrs.Factory(Counter)
     withdrawn: int = 0
+    #: The latest business date of any stored fact (ISO text), "" for an empty ledger.
+    last_on: str = ""
 
     @classmethod
     def of(cls, records: Iterable[FactRecord]) -> Tally:
@@ -70,6 +72,7 @@ class Tally:
 
     def count(self, record: FactRecord) -> FactRecord:
         self.facts[subject_of(record.fact)[0], record.fact["fact"]] += 1
+        self.last_on = max(self.last_on, record.fact["on"])
         return record
 
     def add(self, fact: Mapping[str, Any]) -> None:

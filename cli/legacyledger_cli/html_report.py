@@ -35,6 +35,7 @@ from legacyledger.projections.disclosure import (
 )
 from legacyledger.projections.reach import ReachFold, ReachParams, build_view
 from legacyledger.projections.retention_figures import FigureMaker
+from legacyledger.reports import fold_options
 from legacyledger_cli import svg_charts as svg
 from legacyledger_cli.svg_charts import esc
 
@@ -122,7 +123,7 @@ class Figures:
 
     def __init__(self, report: Any, policy: str) -> None:
         self.views, self.policy = report.views, policy
-        self.index: dict[str, DisclosedFigure] = {f.id: f for f in report.figures}
+        self.index: dict[str, DisclosedFigure] = {f.id: as_disclosed(f) for f in report.figures}
         self.missing: dict[str, DisclosedFigure] | None = None
         self.used: dict[str, dict[str, DisclosedFigure]] = {}
         self.section = "summary"
@@ -157,6 +158,25 @@ class Figures:
     def count(self, raw: int) -> str:
         """A count that is no figure (a number at risk between horizons), by the policy."""
         return str(show_count(raw, self.policy)) if self.policy != "none" else f"{raw:,}"
+
+
+def as_disclosed(figure: Any) -> DisclosedFigure:
+    """A report's figure as the charts read it: a :class:`legacyledger.reports.ReportFigure`
+    writes exact decimals as text (JSON has no decimals), so they are numbers again here;
+    ``*`` and ``n/a`` stay text."""
+    if isinstance(figure, DisclosedFigure):
+        return figure
+    display = figure.display
+    if isinstance(display, float):
+        display = Decimal(str(display))
+    elif isinstance(display, str):
+        try:
+            number = Decimal(display)
+        except ArithmeticError:
+            number = None
+        display = number if number is not None and number.is_finite() else display
+    return DisclosedFigure(figure.id, display, figure.unit, figure.kind, figure.suppressed,
+                           figure.derivation, figure.label)  # fmt: skip
 
 
 def policy_of(report: Any) -> str:
@@ -236,6 +256,16 @@ def activity_timeline(
     quarters = tuple(window(s, e, *_quarter_name(s)) for s, e in _spans(first, as_of, 3))
     years = tuple(window(s, e, _fy_name(s), "") for s, e in _spans(first, as_of, 12))
     return ActivityTimeline(quarters, years)
+
+
+def report_timeline(ledger: Any, report: Any) -> ActivityTimeline | None:
+    """The activity timeline for a :class:`legacyledger.reports.Report` that has reach: the
+    same business date, knowledge cut-off, disclosure policy and reach parameters."""
+    if "reach" not in report.views.families:
+        return None
+    options = fold_options("reach", report.parameters.get("reach", {}))
+    return activity_timeline(ledger, report.as_of, report.known_at, policy_of(report),
+                             options=options)  # fmt: skip
 
 
 def _first_day(fold: ReachFold, as_of: date) -> date:

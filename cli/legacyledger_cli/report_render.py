@@ -41,9 +41,15 @@ class Unavailable(Exception):
     """A format this installation cannot write (a missing optional package or module)."""
 
 
-def render(report: Report, fmt: str, *, color: bool = False) -> str | bytes:
+def render(
+    report: Report, fmt: str, *, color: bool = False, timeline: Any = None
+) -> str | bytes:
+    """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time)
+    is used by the html format only."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "html":
+        return html(report, color, timeline)
     return RENDERERS[fmt](report, color)
 
 
@@ -240,14 +246,14 @@ def _sheet(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[object]])
 # -- HTML (written by html_report, when it is there) ------------------------------------------
 
 
-def html(report: Report, color: bool) -> str:
+def html(report: Report, color: bool, timeline: Any = None) -> str:
     try:
         from legacyledger_cli.html_report import render_html  # type: ignore[import-untyped, unused-ignore]
     except ImportError as error:
         raise Unavailable(
             f"the html format is not available in this installation ({error})"
         ) from None
-    return render_html(report)  # type: ignore[no-any-return]
+    return render_html(report, timeline)  # type: ignore[no-any-return]
 
 
 RENDERERS: dict[str, Callable[[Report, bool], str | bytes]] = {

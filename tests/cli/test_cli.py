@@ -419,6 +419,27 @@ def test_demo_with_the_real_generator(cli: Cli, db: Path, tmp_path: Path) -> Non
     written = len((tmp_path / "demo-facts.jsonl").read_bytes().splitlines())
     assert count(db) == written
     assert f"({written} facts in the ledger)" in result.stdout
+    assert "Headline figures (as of 2026-03-" in result.stdout
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html
+    assert f"HTML: {(tmp_path / 'report.html').resolve()}" in result.stdout
+    # Every headline's id is one `explain` knows, and the JSON report reproduces.
+    ids = re.findall(r"^  .+?  +\S+  +((?:retention|costs|reach|compliance)\.\S+)$",
+                     result.stdout, re.M)  # fmt: skip
+    assert ids, result.stdout
+    as_of = re.search(r"Headline figures \(as of ([\d-]+)", result.stdout)[1]  # type: ignore[index]
+    explained = cli("explain", ids[0], "--as-of", as_of, "--json")
+    assert explained.exit_code == 0, explained.output
+    assert json.loads(explained.stdout)["id"] == ids[0]
+    verified = cli("verify", str(tmp_path / "report.json"))
+    assert verified.exit_code == 0 and "Reproduces" in verified.stdout
+
+
+def test_demo_can_skip_the_reports(cli: Cli, db: Path, tmp_path: Path) -> None:
+    result = cli("demo", "--facts", "300", "--no-report", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "Headline figures" not in result.stdout
+    assert not (tmp_path / "report.html").exists()
 
 
 # -- help and docs ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,19 @@ def test_html_is_written_by_its_module_or_is_a_clear_error(cli: Cli) -> None:
         assert result.exit_code == 1 and "html format is not available" in result.stderr
     else:
         assert result.exit_code == 0 and "<" in result.stdout
+
+
+def test_html_prints_numbers_for_people_and_charts_reach_by_quarter(cli: Cli) -> None:
+    """A real report writes exact decimals as text; the HTML must still format them
+    (percentages, pounds) and draw reach per quarter, not one stand-in column."""
+    result = cli("report", "all", "--format", "html", "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    page = result.stdout
+    body = page[page.index("<body"):]
+    assert not re.search(r">[^<]*\d\.\d{8,}", body), "an unformatted decimal is printed"
+    assert "£" in body and "%" in body
+    assert "without a quarterly activity timeline" not in page
+    assert 'data-chart="reach-events-by-kind"' in page
 
 
 def test_output_file_replaces_stdout_and_quiet_silences_the_note(cli: Cli, tmp_path: Path) -> None:

@@ -121,7 +121,10 @@ def report(
         raise Failure("xlsx is binary: write it to a file with -o FILE")
     with shell.ledger() as ledger:
         made = make(shell, ledger, families, as_of, known_at, disclosure, options)
-    write(shell, made, fmt, output)
+        timeline = activity(ledger, made) if fmt == "html" else None
+        # Rendered while the ledger is open: a view may read rarely used rows on demand
+        # (the cost restatements), and those read the ledger at the report's position.
+        write(shell, made, fmt, output, timeline)
 
 
 def make(
@@ -159,13 +162,22 @@ def progress(shell: Shell, steps: int) -> Iterator[Progress | None]:
         bar.update(steps - bar.pos, "done")
 
 
+def activity(ledger: Ledger, made: Report) -> Any:
+    """Reach per quarter for the HTML report's charts over time (None without reach)."""
+    try:
+        from legacyledger_cli.html_report import report_timeline
+    except ImportError:  # the html renderer says so itself
+        return None
+    return report_timeline(ledger, made)
+
+
 def to_terminal(output: str) -> bool:
     return output == "-" and sys.stdout.isatty()
 
 
-def write(shell: Shell, made: Report, fmt: str, output: str) -> None:
+def write(shell: Shell, made: Report, fmt: str, output: str, timeline: Any = None) -> None:
     try:
-        content = render(made, fmt, color=to_terminal(output))
+        content = render(made, fmt, color=to_terminal(output), timeline=timeline)
     except Unavailable as error:
         raise Failure(str(error)) from None
     if output == "-":
