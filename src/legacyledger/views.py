@@ -258,8 +258,11 @@ class FigureDiff:
 
     @property
     def changed(self) -> bool:
-        value = (lambda f: None if f is None else f.value)
-        return value(self.before) != value(self.after)
+        return _value(self.before) != _value(self.after)
+
+
+def _value(figure: Figure | None) -> Value | None:
+    return None if figure is None else figure.value
 
 
 def diff(

@@ -671,3 +671,21 @@ def endings(draw: st.DrawFn, h: History, mentors: list[str]) -> None:
 @given(histories(), st.sampled_from(DAYS))
 def test_replay_law_over_random_histories(history: History, as_of: str) -> None:
     assert_replays(history, history.view(as_of))
+
+
+def test_disclosure_hides_small_counts_of_people_but_never_a_status_or_an_item_tally() -> None:
+    """Under ``nhs``, 2 of 3 active ambassadors trained is a count of people (``*``), while
+    whether the item is met, its threshold, and how many items the partnership meets are
+    facts about the partnership: shown as they are."""
+    from legacyledger.projections.disclosure import apply_disclosure
+
+    view = cpd_history().view("2025-03-31", ICA)
+    shown = {f.id: f for f in apply_disclosure(view.figures, "nhs")}
+    row = "framework=ica-integrated-csf/item=ongoing_cpd/partnership=p"
+    assert shown[f"compliance.status/{row}"].display == 0  # partial: not met
+    assert shown[f"compliance.threshold/{row}"].suppressed is False
+    assert shown[f"compliance.met/{row}"].display == "*"  # 2 ambassadors
+    assert shown[f"compliance.value/{row}"].display == "*"  # a share resting on them
+    summary = "framework=ica-integrated-csf/partnership=p"
+    assert not shown[f"compliance.items_met/{summary}"].suppressed
+    assert not shown[f"compliance.items_applicable/{summary}"].suppressed

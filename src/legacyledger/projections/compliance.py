@@ -654,6 +654,10 @@ def _self_assessed(
     )
 
 
+#: Item metrics that are not counts of people (disclosure control never suppresses them).
+NOT_COUNTS = frozenset({"status", "threshold"})
+
+
 def _row(
     partnership: str,
     framework: Framework,
@@ -661,11 +665,25 @@ def _row(
     result: RuleResult,
     derivation: Derivation,
 ) -> ItemResult:
+    def figure_id(metric: str) -> str:
+        return f"compliance.{metric}/framework={framework.id}/item={item.id}/partnership={partnership}"  # fmt: skip
+
+    # A status (met: 1, else 0) and a rule's threshold are not counts of anyone: they are
+    # never suppressed. The rule's own counts (registrants, ambassadors) are; a share is a
+    # rate resting on them, so it is suppressed with them (figures.md §5).
+    counts = tuple(
+        figure_id(m.metric)
+        for m in result.measures
+        if m.metric not in NOT_COUNTS and isinstance(m.value, int)
+    )
+
     def figure(metric: str, value: Value, unit: str, label: str) -> Figure:
-        figure_id = (
-            f"compliance.{metric}/framework={framework.id}/item={item.id}/partnership={partnership}"
-        )
-        return Figure(figure_id, value, unit, derivation, label)
+        if metric in NOT_COUNTS:
+            return Figure(figure_id(metric), value, unit, derivation, label, "statistic")
+        if unit == "ratio" and counts:
+            rests_on = attrs.evolve(derivation, inputs=counts)
+            return Figure(figure_id(metric), value, unit, rests_on, label, "rate")
+        return Figure(figure_id(metric), value, unit, derivation, label)
 
     met = None if result.status == "not_applicable" else int(result.status == "met")
     measures = tuple(
@@ -732,7 +750,9 @@ def _summary(
     def figure(metric: str, value: Value, unit: str, positions: Contributing) -> Figure:
         derivation = _derivation(f"compliance.{metric}", 1, ids, as_of, positions)
         figure_id = f"compliance.{metric}/framework={framework.id}/partnership={partnership}"
-        return Figure(figure_id, value, unit, derivation, f"{framework.title}: {metric}")
+        # Items and actions of a partnership, not people: disclosure control leaves them be.
+        label = f"{framework.title}: {metric}"
+        return Figure(figure_id, value, unit, derivation, label, "statistic")
 
     share = Decimal(met) / Decimal(applicable) if applicable else None
     return FrameworkSummary(
