@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -165,8 +165,8 @@ def resolve_known_at(ledger: Ledger, known_at: int | datetime | str | None) -> i
     if isinstance(known_at, str):
         known_at = int(known_at) if known_at.isdigit() else datetime.fromisoformat(known_at)
     if isinstance(known_at, datetime):
-        moment = known_at if known_at.tzinfo else known_at.replace(tzinfo=timezone.utc)
-        return ledger.position_at(moment.astimezone(timezone.utc))
+        moment = known_at if known_at.tzinfo else known_at.replace(tzinfo=UTC)
+        return ledger.position_at(moment.astimezone(UTC))
     return int(known_at)
 
 
@@ -240,9 +240,19 @@ def explain(
     as_of: date | None = None,
     known_at: int | datetime | str | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    persisted: bool = True,
 ) -> Explanation:
-    views = build_views(ledger, as_of, known_at, [family_of(figure_id)], params)
-    figure = views.figure(figure_id)
+    """The figure as known at ``known_at`` (the head), with its contributing facts. At the
+    head, a current persisted snapshot (``legacyledger follow`` keeps them current) gives the
+    figure from one row, whatever the ledger's size; otherwise its family is folded."""
+    figure = None
+    if persisted and (known_at is None or resolve_known_at(ledger, known_at) == ledger.head()):
+        from legacyledger.viewstore import persisted_figure
+
+        figure = persisted_figure(ledger, figure_id, as_of, params)
+    if figure is None:
+        views = build_views(ledger, as_of, known_at, [family_of(figure_id)], params)
+        figure = views.figure(figure_id)
     return Explanation(figure, tuple(ledger.records_at(figure.derivation.contributing)))
 
 

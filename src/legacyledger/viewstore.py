@@ -37,6 +37,7 @@ from legacyledger.viewstore_snapshots import (
     Params,
     Snapshot,
     names_between,
+    select_figure,
     select_figures,
     select_snapshots,
     view_name,
@@ -47,7 +48,15 @@ if TYPE_CHECKING:
     from legacyledger.application import Ledger
     from legacyledger.projections.base import FactRecord
 
-__all__ = ["Params", "PersistedViews", "Reading", "Snapshot", "Status", "current_or_built"]
+__all__ = [
+    "Params",
+    "PersistedViews",
+    "Reading",
+    "Snapshot",
+    "Status",
+    "current_or_built",
+    "persisted_figure",
+]
 
 
 class Reading(NamedTuple):
@@ -184,6 +193,20 @@ class PersistedViews:
         current = snapshot.position == self.ledger.head() and day == snapshot.as_of
         return Reading(figures, snapshot.position, current)
 
+    def figure(self, figure_id: str, as_of: date | None = None,
+               params: Params | None = None) -> Figure | None:
+        """One persisted figure, only if its family's snapshot is current (the ledger head,
+        and today for ``as_of=None``); else None. Reads one row, whatever the ledger's size."""
+        view = view_name(figure_id.partition(".")[0], as_of, params)
+        with self.store.read() as cur:
+            found = select_snapshots(self.store, cur, view)
+            if not found:
+                return None
+            snapshot = found[0]
+            if snapshot.position != self.ledger.head() or snapshot.as_of != (as_of or date.today()):
+                return None
+            return select_figure(self.store, cur, view, figure_id, snapshot.position)
+
     def status(self) -> Status:
         with self.store.read() as cur:
             cur.execute(f"SELECT position FROM {self.store.table('tracking')} WHERE view = ?",
@@ -215,6 +238,16 @@ class PersistedViews:
                 new.refresh(day, by_family, position, list(by_family))
             self.store.swap_in(new.store)
         return position
+
+
+def persisted_figure(ledger: Ledger, figure_id: str, as_of: date | None = None,
+                     params: Params | None = None) -> Figure | None:
+    """The figure from the persisted views when they are current for it, else None (and
+    None when there are no persisted views)."""
+    if not store_exists(ledger):
+        return None
+    with PersistedViews(ledger) as views:
+        return views.figure(figure_id, as_of, params)
 
 
 def current_or_built(ledger: Ledger, family: str, as_of: date | None = None,

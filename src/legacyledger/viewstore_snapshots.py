@@ -81,6 +81,19 @@ def select_figures(store: Store, cur: Cursor, view: str, known_at: int) -> tuple
     return tuple(figure_of(row, known_at) for row in cur.fetchall())
 
 
+def select_figure(
+    store: Store, cur: Cursor, view: str, figure_id: str, known_at: int
+) -> Figure | None:
+    """One figure of a snapshot, by its primary key (view, figure_id)."""
+    cur.execute(
+        f"SELECT figure_id, value, value_type, unit, kind, label, {store.json('derivation')} "
+        f"FROM {store.table('figures')} WHERE view = ? AND figure_id = ?",
+        (view, figure_id),
+    )
+    row = cur.fetchone()
+    return None if row is None else figure_of(row, known_at)
+
+
 def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
                    params: Params | None, old: int | None, position: int,
                    figures: Sequence[Figure] | None) -> bool:

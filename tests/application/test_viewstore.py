@@ -490,3 +490,35 @@ def test_follow_in_a_thread_keeps_up_until_stopped(location: str) -> None:
         assert result == [ledger.head()]
         assert events[-1] == ("stopped", ledger.head())
         assert ("refreshed", ledger.head()) in events
+
+
+# -- explain from persisted figures --------------------------------------------------------
+
+
+def test_explain_reads_a_current_persisted_figure_and_never_a_stale_one(
+    location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import legacyledger.views as views_module
+
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(programme())
+        views.catch_up()
+        views.refresh(AS_OF)
+        ids = [f.id for f in ledger.views(as_of=AS_OF).figures][::7]
+        computed = [views_module.explain(ledger, i, AS_OF, persisted=False) for i in ids]
+
+        def no_folding(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("explain folded the ledger although the views are current")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(views_module, "build_views", no_folding)
+            assert [ledger.explain(i, as_of=AS_OF) for i in ids] == computed
+            ledger.import_facts([cost_incurred(on="2024-12-01")])  # now the snapshots are stale
+            with pytest.raises(AssertionError, match="folded the ledger"):
+                ledger.explain(ids[0], as_of=AS_OF)
+        # Stale: computed afresh, at the new head.
+        fresh = ledger.explain(ids[0], as_of=AS_OF)
+        assert fresh.figure.derivation.known_at == ledger.head()
+        # An earlier knowledge cut-off is never served from the snapshot.
+        earlier = ledger.explain(ids[0], as_of=AS_OF, known_at=ledger.head() - 1)
+        assert earlier == computed[0]
