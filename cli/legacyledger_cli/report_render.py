@@ -84,10 +84,22 @@ def footer(report: Report) -> list[tuple[str, str]]:
         ("As of", report.as_of.isoformat()),
         ("Parameters", parameters_text(report)),
         ("Disclosure", f"{report.disclosure}: {POLICIES.get(report.disclosure, '')}"),
+        ("Figures", sources_text(report)),
         ("Generated", report.generated_at.isoformat().replace("+00:00", "Z")),
         ("Digest", report.digest),
         ("Verify", "save with --format json, then: legacyledger verify REPORT.json"),
     ]
+
+
+def sources_text(report: Report) -> str:
+    """Which families were read from persisted views (and at which position) or folded."""
+    sources = getattr(report, "sources", {}) or {}
+    persisted = [f for f in report.families if sources.get(f) == "persisted"]
+    if not persisted:
+        return "computed from the ledger for this report"
+    folded = [f for f in report.families if f not in persisted]
+    text = f"{', '.join(persisted)} from the persisted views at position {report.known_at}"
+    return text + (f"; {', '.join(folded)} computed for this report" if folded else "")
 
 
 def parameters_text(report: Report) -> str:

@@ -106,6 +106,9 @@ class Report:
     chain_link: str | None
     digest: str
     views: Views = attrs.field(eq=False, repr=False)
+    #: Where each family's figures came from: ``"persisted"`` (current snapshots kept by
+    #: ``legacyledger follow``, at ``known_at``) or ``"computed"`` (folded for this report).
+    sources: Mapping[str, str] = attrs.field(factory=dict, eq=False)
 
     def of(self, family: str) -> tuple[ReportFigure, ...]:
         return tuple(f for f in self.figures if f.family == family)
@@ -126,6 +129,7 @@ def build_report(
     period: str | None = None,
     scope: str | None = None,
     progress: Progress | None = None,
+    persisted: bool = False,
 ) -> Report:
     """A report of ``families`` for business date ``as_of`` (today) as known at ``known_at``
     (the ledger's head). ``by``, ``period`` and ``scope`` are shorthands laid over ``params``:
@@ -134,13 +138,16 @@ def build_report(
     _check_policy(disclosure)
     parameters = _parameters(chosen, params, by, period, scope)
     position = _position(ledger, known_at)
-    views = _views(ledger, chosen, as_of or date.today(), position, parameters, progress)
+    sources: dict[str, str] = {}
+    stored = _persisted(ledger, chosen, as_of, position, parameters) if persisted else {}
+    views = _views(ledger, chosen, as_of or date.today(), position, parameters, progress,
+                   stored, sources)  # fmt: skip
     figures = _disclosed(views, disclosure)
     link = ledger.chain_link(position) if position else None
     digest = report_digest(chosen, views.as_of, position, parameters, disclosure, figures, link)
     now = datetime.now(UTC).replace(microsecond=0)
     return Report(chosen, views.as_of, position, parameters, disclosure, figures, now,
-                  ledger.head(), link, digest, views)  # fmt: skip
+                  ledger.head(), link, digest, views, sources)  # fmt: skip
 
 
 def _families(families: Iterable[str]) -> tuple[str, ...]:
@@ -232,16 +239,65 @@ def _views(
     position: int,
     parameters: Parameters,
     progress: Progress | None,
+    stored: Mapping[str, Views] | None = None,
+    sources: dict[str, str] | None = None,
 ) -> Views:
-    """One family at a time (so progress can be told), merged into one :class:`Views`."""
+    """One family at a time (so progress can be told), merged into one :class:`Views`; a
+    family in ``stored`` (current persisted figures) is not folded again."""
     parts: dict[str, Views] = {}
     for name in families:
         if progress is not None:
             progress(name)
+        if stored and name in stored:
+            parts[name] = stored[name]
+            if sources is not None:
+                sources[name] = "persisted"
+            continue
         options = {name: fold_options(name, parameters[name])}
         parts[name] = build_views(ledger, as_of, position, [name], options)
+        if sources is not None:
+            sources[name] = "computed"
     by_id = {k: f for views in parts.values() for k, f in views.by_id.items()}
     return Views(as_of, position, {n: v[n] for n, v in parts.items()}, by_id)
+
+
+@attrs.frozen
+class PersistedFamily:
+    """A family read from persisted figure snapshots: its figures, without the view's rows
+    (curves, restatements) that only the HTML charts draw."""
+
+    figures: tuple[Any, ...]
+
+
+def _persisted(
+    ledger: Ledger,
+    families: tuple[str, ...],
+    as_of: date | None,
+    position: int,
+    parameters: Parameters,
+) -> dict[str, Views]:
+    """The families whose persisted snapshot (kept by ``legacyledger follow`` for this as-of
+    date, or for "today" when none is given, and these parameters) is at ``position``, the
+    ledger's head. Anything else is folded as usual."""
+    if position != ledger.head():
+        return {}
+    from legacyledger.viewstore import PersistedViews
+    from legacyledger.viewstore_backends import store_exists
+
+    if not store_exists(ledger):
+        return {}
+    found: dict[str, Views] = {}
+    day = as_of or date.today()
+    with PersistedViews(ledger) as stored:
+        for name in families:
+            options = {name: fold_options(name, parameters[name])}
+            reading = stored.read(name, as_of, options)
+            if as_of is not None and not reading.current and as_of == date.today():
+                reading = stored.read(name, None, options)
+            if reading.current and reading.position == position:
+                by_id = {f.id: f for f in reading.figures}
+                found[name] = Views(day, position, {name: PersistedFamily(reading.figures)}, by_id)
+    return found
 
 
 def _disclosed(views: Views, policy: str) -> tuple[ReportFigure, ...]:

@@ -449,6 +449,8 @@ def test_follow_once_and_views_status(location: str) -> None:
     assert f"views current at {head} {recomputed}" in done.output
     status = runner.invoke(main, ["--ledger", location, "views", "status"])
     assert f"current_facts: {head} (current)" in status.output
+    report = runner.invoke(main, ["--ledger", location, "report", "all", "--as-of", str(AS_OF)])
+    assert f"from the persisted views at position {head}" in report.output, report.output
     with Ledger(location) as ledger:
         ledger.import_facts([cost_incurred(on="2024-12-01")])
     status = runner.invoke(main, ["--ledger", location, "views", "status"])
@@ -522,3 +524,26 @@ def test_explain_reads_a_current_persisted_figure_and_never_a_stale_one(
         # An earlier knowledge cut-off is never served from the snapshot.
         earlier = ledger.explain(ids[0], as_of=AS_OF, known_at=ledger.head() - 1)
         assert earlier == computed[0]
+
+
+def test_a_report_reads_current_persisted_figures_and_reproduces_the_same_digest(
+    location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import legacyledger.reports as reports
+
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(programme())
+        views.catch_up()
+        views.refresh(AS_OF)
+        folded = reports.build_report(ledger, as_of=AS_OF)
+        with monkeypatch.context() as patched:
+            patched.setattr(reports, "build_views", lambda *a, **k: pytest.fail("folded"))
+            stored = reports.build_report(ledger, as_of=AS_OF, persisted=True)
+        assert dict(stored.sources) == dict.fromkeys(FAMILIES, "persisted")
+        assert stored.digest == folded.digest and stored.figures == folded.figures
+        assert reports.verify_report(ledger, reports.report_json(stored)).reproduces
+        # One more fact: the snapshots are behind the head, so every family is folded again.
+        ledger.import_facts([cost_incurred(on="2024-12-01")])
+        again = reports.build_report(ledger, as_of=AS_OF, persisted=True)
+        assert set(again.sources.values()) == {"computed"}
+        assert again.known_at == ledger.head()

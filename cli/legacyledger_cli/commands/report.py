@@ -120,7 +120,9 @@ def report(
     if fmt == "xlsx" and to_terminal(output):
         raise Failure("xlsx is binary: write it to a file with -o FILE")
     with shell.ledger() as ledger:
-        made = make(shell, ledger, families, as_of, known_at, disclosure, options)
+        # The HTML charts draw the views' rows, which persisted snapshots do not keep.
+        made = make(shell, ledger, families, as_of, known_at, disclosure,
+                    {**options, "persisted": fmt != "html"})  # fmt: skip
         timeline = activity(ledger, made) if fmt == "html" else None
         # Rendered while the ledger is open: a view may read rarely used rows on demand
         # (the cost restatements), and those read the ledger at the report's position.
