@@ -52,7 +52,11 @@ def plain_env(path: Path, store: str, pg: str | None) -> dict[str, str]:
 
 
 def plain_save(
-    facts: Iterable[dict[str, Any]], path: Path, batch: int = 2000, store: str = "sqlite", pg: str | None = None
+    facts: Iterable[dict[str, Any]],
+    path: Path,
+    batch: int = 2000,
+    store: str = "sqlite",
+    pg: str | None = None,
 ) -> tuple[int, float]:
     """Seconds for plain batched save() of these facts (into a fresh SQLite file or PG schema)."""
     app = PlainApp(env=plain_env(path, store, pg))
@@ -108,7 +112,8 @@ def _bare_read_postgres(dsn: str) -> tuple[int, float]:
         with conn.cursor(name="bare_read") as cursor:
             cursor.itersize = 5000
             cursor.execute(
-                f'SELECT notification_id, state FROM "{env["POSTGRES_SCHEMA"]}".legacyledger_events '
+                "SELECT notification_id, state "
+                f'FROM "{env["POSTGRES_SCHEMA"]}".legacyledger_events '
                 "ORDER BY notification_id"
             )
             for _, state in cursor:

@@ -94,14 +94,19 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict[str, Any] = {"results": results}
     if len(sizes) >= 2:
         small, large = min(sizes), max(sizes)
-        summary["rebuild_growth"] = sizes[large]["rebuild"]["seconds"] / sizes[small]["rebuild"]["seconds"]
+        summary["rebuild_growth"] = (
+            sizes[large]["rebuild"]["seconds"] / sizes[small]["rebuild"]["seconds"]
+        )
         summary["size_growth"] = large / small
     out = Path(args.out or ROOT / "bench" / "results" / f"{time.strftime('%Y%m%dT%H%M%S')}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=2))
     print(table(results))
     if "rebuild_growth" in summary:
-        print(f"rebuild growth {summary['rebuild_growth']:.2f}x for {summary['size_growth']:.0f}x facts (target ≤ 11x for 10x)")
+        print(
+            f"rebuild growth {summary['rebuild_growth']:.2f}x "
+            f"for {summary['size_growth']:.0f}x facts (target ≤ 11x for 10x)"
+        )
     print(f"results: {out}")
     return 0
 

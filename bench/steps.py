@@ -1,4 +1,5 @@
-"""One benchmark step per process: ``python -m bench.steps STEP '{json args}'`` prints a JSON result."""
+"""One benchmark step per process: ``python -m bench.steps STEP '{json args}'`` prints a JSON
+result."""
 
 from __future__ import annotations
 
@@ -90,7 +91,11 @@ def explain(location: str) -> dict[str, Any]:
             ledger.explain(figure_id)
             timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
-    return {"explained": len(timings), "p95_ms": timings[int(0.95 * (len(timings) - 1))], "max_ms": timings[-1]}
+    return {
+        "explained": len(timings),
+        "p95_ms": timings[int(0.95 * (len(timings) - 1))],
+        "max_ms": timings[-1],
+    }
 
 
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -356,7 +356,9 @@ class Domain:
 
     def correction(self, fact: Mapping[str, Any]) -> Subject:
         target = fact["target"]
-        subject = next(s for s in self.subjects.values() if target in s.facts or target in s.live_corrections())
+        subject = next(
+            s for s in self.subjects.values() if target in s.facts or target in s.live_corrections()
+        )
         common = {k: fact.get(k) for k in ("source_ref", "recorded_by", "note")}
         common["on"] = FACT_ADAPTER.validate_python(fact).on
         if fact["fact"] == "FactVoided":

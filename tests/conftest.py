@@ -10,7 +10,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    "ci",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
 )
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=500, deadline=None)
@@ -28,7 +32,7 @@ def postgres_reason() -> str | None:
     try:
         with psycopg.connect(PG_DSN.split("?")[0], connect_timeout=3) as conn:
             conn.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means: not reachable
+    except Exception as error:  # any failure means: not reachable
         return f"no PostgreSQL server reachable at {PG_DSN}: {error}".splitlines()[0]
     return None
 

@@ -9,7 +9,9 @@ import pytest
 
 
 @pytest.mark.slow
-def test_the_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_benchmark_runs_end_to_end_at_a_tiny_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bench import run
 
     monkeypatch.setattr(run, "WORK", tmp_path)

@@ -370,7 +370,12 @@ def test_a_sound_ledger_passes_every_check(shared: Ledger) -> None:
     checked = check_ledger(shared)
     assert checked.ok, checked.problems[:5]
     assert checked.facts == shared.count() and checked.head == shared.head()
-    assert [c.name for c in checked.checks] == ["positions", "facts", "source_ref index", "hash chain"]
+    assert [c.name for c in checked.checks] == [
+        "positions",
+        "facts",
+        "source_ref index",
+        "hash chain",
+    ]
     assert f"{shared.count()} of {shared.count()}" in checked.checks[2].summary
 
 

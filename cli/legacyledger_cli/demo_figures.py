@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
-from pathlib import Path
-
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 
@@ -21,7 +20,6 @@ from legacyledger import Ledger
 from legacyledger.reports import Report, ReportFigure, build_report, report_json
 from legacyledger_cli.render import heading, table
 from legacyledger_cli.report_render import readable, render
-
 
 #: Displays that are not numbers: suppressed by disclosure control, or not computable.
 WITHHELD = ("*", "n/a")
@@ -56,16 +54,40 @@ def headlines(report: Report) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     for cohort in _cohorts_with_difference(by_id, months=12)[-2:]:
         for group in ("mentored", "comparator"):
-            rows.append(_row(by_id, f"retention.rate/cohort={cohort}/group={group}/h=12/scope=nhs",
-                             f"Retained at 12 months, {cohort.replace('-', '/')} {group}"))  # fmt: skip
+            rows.append(
+                _row(
+                    by_id,
+                    f"retention.rate/cohort={cohort}/group={group}/h=12/scope=nhs",
+                    f"Retained at 12 months, {cohort.replace('-', '/')} {group}",
+                )
+            )
         rows.append(_row(by_id, f"retention.rate_difference/cohort={cohort}/h=12/scope=nhs",
                          "  difference (mentored - comparator)"))  # fmt: skip
-    years = sorted(m.group(1) for i in by_id if (m := re.fullmatch(r"costs\.cumulative/period=(\d{4}-\d\d)", i)))  # fmt: skip
+    years = sorted(
+        m.group(1)
+        for i in by_id
+        if (m := re.fullmatch(r"costs\.cumulative/period=(\d{4}-\d\d)", i))
+    )
     if years:
         last = years[-1]
-        rows.append(_row(by_id, f"costs.cumulative/period={last}", f"Spend to the end of {last.replace('-', '/')}"))  # fmt: skip
-        rows.append(_row(by_id, f"costs.per_registrant_supported/period={last}", f"Cost per registrant supported, {last.replace('-', '/')}"))  # fmt: skip
-    for role, label in (("legacy_mentor", "Legacy mentors enrolled"), ("ambassador", "Ambassadors enrolled")):  # fmt: skip
+        rows.append(
+            _row(
+                by_id,
+                f"costs.cumulative/period={last}",
+                f"Spend to the end of {last.replace('-', '/')}",
+            )
+        )
+        rows.append(
+            _row(
+                by_id,
+                f"costs.per_registrant_supported/period={last}",
+                f"Cost per registrant supported, {last.replace('-', '/')}",
+            )
+        )
+    for role, label in (
+        ("legacy_mentor", "Legacy mentors enrolled"),
+        ("ambassador", "Ambassadors enrolled"),
+    ):
         rows.append(_row(by_id, f"reach.enrolled/role={role}", label))
     rows.append(_row(by_id, "reach.events_delivered", "Events delivered"))
     rows.append(_row(by_id, "reach.integrated_share", "Integrated (health + care) event share"))
@@ -78,7 +100,9 @@ def headlines(report: Report) -> list[tuple[str, str, str]]:
 def _cohorts_with_difference(by_id: dict[str, ReportFigure], months: int) -> list[str]:
     found = []
     for figure_id, figure in by_id.items():
-        match = re.fullmatch(rf"retention\.rate_difference/cohort=([\d-]+)/h={months}/scope=nhs", figure_id)  # fmt: skip
+        match = re.fullmatch(
+            rf"retention\.rate_difference/cohort=([\d-]+)/h={months}/scope=nhs", figure_id
+        )
         if match and figure.display not in WITHHELD:
             found.append(match.group(1))
     return sorted(found)
@@ -126,7 +150,8 @@ def summary(written: Written, location: str) -> Sequence[str]:
         "Ask about any number, check the report, or see it as known earlier:",
         f"  legacyledger --ledger {location} explain '{_example(report)}' --as-of {report.as_of}",
         f"  legacyledger --ledger {location} verify {written.json}",
-        f"  legacyledger --ledger {location} report retention --as-of {report.as_of} --by profession",
+        f"  legacyledger --ledger {location} report retention --as-of {report.as_of} "
+        "--by profession",
     ]
     return lines
 

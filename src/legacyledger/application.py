@@ -14,8 +14,8 @@ import os
 import random
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
-from datetime import date, datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
@@ -25,7 +25,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
-from legacyledger.domain import FACT_TYPES, AGGREGATES, DomainError, Subject
+from legacyledger.domain import AGGREGATES, FACT_TYPES, DomainError, Subject
 from legacyledger.domain.base import corrected, create, dummy_correction, fields_of
 from legacyledger.importing import (
     FactError,
@@ -38,9 +38,9 @@ from legacyledger.persistence import (
     LedgerApplication,
     ensure_schema,
     environment_for,
-    schema_lock,
     iter_states,
     layout,
+    schema_lock,
     topics_of,
     verify_chain,
 )
@@ -126,7 +126,9 @@ class Ledger:
         """Record one fact (a dict in the interchange format), with the same checks as import."""
         return self.import_facts([fact])
 
-    def import_file(self, path: str | os.PathLike[str], progress: Progress | None = None) -> ImportResult:
+    def import_file(
+        self, path: str | os.PathLike[str], progress: Progress | None = None
+    ) -> ImportResult:
         with Path(path).open("rb") as lines:
             return self.import_facts(lines, progress)
 
@@ -220,7 +222,7 @@ class Ledger:
 
     def position_at(self, moment: datetime) -> int:
         """The last position recorded at or before ``moment`` (0 if none)."""
-        return int(self.app.recorder.position_at(moment.astimezone(timezone.utc).isoformat()))  # type: ignore[attr-defined]
+        return int(self.app.recorder.position_at(moment.astimezone(UTC).isoformat()))  # type: ignore[attr-defined]
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -262,7 +264,8 @@ class Ledger:
         return count
 
     def history(self, kind: str, key: str, known_at: int | None = None) -> list[FactRecord]:
-        """One subject's facts (corrections included) in order, optionally as known at a position."""
+        """One subject's facts (corrections included) in order, optionally as known at a
+        position."""
         cls = subject_class(kind)
         rows = self.app.recorder.read_aggregate(cls.id_for(key))  # type: ignore[attr-defined]
         return [
@@ -312,9 +315,15 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 def subject_class(kind: str) -> type[Subject]:
     try:
-        return KINDS[kind.lower().replace("_", "")] if kind.lower() not in KINDS else KINDS[kind.lower()]
+        return (
+            KINDS[kind.lower().replace("_", "")]
+            if kind.lower() not in KINDS
+            else KINDS[kind.lower()]
+        )
     except KeyError:
-        raise KeyError(f"unknown kind {kind!r}: use partnership, mentor, registrant or event") from None
+        raise KeyError(
+            f"unknown kind {kind!r}: use partnership, mentor, registrant or event"
+        ) from None
 
 
 def interchange(stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -364,7 +373,11 @@ class _Batch:
             if known is not None or planned is not None:
                 known_digest = known[2] if known is not None else planned[1]  # type: ignore[index]
                 if known_digest != item.digest:
-                    self.error(item, "source_ref", f"{item.source_ref} is already recorded with different content")
+                    self.error(
+                        item,
+                        "source_ref",
+                        f"{item.source_ref} is already recorded with different content",
+                    )
                 self.present += known is not None
                 continue
             self.planned_refs[item.source_ref] = (UUID(int=0), item.digest)
@@ -383,7 +396,9 @@ class _Batch:
         self.new_refs[item.source_ref] = subject.id
         for event in subject.collect_events():
             self.events.append(self.stored(event, item))
-            self.refs.append((item.source_ref, event.originator_id, event.originator_version, item.digest))
+            self.refs.append(
+                (item.source_ref, event.originator_id, event.originator_version, item.digest)
+            )
 
     def stored(self, event: Any, item: Parsed) -> StoredEvent:
         """The stored form of a new event; the validated canonical fact *is* its state.
@@ -395,7 +410,9 @@ class _Batch:
             return self.app.mapper.to_stored_event(event)
         stamp = event.timestamp.isoformat().encode()
         state = item.body[:-1] + b',"recorded_at":"' + stamp + b'"}'
-        return StoredEvent(event.originator_id, event.originator_version, topic_of(type(event)), state)
+        return StoredEvent(
+            event.originator_id, event.originator_version, topic_of(type(event)), state
+        )
 
     def command(self, item: Parsed) -> Subject | None:
         name = item.name
@@ -433,7 +450,9 @@ class _Batch:
             return subject
         from legacyledger.persistence import fact_of
 
-        replacement, errors = validate_replacement(fact_of(original), item.fact["replacement"], item.line)
+        replacement, errors = validate_replacement(
+            fact_of(original), item.fact["replacement"], item.line
+        )
         if errors:
             self.errors.extend(errors)
             return None
@@ -514,20 +533,37 @@ def subject_ids(parsed: Iterable[Parsed]) -> list[UUID]:
     return list(ids)
 
 
-def check_references(batch: _Batch, name: str, key: str, fields: Mapping[str, Any], item: Parsed) -> None:
+def check_references(
+    batch: _Batch, name: str, key: str, fields: Mapping[str, Any], item: Parsed
+) -> None:
     """Rules that span two subjects: the other subject must exist and be active then."""
     from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
     from legacyledger.domain.errors import RuleBroken
 
     on = fields["on"]
-    if "partnership" in fields and name != "PartnershipFormed" and FACT_TYPES[name][0] is not Partnership:
+    if (
+        "partnership" in fields
+        and name != "PartnershipFormed"
+        and FACT_TYPES[name][0] is not Partnership
+    ):
         partnership = batch.require(Partnership, fields["partnership"], "partnership")
         if not partnership.open_on(on):  # type: ignore[attr-defined]
-            raise RuleBroken(f"partnership {fields['partnership']} was not open on {on}", "partnership")
+            raise RuleBroken(
+                f"partnership {fields['partnership']} was not open on {on}", "partnership"
+            )
     mentor_key = fields.get("mentor")
-    if mentor_key and name in ("MentorMatched", "AmbassadorRostered", "CostIncurred", "MentoringContactRecorded"):
+    if mentor_key and name in (
+        "MentorMatched",
+        "AmbassadorRostered",
+        "CostIncurred",
+        "MentoringContactRecorded",
+    ):
         mentor = batch.require(Mentor, mentor_key, "mentor")
-        if name in ("MentorMatched", "AmbassadorRostered", "MentoringContactRecorded") and not mentor.active_on(on):  # type: ignore[attr-defined]
+        if name in (
+            "MentorMatched",
+            "AmbassadorRostered",
+            "MentoringContactRecorded",
+        ) and not mentor.active_on(on):  # type: ignore[attr-defined]
             raise RuleBroken(f"mentor {mentor_key} was not active on {on}", "mentor")
     for attendee in fields.get("attendees") or ():
         mentor = batch.require(Mentor, attendee, "attendees")
@@ -538,14 +574,23 @@ def check_references(batch: _Batch, name: str, key: str, fields: Mapping[str, An
     if name == "MentorTimeLogged" and fields.get("registrant"):
         registrant = batch.require(Registrant, fields["registrant"], "registrant")
         if fields["activity"] == "one_to_one" and not registrant.matched_on(key, on):  # type: ignore[attr-defined]
-            raise RuleBroken(f"registrant {fields['registrant']} was not matched to {key} on {on}", "registrant")
+            raise RuleBroken(
+                f"registrant {fields['registrant']} was not matched to {key} on {on}",
+                "registrant",
+            )
     check_framework(batch.ledger.frameworks, name, fields)
 
 
-def check_framework(catalogue: FrameworkCatalogue | None, name: str, fields: Mapping[str, Any]) -> None:
+def check_framework(
+    catalogue: FrameworkCatalogue | None, name: str, fields: Mapping[str, Any]
+) -> None:
     from legacyledger.domain.errors import RuleBroken
 
-    if catalogue is None or name not in ("FrameworkAdopted", "FrameworkItemAssessed", "ActionAgreed"):
+    if catalogue is None or name not in (
+        "FrameworkAdopted",
+        "FrameworkItemAssessed",
+        "ActionAgreed",
+    ):
         return
     framework = fields["framework"]
     if framework not in catalogue:

@@ -16,7 +16,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import orjson
 from annotated_types import Ge, Le, Lt, MaxLen
 from pydantic import (
     AfterValidator,
@@ -32,7 +31,7 @@ from pydantic import (
     create_model,
 )
 
-from legacyledger.domain import AGGREGATES, Subject
+from legacyledger.domain import AGGREGATES
 from legacyledger.domain.base import ENVELOPE, field_types
 from legacyledger.domain.values import DecimalText, FreeText, Key, Pattern, Pseudonym, Text
 
@@ -43,9 +42,11 @@ _NHS_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-
 
 
 def _decimal_text(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("must be a decimal string such as \"12.50\", not a JSON number with a fraction")
-    if isinstance(value, int) or isinstance(value, Decimal):
+    if isinstance(value, (bool, float)):
+        raise ValueError(
+            "must be a decimal string such as \"12.50\", not a JSON number with a fraction"
+        )
+    if isinstance(value, (int, Decimal)):
         return Decimal(value)
     if isinstance(value, str) and _DECIMAL_RE.fullmatch(value):
         return Decimal(value)
@@ -85,9 +86,11 @@ def pydantic_type(hint: Any) -> Any:
     if origin is Mapping or origin is dict:
         key, value = get_args(hint)
         return dict[pydantic_type(key), pydantic_type(value)]  # type: ignore[misc]
-    return {bool: StrictBool, int: StrictInt, date: Annotated[date, BeforeValidator(_iso_date)]}.get(
-        hint, hint
-    )
+    return {
+        bool: StrictBool,
+        int: StrictInt,
+        date: Annotated[date, BeforeValidator(_iso_date)],
+    }.get(hint, hint)
 
 
 def _mark(mark: Any) -> Any:

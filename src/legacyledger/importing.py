@@ -65,7 +65,9 @@ class Parsed:
         return str(self.fact["source_ref"])
 
 
-def parse_lines(lines: Iterable[bytes | str | Mapping[str, Any]]) -> tuple[list[Parsed], list[FactError]]:
+def parse_lines(
+    lines: Iterable[bytes | str | Mapping[str, Any]],
+) -> tuple[list[Parsed], list[FactError]]:
     """Validate every line; derive missing source_refs; report all errors."""
     parsed: list[Parsed] = []
     errors: list[FactError] = []
@@ -97,7 +99,9 @@ def _validate(line: bytes | str | Mapping[str, Any]) -> Fact:
     return FACT_ADAPTER.validate_json(line)  # type: ignore[no-any-return]
 
 
-def _with_derived_ref(fact: dict[str, Any], fact_digest: str, seen: dict[str, int]) -> dict[str, Any]:
+def _with_derived_ref(
+    fact: dict[str, Any], fact_digest: str, seen: dict[str, int]
+) -> dict[str, Any]:
     """A stable ref for facts without one, so re-importing the same file is a no-op.
 
     The n-th identical fact of a file gets ``-n`` appended, so two genuinely repeated

@@ -714,7 +714,9 @@ class HashChain:
     def summary(self) -> str:
         if self.result is None or not self.result.ok:
             return "the chain does not verify"
-        return f"{self.result.checked} links verified; head {self.result.head} {self.result.head_link}"
+        return (
+            f"{self.result.checked} links verified; head {self.result.head} {self.result.head_link}"
+        )
 
 
 CheckFactory = Callable[["Ledger"], IntegrityCheck]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure
+from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, Value
 from legacyledger.projections.compliance import NAMES as COMPLIANCE_NAMES
 from legacyledger.projections.compliance import (
     ComplianceParams,
@@ -145,7 +145,9 @@ class Views:
         try:
             return self.by_id[figure_id]
         except KeyError:
-            raise KeyError(f"no figure {figure_id!r} (as of {self.as_of}, known at {self.known_at})") from None
+            raise KeyError(
+                f"no figure {figure_id!r} (as of {self.as_of}, known at {self.known_at})"
+            ) from None
 
     def __getitem__(self, family: str) -> Any:
         return self.families[family]

@@ -17,7 +17,13 @@ import orjson
 import pytest
 
 from legacyledger import Ledger
-from tests.builders import contact, matched, mentor_enrolled, partnership_formed, registrant_enrolled
+from tests.builders import (
+    contact,
+    matched,
+    mentor_enrolled,
+    partnership_formed,
+    registrant_enrolled,
+)
 
 REGISTRANTS = [f"R-{i:03d}" for i in range(40)]
 
@@ -39,7 +45,10 @@ with Ledger(sys.argv[1], batch_size=int(sys.argv[3])) as ledger:
 def base_facts() -> list[dict[str, object]]:
     facts = [partnership_formed(source_ref="p"), mentor_enrolled(source_ref="m")]
     for key in REGISTRANTS:
-        facts += [registrant_enrolled(key, source_ref=f"enrol-{key}"), matched(key, source_ref=f"match-{key}")]
+        facts += [
+            registrant_enrolled(key, source_ref=f"enrol-{key}"),
+            matched(key, source_ref=f"match-{key}"),
+        ]
     return facts
 
 
@@ -61,7 +70,9 @@ def write(path: Path, facts: list[dict[str, object]]) -> Path:
 
 
 @pytest.mark.slow
-def test_two_processes_recording_at_once_store_every_fact_once(location: str, tmp_path: Path) -> None:
+def test_two_processes_recording_at_once_store_every_fact_once(
+    location: str, tmp_path: Path
+) -> None:
     base = base_facts()
     with Ledger(location) as ledger:
         ledger.import_facts(base)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -42,7 +42,9 @@ def test_known_at_the_end_of_the_ledger_equals_the_current_figures(ledger: Ledge
 
 def test_a_back_dated_leaver_changes_the_figure_and_the_diff_names_it(ledger: Ledger) -> None:
     before, _ = history(ledger)
-    ledger.import_facts([left(on="2025-01-15", destination="left_profession", source_ref="late-leaver")])
+    ledger.import_facts(
+        [left(on="2025-01-15", destination="left_profession", source_ref="late-leaver")]
+    )
     then = ledger.views(as_of=AS_OF, known_at=before).figure(RETAINED_12)
     now = ledger.views(as_of=AS_OF).figure(RETAINED_12)
     # 12 months after registration (2024-09-02): in post when known at `before`, left since.
@@ -76,7 +78,7 @@ def test_a_correction_then_voiding_it_restores_the_figure(memory_ledger: Ledger)
 
 def test_known_at_a_recorded_time_resolves_to_the_last_position_then(memory_ledger: Ledger) -> None:
     before, _ = history(memory_ledger)
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     time.sleep(0.01)
     memory_ledger.import_facts([left(on="2025-01-15")])
     views = memory_ledger.views(as_of=AS_OF, known_at=moment.isoformat())

@@ -142,7 +142,7 @@ class Subject(Aggregate):
 
     def correct(self, target: str, replacement: Mapping[str, Any], **fields: Any) -> None:
         original = self.target_of(target)
-        if original.FACT == self.creation_fact() and "on" in replacement:
+        if self.creation_fact() == original.FACT and "on" in replacement:
             self.check_creation_date_move(replacement["on"])
         self.check_amended(dummy_correction(target, replacement))
         self.trigger_event(
@@ -153,8 +153,10 @@ class Subject(Aggregate):
         """Void a fact, or a correction (which restores what it corrected)."""
         if target not in self.live_corrections():
             original = self.target_of(target)
-            if original.FACT == self.creation_fact():
-                raise RuleBroken(f"{target} is the creation fact of {self.key}: void it cannot", "target")
+            if self.creation_fact() == original.FACT:
+                raise RuleBroken(
+                    f"{target} is the creation fact of {self.key}: void it cannot", "target"
+                )
         self.check_amended(dummy_void(target))
         self.trigger_event(self.Voided, key=self.key, target=target, **fields)
 
@@ -178,7 +180,7 @@ class Subject(Aggregate):
 
     def check_creation_date_move(self, new_on: date | str) -> None:
         new_on = date.fromisoformat(new_on) if isinstance(new_on, str) else new_on
-        later = [f.on for f in self.facts.values() if f.FACT != self.creation_fact()]
+        later = [f.on for f in self.facts.values() if self.creation_fact() != f.FACT]
         if later and min(later) < new_on:
             raise ImpossibleHistory(f"{self.key} would be created after facts about it", "on")
 

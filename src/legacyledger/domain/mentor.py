@@ -42,7 +42,11 @@ class Mentor(Subject):
         FACT = "MentorEnrolled"
 
         def evolve(self, mentor: Any) -> None:
-            mentor.partnership, mentor.role, mentor.sector = self.partnership, self.role, self.sector
+            mentor.partnership, mentor.role, mentor.sector = (
+                self.partnership,
+                self.role,
+                self.sector,
+            )
             mentor.employer, mentor.setting = self.employer, self.setting
             mentor.contracted_hours = self.contracted_hours_per_week
             mentor.spans = [[self.on, None]]
@@ -191,12 +195,16 @@ class Mentor(Subject):
     def check_resume(self, on: date, **_: Any) -> None:
         if self.paused:
             if self.paused_on is not None and on < self.paused_on:
-                raise ImpossibleHistory(f"resumed on {on}, before pausing on {self.paused_on}", "on")
+                raise ImpossibleHistory(
+                    f"resumed on {on}, before pausing on {self.paused_on}", "on"
+                )
             return
         if not self.withdrawn:
             raise RuleBroken(f"mentor {self.key} is neither paused nor withdrawn", "fact")
         if on < self.spans[-1][1]:  # type: ignore[operator]
-            raise ImpossibleHistory(f"resumed on {on}, before withdrawing on {self.spans[-1][1]}", "on")
+            raise ImpossibleHistory(
+                f"resumed on {on}, before withdrawing on {self.spans[-1][1]}", "on"
+            )
 
     def check_withdrawal(self, on: date, **_: Any) -> None:
         if self.withdrawn:

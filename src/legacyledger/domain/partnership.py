@@ -170,7 +170,9 @@ class Partnership(Subject):
 
     def check_closing(self, on: date, **_: Any) -> None:
         if self.last_on is not None and on < self.last_on:
-            raise ImpossibleHistory(f"closed on {on}, but a fact about {self.key} is dated {self.last_on}", "on")
+            raise ImpossibleHistory(
+                f"closed on {on}, but a fact about {self.key} is dated {self.last_on}", "on"
+            )
 
     def check_join(self, org: str, **_: Any) -> None:
         if org in self.members:
@@ -186,7 +188,9 @@ class Partnership(Subject):
 
     def check_funding(self, financial_year: str, **_: Any) -> None:
         if not is_financial_year(financial_year):
-            raise RuleBroken(f"{financial_year} is not a financial year like 2024/25", "financial_year")
+            raise RuleBroken(
+                f"{financial_year} is not a financial year like 2024/25", "financial_year"
+            )
 
     def check_adopted(self, framework: str, **_: Any) -> None:
         if framework not in self.frameworks:
@@ -201,7 +205,9 @@ class Partnership(Subject):
         if action not in self.actions:
             raise RuleBroken(f"no open action {action} in {self.key}", "action")
         if on < self.actions[action]:
-            raise ImpossibleHistory(f"completed on {on}, before it was agreed on {self.actions[action]}", "on")
+            raise ImpossibleHistory(
+                f"completed on {on}, before it was agreed on {self.actions[action]}", "on"
+            )
 
 
 Partnership.FACTS = fact_classes(Partnership)

@@ -136,7 +136,9 @@ class ProgrammeEvent(Subject):
         if self.status != "delivered":
             raise RuleBroken(f"feedback on event {self.key}, which is {self.status}", "fact")
         if on < self.delivered_on:  # type: ignore[operator]
-            raise ImpossibleHistory(f"feedback on {on}, before delivery on {self.delivered_on}", "on")
+            raise ImpossibleHistory(
+                f"feedback on {on}, before delivery on {self.delivered_on}", "on"
+            )
         if responses > self.audience_reached:
             raise RuleBroken(
                 f"{responses} responses from an audience of {self.audience_reached}", "responses"

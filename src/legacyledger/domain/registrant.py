@@ -166,7 +166,9 @@ class Registrant(Subject):
         self, on: date, registered_on: date, in_post_since: date, **_: Any
     ) -> None:
         if registered_on > on:
-            raise RuleBroken(f"registered_on {registered_on} is after enrolment on {on}", "registered_on")
+            raise RuleBroken(
+                f"registered_on {registered_on} is after enrolment on {on}", "registered_on"
+            )
         if on > add_months(registered_on, ELIGIBILITY_MONTHS):
             raise RuleBroken(
                 f"enrolled on {on}, more than {ELIGIBILITY_MONTHS} months after registration "
@@ -211,21 +213,27 @@ class Registrant(Subject):
             raise ImpossibleHistory(f"left on {on}, before being in post from {start}", "on")
         if self.last_in_post is not None and on < self.last_in_post:
             raise ImpossibleHistory(
-                f"left on {on}, but a fact on {self.last_in_post} shows the registrant in post", "on"
+                f"left on {on}, but a fact on {self.last_in_post} shows the registrant in post",
+                "on",
             )
 
     def check_rejoin(self, on: date, **_: Any) -> None:
         if not self.left:
             raise RuleBroken(f"registrant {self.key} has not left", "fact")
         if on < self.spans[-1][1]:  # type: ignore[operator]
-            raise ImpossibleHistory(f"rejoined on {on}, before leaving on {self.spans[-1][1]}", "on")
+            raise ImpossibleHistory(
+                f"rejoined on {on}, before leaving on {self.spans[-1][1]}", "on"
+            )
 
     def check_follow_up_end(self, on: date, **_: Any) -> None:
         if self.follow_up_ended is not None:
-            raise SubjectClosed(f"follow-up of {self.key} already ended on {self.follow_up_ended}", "fact")
+            raise SubjectClosed(
+                f"follow-up of {self.key} already ended on {self.follow_up_ended}", "fact"
+            )
         if self.last_on is not None and on < self.last_on:
             raise ImpossibleHistory(
-                f"follow-up ended on {on}, but a fact about {self.key} is dated {self.last_on}", "on"
+                f"follow-up ended on {on}, but a fact about {self.key} is dated {self.last_on}",
+                "on",
             )
 
 

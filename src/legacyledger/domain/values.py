@@ -11,9 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from typing_extensions import TypedDict
-
 from annotated_types import Ge, Le, Lt, MaxLen
+from typing_extensions import TypedDict
 
 
 class Pattern(str):
@@ -75,8 +74,12 @@ WithdrawalStage = Literal["before_induction", "before_first_activity", "active"]
 Profession = Literal["nurse", "midwife", "nursing_associate", "ahp", "other"]
 ContactMode = Literal["in_person", "virtual", "phone", "group"]
 Timepoint = Literal["baseline", "m3", "m6", "m12", "m24", "ad_hoc"]
-EmploymentStatus = Literal["in_post", "parental_leave", "career_break", "long_term_sick", "secondment"]
-MoveSector = Literal["nhs_trust", "primary_care", "local_authority", "independent_social_care", "other"]
+EmploymentStatus = Literal[
+    "in_post", "parental_leave", "career_break", "long_term_sick", "secondment"
+]
+MoveSector = Literal[
+    "nhs_trust", "primary_care", "local_authority", "independent_social_care", "other"
+]
 Destination = Literal[
     "other_nhs",
     "primary_care",

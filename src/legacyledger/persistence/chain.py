@@ -34,7 +34,9 @@ def _bytes(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
-def chain_links(previous: bytes, positions: Sequence[int], stored: Sequence[StoredEvent]) -> list[tuple[int, bytes]]:
+def chain_links(
+    previous: bytes, positions: Sequence[int], stored: Sequence[StoredEvent]
+) -> list[tuple[int, bytes]]:
     links = []
     for position, event in zip(positions, stored, strict=True):
         previous = link(previous, position, event)
@@ -64,10 +66,16 @@ def verify_chain(recorder: Any, batch: int = 5000) -> ChainCheck:
         for position, stored, stored_link in rows:
             expected = link(previous, position, stored)
             if stored_link is None:
-                return ChainCheck(checked, position, previous.hex(), position, "no chain link stored")
+                return ChainCheck(
+                    checked, position, previous.hex(), position, "no chain link stored"
+                )
             if stored_link != expected:
-                return ChainCheck(checked, position, previous.hex(), position, "stored fact or link altered")
+                return ChainCheck(
+                    checked, position, previous.hex(), position, "stored fact or link altered"
+                )
             previous, checked, head = expected, checked + 1, position
     if recorder.count_chain() != checked:
-        return ChainCheck(checked, head, previous.hex(), head + 1, "a chain link has no stored fact (deleted?)")
+        return ChainCheck(
+            checked, head, previous.hex(), head + 1, "a chain link has no stored fact (deleted?)"
+        )
     return ChainCheck(checked, head, previous.hex() if checked else None, None, None)

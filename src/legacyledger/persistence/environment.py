@@ -37,7 +37,11 @@ def environment_for(location: str) -> dict[str, str]:
         env.update(_postgres_env(location))
         env["APPLICATION_RECORDER_TOPIC"] = postgres_recorder_topic()
         return env
-    name = f"file:legacyledger-{uuid4().hex}?mode=memory&cache=shared" if location == ":memory:" else location
+    name = (
+        f"file:legacyledger-{uuid4().hex}?mode=memory&cache=shared"
+        if location == ":memory:"
+        else location
+    )
     env.update(
         PERSISTENCE_MODULE="eventsourcing.sqlite",
         SQLITE_DBNAME=name,
@@ -78,12 +82,17 @@ def _connect(env: Mapping[str, str]) -> Any:
 
 def ensure_schema(env: Mapping[str, str]) -> None:
     """PostgreSQL schemas are created on first use: one schema per ledger."""
-    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres" or env["POSTGRES_SCHEMA"] == "public":
+    if (
+        env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
+        or env["POSTGRES_SCHEMA"] == "public"
+    ):
         return
     from psycopg.sql import SQL, Identifier
 
     with _connect(env) as conn:
-        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"])))
+        conn.execute(
+            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"]))
+        )
 
 
 @contextlib.contextmanager
@@ -94,11 +103,16 @@ def schema_lock(env: Mapping[str, str]) -> Iterator[None]:
         yield
         return
     with _connect(env) as conn:
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"legacyledger:{env['POSTGRES_SCHEMA']}",))
+        conn.execute(
+            "SELECT pg_advisory_lock(hashtext(%s))", (f"legacyledger:{env['POSTGRES_SCHEMA']}",)
+        )
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"legacyledger:{env['POSTGRES_SCHEMA']}",))
+            conn.execute(
+                "SELECT pg_advisory_unlock(hashtext(%s))",
+                (f"legacyledger:{env['POSTGRES_SCHEMA']}",),
+            )
 
 
 def iter_states(

@@ -17,9 +17,8 @@ from legacyledger.persistence.sqlite import REF_BATCH
 
 def _postgres_recorder_class() -> type:
     """Defined lazily so that the library imports without psycopg installed."""
-    from psycopg.sql import SQL, Identifier
-
     from eventsourcing.postgres import PostgresApplicationRecorder
+    from psycopg.sql import SQL, Identifier
 
     class LedgerPostgresRecorder(PostgresApplicationRecorder):
         def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
@@ -48,10 +47,14 @@ def _postgres_recorder_class() -> type:
                 events=Identifier(self.events_table_name),
             )
 
-        def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        def _insert_events(
+            self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+        ) -> None:
             refs = kwargs.get("source_refs")
             if refs:
-                curs.executemany(self._sql("INSERT INTO {schema}.{refs} VALUES (%s,%s,%s,%s)"), refs)
+                curs.executemany(
+                    self._sql("INSERT INTO {schema}.{refs} VALUES (%s,%s,%s,%s)"), refs
+                )
 
         def _fetch_ids_after_insert_events(
             self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -60,7 +63,9 @@ def _postgres_recorder_class() -> type:
             eventsourcing takes for every insert, so links follow commit order."""
             ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             if ids:
-                curs.execute(self._sql("SELECT link FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"))
+                curs.execute(
+                    self._sql("SELECT link FROM {schema}.{chain} ORDER BY position DESC LIMIT 1")
+                )
                 row = curs.fetchone()
                 previous = bytes(row["link"]) if row else GENESIS
                 curs.executemany(
@@ -71,7 +76,9 @@ def _postgres_recorder_class() -> type:
 
         def link_at(self, position: int) -> str | None:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(self._sql("SELECT link FROM {schema}.{chain} WHERE position = %s"), (position,))
+                curs.execute(
+                    self._sql("SELECT link FROM {schema}.{chain} WHERE position = %s"), (position,)
+                )
                 row = curs.fetchone()
                 return bytes(row["link"]).hex() if row else None
 
@@ -83,18 +90,26 @@ def _postgres_recorder_class() -> type:
 
         def chain_head(self) -> tuple[int, str | None]:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(self._sql("SELECT position, link FROM {schema}.{chain} ORDER BY position DESC LIMIT 1"))
+                curs.execute(
+                    self._sql(
+                        "SELECT position, link FROM {schema}.{chain} "
+                        "ORDER BY position DESC LIMIT 1"
+                    )
+                )
                 row = curs.fetchone()
                 return (int(row["position"]), bytes(row["link"]).hex()) if row else (0, None)
 
-        def read_chain_batches(self, batch: int) -> Iterator[list[tuple[int, StoredEvent, bytes | None]]]:
+        def read_chain_batches(
+            self, batch: int
+        ) -> Iterator[list[tuple[int, StoredEvent, bytes | None]]]:
             after = 0
             while True:
                 with self.datastore.get_connection() as conn, conn.cursor() as curs:
                     curs.execute(
                         self._sql(
-                            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
-                            "e.state, k.link FROM {schema}.{events} e LEFT JOIN {schema}.{chain} k "
+                            "SELECT e.notification_id, e.originator_id, e.originator_version, "
+                            "e.topic, e.state, k.link "
+                            "FROM {schema}.{events} e LEFT JOIN {schema}.{chain} k "
                             "ON k.position = e.notification_id WHERE e.notification_id > %s "
                             "ORDER BY e.notification_id LIMIT %s"
                         ),
@@ -103,7 +118,12 @@ def _postgres_recorder_class() -> type:
                     rows = [
                         (
                             r["notification_id"],
-                            StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])),
+                            StoredEvent(
+                                r["originator_id"],
+                                r["originator_version"],
+                                r["topic"],
+                                bytes(r["state"]),
+                            ),
                             None if r["link"] is None else bytes(r["link"]),
                         )
                         for r in curs.fetchall()

@@ -21,7 +21,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS source_refs (source_ref TEXT PRIMARY KEY, "
             "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
             "digest TEXT NOT NULL) WITHOUT ROWID",
-            "CREATE TABLE IF NOT EXISTS fact_chain (position INTEGER PRIMARY KEY, link BLOB NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS fact_chain (position INTEGER PRIMARY KEY, "
+            "link BLOB NOT NULL)",
         ]
 
     def _insert_events(
@@ -34,7 +35,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         refs = kwargs.get("source_refs")
         if refs:
             c.executemany(
-                "INSERT INTO source_refs VALUES (?,?,?,?)", [(r, i.hex, v, d) for r, i, v, d in refs]
+                "INSERT INTO source_refs VALUES (?,?,?,?)",
+                [(r, i.hex, v, d) for r, i, v, d in refs],
             )
         # Inside the write transaction rowids are max + 1, so the batch is contiguous.
         c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
@@ -43,7 +45,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         c.execute("SELECT link FROM fact_chain ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
         previous = bytes(row[0]) if row else GENESIS
-        c.executemany("INSERT INTO fact_chain VALUES (?, ?)", chain_links(previous, positions, stored_events))
+        c.executemany(
+            "INSERT INTO fact_chain VALUES (?, ?)", chain_links(previous, positions, stored_events)
+        )
         return positions
 
     def lookup_refs(self, refs: Sequence[str]) -> dict[str, tuple[UUID, int, str]]:
@@ -148,7 +152,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return (int(row[0]), bytes(row[1]).hex()) if row else (0, None)
 
-    def read_chain_batches(self, batch: int) -> Iterator[list[tuple[int, StoredEvent, bytes | None]]]:
+    def read_chain_batches(
+        self, batch: int
+    ) -> Iterator[list[tuple[int, StoredEvent, bytes | None]]]:
         after = 0
         while True:
             with self.datastore.transaction(commit=False) as c:
@@ -159,7 +165,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     (after, batch),
                 )
                 rows = [
-                    (r[0], StoredEvent(UUID(r[1]), r[2], r[3], _bytes(r[4])), None if r[5] is None else _bytes(r[5]))
+                    (
+                        r[0],
+                        StoredEvent(UUID(r[1]), r[2], r[3], _bytes(r[4])),
+                        None if r[5] is None else _bytes(r[5]),
+                    )
                     for r in c.fetchall()
                 ]
             if not rows:

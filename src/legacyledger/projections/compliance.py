@@ -666,7 +666,9 @@ def _row(
     derivation: Derivation,
 ) -> ItemResult:
     def figure_id(metric: str) -> str:
-        return f"compliance.{metric}/framework={framework.id}/item={item.id}/partnership={partnership}"  # fmt: skip
+        return (
+            f"compliance.{metric}/framework={framework.id}/item={item.id}/partnership={partnership}"
+        )
 
     # A status (met: 1, else 0) and a rule's threshold are not counts of anyone: they are
     # never suppressed. The rule's own counts (registrants, ambassadors) are; a share is a
