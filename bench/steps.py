@@ -79,22 +79,103 @@ def rebuild(location: str) -> dict[str, Any]:
     return {"seconds": seconds, "figures": figures, "peak_mb": peak_mb()}
 
 
-def explain(location: str) -> dict[str, Any]:
+def _figure_ids(ledger: Any, persisted: bool) -> list[str]:
+    """20 figure ids spread over every family (from the persisted snapshots when there)."""
+    from legacyledger.views import FAMILIES, figure_ids
+
+    ids: list[str] = []
+    if persisted:
+        from legacyledger.viewstore import PersistedViews
+
+        with PersistedViews(ledger) as views:
+            for family in FAMILIES:
+                ids.extend(f.id for f in views.read(family).figures)
+    ids = ids or figure_ids(ledger)
+    return ids[:: max(1, len(ids) // 20)][:20]
+
+
+def _percentiles(timings: list[float]) -> dict[str, float]:
+    timings = sorted(timings)
+    return {
+        "p50_ms": timings[len(timings) // 2],
+        "p95_ms": timings[int(0.95 * (len(timings) - 1))],
+        "max_ms": timings[-1],
+    }
+
+
+def explain(location: str, persisted: bool = True, count: int = 20) -> dict[str, Any]:
+    """``Ledger.explain`` of figures spread over every family: from current persisted
+    snapshots (``persisted``, as ``legacyledger explain`` does when ``follow`` keeps them), or
+    folding the figure's family each time."""
     from legacyledger import Ledger
-    from legacyledger.views import figure_ids
+    from legacyledger.views import explain as explain_figure
 
     timings = []
     with Ledger(location) as ledger:
-        ids = figure_ids(ledger)[:: max(1, len(figure_ids(ledger)) // 20)][:20]
+        ids = _figure_ids(ledger, persisted)[:count]
         for figure_id in ids:
             started = time.perf_counter()
-            ledger.explain(figure_id)
+            explain_figure(ledger, figure_id, persisted=persisted)
             timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
+    return {"explained": len(timings), "persisted": persisted, **_percentiles(timings)}
+
+
+def persist(location: str) -> dict[str, Any]:
+    """Persisted views from scratch: catch-up of the current facts (batched), then every
+    family's figure snapshot for today."""
+    from legacyledger import Ledger
+    from legacyledger.viewstore import PersistedViews
+
+    if not location.startswith("postgresql"):
+        _fresh(Path(f"{location}.views"))
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        started = time.perf_counter()
+        tracked = views.catch_up()
+        caught_up = time.perf_counter() - started
+        started = time.perf_counter()
+        views.refresh()
+        refreshed = time.perf_counter() - started
     return {
-        "explained": len(timings),
-        "p95_ms": timings[int(0.95 * (len(timings) - 1))],
-        "max_ms": timings[-1],
+        "facts": tracked,
+        "catch_up_s": caught_up,
+        "catch_up_facts_per_s": tracked / caught_up,
+        "snapshots_s": refreshed,
+        "peak_mb": peak_mb(),
+    }
+
+
+def incremental(location: str, repeats: int = 10) -> dict[str, Any]:
+    """One new fact recorded, then every persisted view current again (current facts caught
+    up, figure snapshots refreshed), ``repeats`` times. The fact is a cost booked to a
+    partnership: it touches only the costs family, as most single facts touch one or two."""
+    from legacyledger import Ledger
+    from legacyledger.viewstore import PersistedViews
+
+    record_ms, views_ms, total_ms = [], [], []
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        views.catch_up()
+        views.refresh()
+        formed = next(r.fact for r in ledger.records() if r.fact["fact"] == "PartnershipFormed")
+        for i in range(repeats):
+            fact = {
+                "fact": "CostIncurred", "partnership": formed["partnership"], "on": formed["on"],
+                "amount": "10.00", "category": "administration", "description": "bench",
+                "source_ref": f"bench-{time.time_ns()}-{i}",
+            }  # fmt: skip
+            started = time.perf_counter()
+            ledger.record(fact)
+            recorded = time.perf_counter()
+            views.catch_up()
+            views.refresh()
+            done = time.perf_counter()
+            record_ms.append((recorded - started) * 1000)
+            views_ms.append((done - recorded) * 1000)
+            total_ms.append((done - started) * 1000)
+    return {
+        "repeats": repeats,
+        "record": _percentiles(record_ms),
+        "views": _percentiles(views_ms),
+        **_percentiles(total_ms),
     }
 
 
@@ -105,6 +186,8 @@ STEPS: dict[str, Callable[..., dict[str, Any]]] = {
     "bare_read": bare_read,
     "rebuild": rebuild,
     "explain": explain,
+    "persist": persist,
+    "incremental": incremental,
 }
 
 if __name__ == "__main__":

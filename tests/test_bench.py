@@ -22,3 +22,8 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size(
     assert result["import"]["ratio_to_plain_save"] > 0
     assert result["rebuild"]["figures"] > 0
     assert result["bare_read"]["facts"] == result["import"]["facts"]
+    assert result["persist"]["facts"] == result["import"]["facts"]
+    assert result["explain"]["persisted"] and result["explain"]["explained"] == 20
+    assert not result["explain_folding"]["persisted"]
+    assert result["incremental"]["repeats"] == 10
+    assert result["incremental"]["p95_ms"] >= result["incremental"]["record"]["p50_ms"] > 0
