@@ -26,7 +26,15 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from legacyledger.domain import AGGREGATES, FACT_TYPES, DomainError, Subject
-from legacyledger.domain.base import corrected, create, dummy_correction, fields_of
+from legacyledger.domain.base import (
+    corrected,
+    create,
+    dummy_correction,
+    dummy_void,
+    effective,
+    fields_of,
+)
+from legacyledger.domain.errors import ImpossibleHistory
 from legacyledger.importing import (
     FactError,
     ImportRejected,
@@ -34,6 +42,7 @@ from legacyledger.importing import (
     parse_lines,
     validate_replacement,
 )
+from legacyledger.links import CLOSING, Link, closed_subject, links_of
 from legacyledger.persistence import (
     LedgerApplication,
     ensure_schema,
@@ -358,6 +367,11 @@ class _Batch:
         self.present = 0
         self.queried_ids: set[UUID] = set()
         self.stored_ids: set[UUID] = set()
+        #: Changes to the links index (legacyledger.links), each with the index of the event
+        #: whose transaction it belongs to: (event index, adding, (subject, day, ref, fact)).
+        self.link_ops: list[tuple[int, bool, tuple[UUID, str, str, str]]] = []
+        #: This import's links by subject and source_ref (None: removed), over the stored ones.
+        self.overlay: dict[UUID, dict[str, tuple[str, str] | None]] = {}
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -422,14 +436,17 @@ class _Batch:
         key = item.fact[cls.KEY_FIELD]
         fields = self.typed_fields(item, event_class)
         check_references(self, name, key, fields, item)
+        self.check_closing(cls, name, key, fields)
         if issubclass(event_class, Subject.Created):
             if self.get(cls, key) is not None:
                 raise DomainError(f"{cls.__name__.lower()} {key} already exists", cls.KEY_FIELD)
             created: Subject = create(cls, event_class, key, **fields)
             self.subjects[created.id] = created
+            self.link(item.source_ref, name, set(), links_of(name, key, fields))
             return created
         subject = self.require(cls, key, cls.KEY_FIELD)
         subject.record(event_class, **fields)
+        self.link(item.source_ref, name, set(), links_of(name, key, fields))
         return subject
 
     def correction(self, item: Parsed) -> Subject | None:
@@ -440,12 +457,16 @@ class _Batch:
         common = {k: item.fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
         common["on"] = item.model.on  # type: ignore[attr-defined]
         if item.name == "FactVoided" and target in subject.live_corrections():
+            affected = next(a.target for a in subject.amendments if a.source_ref == target)
+            after = effective(subject.originals, [*subject.amendments, dummy_void(target)])
+            self.relink(subject, affected, after.get(affected))
             subject.void(target, reason=item.fact["reason"], **common)
             return subject
         original = subject.facts.get(target)
         if original is None:
             raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
         if item.name == "FactVoided":
+            self.relink(subject, target, None)
             subject.void(target, reason=item.fact["reason"], **common)
             return subject
         from legacyledger.persistence import fact_of
@@ -458,8 +479,64 @@ class _Batch:
             return None
         candidate = corrected(original, dummy_correction(target, replacement))
         check_references(self, original.FACT, subject.key, fields_of(candidate), item)
+        self.relink(subject, target, candidate)
         subject.correct(target, replacement, reason=item.fact["reason"], **common)
         return subject
+
+    # -- rules across subjects, from both sides (legacyledger.links) --------------------------
+
+    def check_closing(
+        self, cls: type[Subject], name: str, key: str, fields: Mapping[str, Any],
+        stored: bool = False,
+    ) -> None:
+        """A withdrawal, closure or unmatching may not precede a fact that needs its subject
+        active, whichever was recorded first. ``stored``: the subject is known to be stored
+        (else this import's look-up of the subjects it names tells)."""
+        subject = closed_subject(name, key, fields)
+        if subject is None:
+            return
+        on = fields["on"].isoformat()
+        later = {
+            ref: found
+            for ref, found in self.overlay.get(subject, {}).items()
+            if found is not None and found[0] > on
+        }
+        if stored or cls.id_for(key) in self.stored_ids:  # only a stored subject has them
+            for day, ref, fact in self.app.recorder.later_links(subject, on):  # type: ignore[attr-defined]
+                if ref not in self.overlay.get(subject, {}):
+                    later[ref] = (day, fact)
+        if later:
+            ref, (day, fact) = max(later.items(), key=lambda found: (found[1][0], found[0]))
+            raise ImpossibleHistory(
+                f"{CLOSING[name]} on {on}, but {fact} {ref} (dated {day}) needs "
+                f"{'the match' if name == 'MentorUnmatched' else key} active on {day}",
+                "on",
+            )
+
+    def link(self, ref: str, name: str, old: set[Link], new: set[Link]) -> None:
+        """Move a fact's links from ``old`` to ``new``, in the transaction of its event."""
+        index = len(self.events)
+        for subject, day in sorted(old - new):
+            self.link_ops.append((index, False, (subject, day.isoformat(), ref, name)))
+            self.overlay.setdefault(subject, {})[ref] = None
+        for subject, day in sorted(new - old):
+            self.link_ops.append((index, True, (subject, day.isoformat(), ref, name)))
+            self.overlay.setdefault(subject, {})[ref] = (day.isoformat(), name)
+
+    def relink(self, subject: Subject, ref: str, after: Subject.Event | None) -> None:
+        """Before correcting or voiding fact ``ref``: check it as it would stand (``after``,
+        None if voided) and move its links."""
+        before = subject.facts.get(ref)
+        if after is not None:
+            fields = fields_of(after)
+            moved = before is None or closed_subject(
+                before.FACT, subject.key, fields_of(before)
+            ) != closed_subject(after.FACT, subject.key, fields) or before.on != after.on
+            if moved:
+                self.check_closing(type(subject), after.FACT, subject.key, fields, stored=True)
+        old = set() if before is None else links_of(before.FACT, subject.key, fields_of(before))
+        new = set() if after is None else links_of(after.FACT, subject.key, fields_of(after))
+        self.link(ref, (before or after).FACT, old, new)  # type: ignore[union-attr]
 
     def typed_fields(self, item: Parsed, event_class: type[Subject.Event]) -> dict[str, Any]:
         values = {f: getattr(item.model, f, None) for f in layout(event_class).fields}
@@ -508,16 +585,36 @@ class _Batch:
         size = self.ledger.batch_size
         first = last = None
         batches = 0
+        ops = self.link_ops
+        done = 0
         for start in range(0, len(self.events), size):
+            upto = done
+            while upto < len(ops) and ops[upto][0] < start + size:
+                upto += 1
             ids = self.app.recorder.insert_events(
-                self.events[start : start + size], source_refs=self.refs[start : start + size]
+                self.events[start : start + size],
+                source_refs=self.refs[start : start + size],
+                links=_runs(ops[done:upto]),
             )
+            done = upto
             batches += 1
             progress("written", min(start + size, len(self.events)), len(self.events))
             assert ids
             first = ids[0] if first is None else first
             last = ids[-1]
         return ImportResult(read, len(self.events), self.present, batches, first, last)
+
+
+def _runs(
+    ops: list[tuple[int, bool, tuple[UUID, str, str, str]]],
+) -> list[tuple[bool, list[tuple[UUID, str, str, str]]]]:
+    """Link changes as runs of additions or removals, in order."""
+    runs: list[tuple[bool, list[tuple[UUID, str, str, str]]]] = []
+    for _, adding, row in ops:
+        if not runs or runs[-1][0] != adding:
+            runs.append((adding, []))
+        runs[-1][1].append(row)
+    return runs
 
 
 def subject_ids(parsed: Iterable[Parsed]) -> list[UUID]:

@@ -47,6 +47,7 @@ from tests.builders import (
     rejoined,
     rostered,
     time_logged,
+    unmatched,
     voided,
 )
 
@@ -675,10 +676,6 @@ def accepts(facts: Facts) -> bool:
         return True
 
 
-def late(reason: str) -> Any:
-    return pytest.mark.xfail(strict=True, reason=f"src bug (file order decides): {reason}")
-
-
 def history_pairs() -> list[Any]:
     """(given, first, second): ``first`` is dated before ``second``; neither needs the other to
     be recorded first, so both file orders must get the same answer."""
@@ -701,16 +698,23 @@ def history_pairs() -> list[Any]:
         pytest.param(base(), mentor_withdrew(on="2024-10-01"), pay_rate_set(on="2025-04-01"),
                      id="withdrawal_then_pay_rate"),
         pytest.param(base(), mentor_withdrew(on="2024-09-30"), matched(on="2024-10-01"),
-                     id="mentor_withdrawal_then_match", marks=late(
-                         "a MentorWithdrew dated before a recorded MentorMatched (on the "
-                         "registrant) with that mentor is accepted: the withdrawal guard sees "
-                         "only the mentor")),
+                     id="mentor_withdrawal_then_match"),
+        pytest.param([*base(), matched(on="2024-10-01")], mentor_withdrew(on="2024-10-05"),
+                     contact(on="2024-10-08"), id="mentor_withdrawal_then_contact"),
+        pytest.param(base(), mentor_withdrew(on="2025-02-01"), rostered(on="2025-02-11"),
+                     id="mentor_withdrawal_then_roster"),
+        pytest.param(base(), mentor_withdrew(on="2025-02-01"),
+                     delivered(on="2025-02-11", attendees=[M]),
+                     id="mentor_withdrawal_then_attending"),
         pytest.param(base()[:1], partnership_closed(on="2024-04-20"),
-                     mentor_enrolled(on="2024-05-01"),
-                     id="closure_then_enrolment", marks=late(
-                         "a PartnershipClosed dated before a recorded MentorEnrolled (on the "
-                         "mentor) in that partnership is accepted: the closing guard sees only "
-                         "the partnership")),
+                     mentor_enrolled(on="2024-05-01"), id="closure_then_enrolment"),
+        pytest.param(base(), partnership_closed(on="2024-10-01"),
+                     registrant_enrolled("R-2", on="2024-10-02"),
+                     id="closure_then_registrant_enrolment"),
+        pytest.param(mentored(), unmatched(on="2024-11-01"),
+                     time_logged(on="2024-11-05", activity="one_to_one", registrant=R,
+                                 category="delivery"),
+                     id="unmatching_then_one_to_one"),
     ]
 
 
@@ -721,9 +725,6 @@ def test_the_file_order_of_two_facts_does_not_decide(
     assert accepts([*given, first, second]) == accepts([*given, second, first])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug (file order decides): a MentorPaused reported late (dated before a recorded "
-    "MentorWithdrew) makes the next MentorResumed merely unpause, so the mentor stays withdrawn"))
 def test_a_pause_reported_late_does_not_change_what_resuming_means() -> None:
     paused, withdrew = mentor_paused(on="2024-07-01"), mentor_withdrew(on="2024-08-01")
     after = [mentor_resumed(on="2024-09-01"), mentor_trained(on="2024-10-01")]

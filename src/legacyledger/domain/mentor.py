@@ -103,7 +103,10 @@ class Mentor(Subject):
         FACT, GUARD = "MentorPaused", "check_pause"
 
         def evolve(self, mentor: Any) -> None:
-            mentor.paused, mentor.paused_on = True, self.on
+            # A pause reported late, dated within a span a withdrawal has already ended, was
+            # ended by that withdrawal: it leaves the mentor withdrawn, not paused.
+            if not mentor.withdrawn:
+                mentor.paused, mentor.paused_on = True, self.on
             mentor.active_until(self.on)
 
     class Resumed(Subject.Event):

@@ -25,6 +25,14 @@ def _postgres_recorder_class() -> type:
             super().__init__(datastore, events_table_name=events_table_name)
             self.refs_table = events_table_name.replace("_events", "_source_refs")
             self.chain_table = events_table_name.replace("_events", "_chain")
+            self.links_table = events_table_name.replace("_events", "_links")
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{table} (subject uuid NOT NULL, "
+                    "day text NOT NULL, source_ref text NOT NULL, fact text NOT NULL, "
+                    "PRIMARY KEY (subject, day, source_ref))"
+                ).format(schema=Identifier(datastore.schema), table=Identifier(self.links_table))
+            )
             self.sql_create_statements.append(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {schema}.{table} "
@@ -44,6 +52,7 @@ def _postgres_recorder_class() -> type:
                 schema=Identifier(self.datastore.schema),
                 refs=Identifier(self.refs_table),
                 chain=Identifier(self.chain_table),
+                links=Identifier(self.links_table),
                 events=Identifier(self.events_table_name),
             )
 
@@ -55,6 +64,18 @@ def _postgres_recorder_class() -> type:
                 curs.executemany(
                     self._sql("INSERT INTO {schema}.{refs} VALUES (%s,%s,%s,%s)"), refs
                 )
+            for adding, rows in kwargs.get("links") or ():
+                if adding:
+                    curs.executemany(
+                        self._sql("INSERT INTO {schema}.{links} VALUES (%s,%s,%s,%s) "
+                                  "ON CONFLICT DO NOTHING"), rows
+                    )
+                else:
+                    curs.executemany(
+                        self._sql("DELETE FROM {schema}.{links} WHERE subject = %s "
+                                  "AND day = %s AND source_ref = %s"),
+                        [(s, d, r) for s, d, r, _ in rows],
+                    )
 
         def _fetch_ids_after_insert_events(
             self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -146,6 +167,19 @@ def _postgres_recorder_class() -> type:
                             row["originator_id"], row["originator_version"], row["digest"]
                         )
             return found
+
+        def later_links(self, subject: UUID, after: str) -> list[tuple[str, str, str]]:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(
+                    self._sql(
+                        "SELECT day, source_ref, fact FROM {schema}.{links} WHERE subject = %s "
+                        "AND day > %s ORDER BY day DESC, source_ref"
+                    ),
+                    (subject, after),
+                )
+                return [
+                    (r["day"], r["source_ref"], r["fact"]) for r in curs.fetchall()
+                ]
 
         def existing_ids(self, ids: Sequence[UUID]) -> set[UUID]:
             found: set[UUID] = set()

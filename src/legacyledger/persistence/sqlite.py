@@ -1,4 +1,5 @@
-"""eventsourcing's SQLite recorder, plus the source_ref index and the hash chain."""
+"""eventsourcing's SQLite recorder, plus the source_ref index, the links index and the hash
+chain."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "digest TEXT NOT NULL) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS fact_chain (position INTEGER PRIMARY KEY, "
             "link BLOB NOT NULL)",
+            # Which facts on other subjects name a subject, on which day (see
+            # legacyledger.links): a withdrawal or closure must not precede them.
+            "CREATE TABLE IF NOT EXISTS fact_links (subject TEXT NOT NULL, day TEXT NOT NULL, "
+            "source_ref TEXT NOT NULL, fact TEXT NOT NULL, "
+            "PRIMARY KEY (subject, day, source_ref)) WITHOUT ROWID",
         ]
 
     def _insert_events(
@@ -37,6 +43,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.executemany(
                 "INSERT INTO source_refs VALUES (?,?,?,?)",
                 [(r, i.hex, v, d) for r, i, v, d in refs],
+            )
+        for adding, rows in kwargs.get("links") or ():
+            c.executemany(
+                "INSERT OR IGNORE INTO fact_links VALUES (?,?,?,?)"
+                if adding
+                else "DELETE FROM fact_links WHERE subject = ? AND day = ? AND source_ref = ?",
+                [(s.hex, d, r, f) if adding else (s.hex, d, r) for s, d, r, f in rows],
             )
         # Inside the write transaction rowids are max + 1, so the batch is contiguous.
         c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
@@ -60,6 +73,16 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 for row in c.fetchall():
                     found[row[0]] = (UUID(row[1]), row[2], row[3])
         return found
+
+    def later_links(self, subject: UUID, after: str) -> list[tuple[str, str, str]]:
+        """(day, source_ref, fact) of the facts naming ``subject`` dated after ``after``."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT day, source_ref, fact FROM fact_links WHERE subject = ? AND day > ? "
+                "ORDER BY day DESC, source_ref",
+                (subject.hex, after),
+            )
+            return [(row[0], row[1], row[2]) for row in c.fetchall()]
 
     def existing_ids(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregates have stored events (one query per 500 ids)."""

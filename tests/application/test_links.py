@@ -1,0 +1,118 @@
+"""Rules across two subjects hold from both sides, across imports, corrections and voids
+(``legacyledger.links``), on SQLite and PostgreSQL: the links index is stored with the facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from legacyledger import ImportRejected, Ledger
+from tests.builders import (
+    M,
+    R,
+    contact,
+    corrected,
+    delivered,
+    event_planned,
+    matched,
+    mentor_enrolled,
+    mentor_withdrew,
+    partnership_closed,
+    partnership_formed,
+    registrant_enrolled,
+    time_logged,
+    unmatched,
+    voided,
+)
+
+
+def base() -> list[dict[str, Any]]:
+    return [partnership_formed(), mentor_enrolled(), registrant_enrolled(), event_planned()]
+
+
+def refused(ledger: Ledger, fact: dict[str, Any]) -> str:
+    before = ledger.count()
+    with pytest.raises(ImportRejected) as caught:
+        ledger.record(fact)
+    assert ledger.count() == before
+    (error,) = caught.value.errors
+    assert error.field == "on"
+    return error.message
+
+
+def test_a_late_withdrawal_is_refused_when_a_stored_contact_needs_the_mentor(
+    ledger: Ledger,
+) -> None:
+    match, talk = matched(on="2024-10-01"), contact(on="2024-10-08")
+    ledger.import_facts([*base(), match, talk])
+    message = refused(ledger, mentor_withdrew(on="2024-10-05"))
+    assert talk["source_ref"] in message and "MentoringContactRecorded" in message
+    ledger.record(mentor_withdrew(on="2024-10-08"))  # the contact's own day still counts
+
+
+def test_voiding_the_fact_that_needed_the_mentor_lets_the_withdrawal_in(ledger: Ledger) -> None:
+    match, talk = matched(on="2024-10-01"), contact(on="2024-10-08")
+    ledger.import_facts([*base(), match, talk])
+    ledger.record(voided(talk["source_ref"]))
+    ledger.record(mentor_withdrew(on="2024-10-05"))
+    assert ledger.subject("mentor", M).withdrawn  # type: ignore[attr-defined]
+
+
+def test_a_contact_corrected_to_an_earlier_day_no_longer_holds_the_mentor(
+    ledger: Ledger,
+) -> None:
+    match, talk = matched(on="2024-10-01"), contact(on="2024-10-08")
+    ledger.import_facts([*base(), match, talk])
+    ledger.record(corrected(talk["source_ref"], {"on": "2024-10-03"}))
+    refused(ledger, mentor_withdrew(on="2024-10-02"))
+    ledger.record(mentor_withdrew(on="2024-10-04"))
+
+
+def test_voiding_the_correction_restores_the_later_day(ledger: Ledger) -> None:
+    match, talk = matched(on="2024-10-01"), contact(on="2024-10-08")
+    fix = corrected(talk["source_ref"], {"on": "2024-10-03"})
+    ledger.import_facts([*base(), match, talk, fix, voided(fix["source_ref"])])
+    refused(ledger, mentor_withdrew(on="2024-10-05"))
+
+
+def test_a_withdrawal_corrected_to_before_a_stored_match_is_refused(ledger: Ledger) -> None:
+    withdrawal = mentor_withdrew(on="2024-12-01")
+    ledger.import_facts([*base(), matched(on="2024-10-01"), withdrawal])
+    refused(ledger, corrected(withdrawal["source_ref"], {"on": "2024-09-15"}))
+    ledger.record(corrected(withdrawal["source_ref"], {"on": "2024-10-01"}))
+
+
+def test_a_late_closure_is_refused_while_an_event_or_enrolment_is_dated_after_it(
+    ledger: Ledger,
+) -> None:
+    ledger.import_facts(base())
+    message = refused(ledger, partnership_closed(on="2024-06-01"))
+    assert "RegistrantEnrolled" in message or "EventPlanned" in message
+    ledger.record(partnership_closed(on="2025-03-31"))
+
+
+def test_an_unmatching_before_a_stored_one_to_one_session_is_refused(ledger: Ledger) -> None:
+    session = time_logged(on="2024-11-05", activity="one_to_one", registrant=R,
+                          category="delivery")
+    ledger.import_facts([*base(), matched(on="2024-10-01"), session])
+    message = refused(ledger, unmatched(on="2024-11-01"))
+    assert session["source_ref"] in message
+    ledger.record(unmatched(on="2024-11-05"))
+
+
+def test_attending_an_event_holds_the_mentor(ledger: Ledger) -> None:
+    ledger.import_facts([*base(), delivered(on="2025-02-11", attendees=[M])])
+    refused(ledger, mentor_withdrew(on="2025-02-01"))
+
+
+def test_the_links_are_written_in_the_batch_of_their_fact(tmp_path: Any) -> None:
+    """Imports are written 5,000 facts per transaction: each link goes with its own fact's
+    batch, so a later batch's rule sees an earlier batch's links."""
+    with Ledger(tmp_path / "small.db", batch_size=2) as ledger:
+        ledger.import_facts([*base(), matched(on="2024-10-01"), contact(on="2024-10-08")])
+        refused(ledger, mentor_withdrew(on="2024-10-05"))
+        cursor = ledger.app.recorder.datastore  # type: ignore[attr-defined]
+        with cursor.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM fact_links")
+            assert c.fetchone()[0] == 5  # 2 enrolments and an event name p1; match, contact M-1
