@@ -433,8 +433,9 @@ class _Batch:
         if name in ("FactCorrected", "FactVoided"):
             return self.correction(item)
         cls, event_class = FACT_TYPES[name]
-        key = item.fact[cls.KEY_FIELD]
-        fields = self.typed_fields(item, event_class)
+        model = item.model
+        key = getattr(model, cls.KEY_FIELD)
+        fields = self.typed_fields(item, model, event_class)
         check_references(self, name, key, fields, item)
         self.check_closing(cls, name, key, fields)
         if issubclass(event_class, Subject.Created):
@@ -450,29 +451,30 @@ class _Batch:
         return subject
 
     def correction(self, item: Parsed) -> Subject | None:
-        target = item.fact["target"]
+        fact = item.fact
+        target = fact["target"]
         subject = self.subject_of_ref(target)
         if subject is None:
             raise DomainError(f"no recorded fact has source_ref {target}", "target")
-        common = {k: item.fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
+        common = {k: fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
         common["on"] = item.model.on  # type: ignore[attr-defined]
         if item.name == "FactVoided" and target in subject.live_corrections():
             affected = next(a.target for a in subject.amendments if a.source_ref == target)
             after = effective(subject.originals, [*subject.amendments, dummy_void(target)])
             self.relink(subject, affected, after.get(affected))
-            subject.void(target, reason=item.fact["reason"], **common)
+            subject.void(target, reason=fact["reason"], **common)
             return subject
         original = subject.facts.get(target)
         if original is None:
             raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
         if item.name == "FactVoided":
             self.relink(subject, target, None)
-            subject.void(target, reason=item.fact["reason"], **common)
+            subject.void(target, reason=fact["reason"], **common)
             return subject
         from legacyledger.persistence import fact_of
 
         replacement, errors = validate_replacement(
-            fact_of(original), item.fact["replacement"], item.line
+            fact_of(original), fact["replacement"], item.line
         )
         if errors:
             self.errors.extend(errors)
@@ -480,7 +482,7 @@ class _Batch:
         candidate = corrected(original, dummy_correction(target, replacement))
         check_references(self, original.FACT, subject.key, fields_of(candidate), item)
         self.relink(subject, target, candidate)
-        subject.correct(target, replacement, reason=item.fact["reason"], **common)
+        subject.correct(target, replacement, reason=fact["reason"], **common)
         return subject
 
     # -- rules across subjects, from both sides (legacyledger.links) --------------------------
@@ -538,8 +540,10 @@ class _Batch:
         new = set() if after is None else links_of(after.FACT, subject.key, fields_of(after))
         self.link(ref, (before or after).FACT, old, new)  # type: ignore[union-attr]
 
-    def typed_fields(self, item: Parsed, event_class: type[Subject.Event]) -> dict[str, Any]:
-        values = {f: getattr(item.model, f, None) for f in layout(event_class).fields}
+    def typed_fields(
+        self, item: Parsed, model: Any, event_class: type[Subject.Event]
+    ) -> dict[str, Any]:
+        values = {f: getattr(model, f, None) for f in layout(event_class).fields}
         values["source_ref"] = item.source_ref
         return values
 
@@ -621,8 +625,9 @@ def subject_ids(parsed: Iterable[Parsed]) -> list[UUID]:
     """Every subject an import names, so one query can tell which already exist."""
     ids = set()
     for item in parsed:
+        fact = item.fact
         for field, cls in REFERENCES.items():
-            value = item.fact.get(field)
+            value = fact.get(field)
             if isinstance(value, str):
                 ids.add(cls.id_for(value))
             elif isinstance(value, list):

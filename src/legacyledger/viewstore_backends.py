@@ -20,7 +20,11 @@ from typing import Any
 
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
 TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures")
-INDEXES = {"current_facts": ("by_position", "position"), "figures": ("by_ordinal", "view, ordinal")}
+INDEXES = {
+    "current_facts": ("by_position", "position"),
+    "fact_corrections": ("by_target", "target"),
+    "figures": ("by_ordinal", "view, ordinal"),
+}
 CURRENT_FACTS = "current_facts"
 
 
@@ -30,7 +34,8 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         "current_facts": f"(source_ref TEXT PRIMARY KEY, position {integer} NOT NULL, "
         f"fact TEXT NOT NULL, key TEXT, on_date TEXT, body {json} NOT NULL, "
         f"positions {json} NOT NULL)",
-        # A correction in force and the target as it stood before it (to undo it if voided).
+        # A correction in force: its target as first recorded, its replacement and position
+        # (to re-apply the others in order if it is voided).
         "fact_corrections": f"(source_ref TEXT PRIMARY KEY, target TEXT NOT NULL, "
         f"before {json} NOT NULL)",
         "voided_facts": f"(source_ref TEXT PRIMARY KEY, positions {json} NOT NULL)",

@@ -3,8 +3,13 @@
 :class:`FactsBatch` applies one batch of stored facts to the ``current_facts`` view inside the
 caller's transaction, with exactly the semantics of
 :class:`~legacyledger.projections.base.EffectiveFacts` (corrections merge into their target,
-voids remove it, voiding a correction restores what it corrected). It loads only the rows the
-batch's corrections and voids touch, applies the batch in memory, and writes the changed rows.
+voids remove it, voiding a correction leaves the target as recorded with its other corrections
+in force). It loads only the rows the batch's corrections and voids touch, applies the batch in
+memory, and writes the changed rows.
+
+``fact_corrections`` keeps, per correction in force, its target as first recorded
+(``original``), its ``replacement`` and its position (``at``), so that voiding one correction
+can re-apply the others in order.
 """
 
 from __future__ import annotations
@@ -39,13 +44,25 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+class Correction(NamedTuple):
+    """A correction in force: its target, the target as first recorded, what it replaced."""
+
+    target: str
+    original: Row
+    replacement: Mapping[str, Any]
+    at: int
+
+
 class FactsBatch:
     """One batch applied to ``current_facts`` (and its bookkeeping tables) in a transaction."""
 
     def __init__(self, store: Store, cur: Cursor) -> None:
         self.store, self.cur = store, cur
         self.facts: dict[str, Row | None] = {}
-        self.corrections: dict[str, tuple[str, Row] | None] = {}
+        #: corrections in force by their ref (None: voided in this batch)
+        self.corrections: dict[str, Correction | None] = {}
+        #: target -> refs of its corrections in force
+        self.by_target: dict[str, set[str]] = {}
         self.voided: dict[str, tuple[int, ...]] = {}
         self.changed: set[str] = set()
         self.changed_corrections: set[str] = set()
@@ -65,33 +82,58 @@ class FactsBatch:
             target = fact["target"]
             old = self.facts.get(target)
             if old is not None:
-                merged = {**old.fact, **fact["replacement"]}
+                replacement = fact["replacement"]
+                merged = {**old.fact, **replacement}
                 self._set(target, Row(old.position, merged, (*old.positions, position)))
-                self._set_correction(fact["source_ref"], (target, old))
+                self._set_correction(
+                    fact["source_ref"],
+                    Correction(target, self._original(target, old), replacement, position),
+                )
         elif name == "FactVoided":
             self._void(fact["target"], position)
         else:
             self._set(fact["source_ref"], Row(position, fact, (position,)))
 
+    def _original(self, target: str, current: Row) -> Row:
+        """The target as first recorded: kept by its corrections in force, else as it is."""
+        for ref in self.by_target.get(target, ()):
+            correction = self.corrections.get(ref)
+            if correction is not None:
+                return correction.original
+        return Row(current.position, current.fact, (current.position,))
+
     def _void(self, target: str, position: int) -> None:
         correction = self.corrections.get(target)
         if correction is not None:
             self._set_correction(target, None)
-            corrected, before = correction
-            current = self.facts.get(corrected)
+            current = self.facts.get(correction.target)
             if current is not None:
-                self._set(corrected, before._replace(positions=(*current.positions, position)))
+                self._set(correction.target, self._restored(correction, current, position))
             return
         old = self.facts.get(target)
         if old is not None:
             self._set(target, None)
             self.voided[target] = (*old.positions, position)
 
+    def _restored(self, voided: Correction, current: Row, position: int) -> Row:
+        """The target as recorded with its corrections still in force re-applied in order."""
+        fact = dict(voided.original.fact)
+        live = sorted(
+            (c for ref in self.by_target.get(voided.target, ())
+             if (c := self.corrections.get(ref)) is not None),
+            key=lambda c: c.at,
+        )
+        for correction in live:
+            fact.update(correction.replacement)
+        return Row(voided.original.position, fact, (*current.positions, position))
+
     def _set(self, ref: str, row: Row | None) -> None:
         self.facts[ref] = row
         self.changed.add(ref)
 
-    def _set_correction(self, ref: str, value: tuple[str, Row] | None) -> None:
+    def _set_correction(self, ref: str, value: Correction | None) -> None:
+        if value is not None:
+            self.by_target.setdefault(value.target, set()).add(ref)
         self.corrections[ref] = value
         self.changed_corrections.add(ref)
 
@@ -101,25 +143,34 @@ class FactsBatch:
         corrected = {r.fact["target"] for r in records if r.fact["fact"] == "FactCorrected"}
         voided = {r.fact["target"] for r in records if r.fact["fact"] == "FactVoided"}
         table = self.store.table("fact_corrections")
-        for ref, target, before in self._select(
-            f"SELECT source_ref, target, {self.store.json('before')} FROM {table}", voided
-        ):
-            state = orjson.loads(before)
-            row = Row(state["position"], state["fact"], tuple(state["positions"]))
-            self.corrections[ref] = (target, row)
-        targets = corrected | voided | {c[0] for c in self.corrections.values() if c}
-        table = self.store.table("current_facts")
         json = self.store.json
+        sql = f"SELECT source_ref, target, {json('before')} FROM {table}"
+        targets = corrected | voided
+        targets |= {target for _, target, _ in self._select(sql, voided)}
+        for ref, target, state in self._select(sql, targets, "target"):
+            self._set_loaded(ref, target, orjson.loads(state))
+        table = self.store.table("current_facts")
         sql = f"SELECT source_ref, position, {json('body')}, {json('positions')} FROM {table}"
         for ref, position, body, positions in self._select(sql, targets):
             self.facts[ref] = Row(position, orjson.loads(body), tuple(orjson.loads(positions)))
 
-    def _select(self, sql: str, refs: Iterable[str]) -> list[Any]:
+    def _set_loaded(self, ref: str, target: str, state: Mapping[str, Any]) -> None:
+        if "original" in state:
+            original = state["original"]
+            row = Row(original["position"], original["fact"], (original["position"],))
+            correction = Correction(target, row, state["replacement"], state["at"])
+        else:  # a row written before corrections kept their target as first recorded
+            row = Row(state["position"], state["fact"], tuple(state["positions"]))
+            correction = Correction(target, row, {}, 0)
+        self.corrections[ref] = correction
+        self.by_target.setdefault(target, set()).add(ref)
+
+    def _select(self, sql: str, refs: Iterable[str], column: str = "source_ref") -> list[Any]:
         wanted = sorted(refs)
         rows: list[Any] = []
         for i in range(0, len(wanted), CHUNK):
             chunk = wanted[i : i + CHUNK]
-            self.cur.execute(f"{sql} WHERE source_ref IN ({','.join('?' * len(chunk))})", chunk)
+            self.cur.execute(f"{sql} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
             rows.extend(self.cur.fetchall())
         return rows
 
@@ -147,8 +198,9 @@ class FactsBatch:
         )
         gone = [(ref,) for ref in self.changed_corrections if self.corrections[ref] is None]
         kept = [
-            (ref, c[0], dumps({"position": c[1].position, "fact": c[1].fact,
-                               "positions": c[1].positions}))
+            (ref, c.target, dumps({"original": {"position": c.original.position,
+                                                "fact": c.original.fact},
+                                   "replacement": c.replacement, "at": c.at}))
             for ref in self.changed_corrections
             if (c := self.corrections[ref]) is not None
         ]

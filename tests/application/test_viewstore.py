@@ -547,3 +547,32 @@ def test_a_report_reads_current_persisted_figures_and_reproduces_the_same_digest
         again = reports.build_report(ledger, as_of=AS_OF, persisted=True)
         assert set(again.sources.values()) == {"computed"}
         assert again.known_at == ledger.head()
+
+
+@pytest.mark.parametrize("batch", [1, 2, 50])
+def test_voiding_an_earlier_correction_keeps_the_later_one_everywhere(
+    location: str, batch: int
+) -> None:
+    """Contact c: 30 minutes by phone; fc1 makes it virtual, fc2 makes it 40 minutes; fc1 is
+    voided. As the aggregates say: 40 minutes (fc2 still in force), by phone (fc1 gone)."""
+    from legacyledger.projections.settled import Settled
+
+    talk = contact(on="2024-11-05", minutes=30, mode="phone")
+    fc1 = corrected(talk["source_ref"], {"mode": "virtual"})
+    fc2 = corrected(talk["source_ref"], {"minutes": 40})
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts([*programme(), talk, fc1, fc2, voided(fc1["source_ref"])])
+        expected = {"minutes": 40, "mode": "phone"}
+        stated = ledger.subject("registrant", talk["registrant"]).facts[talk["source_ref"]]
+        assert {"minutes": stated.minutes, "mode": stated.mode} == expected
+        folded = effective_facts(ledger.records()).get(talk["source_ref"])
+        assert folded is not None
+        assert {k: folded.fact[k] for k in expected} == expected
+        table = Settled.of(ledger.records()).table("MentoringContactRecorded")
+        rows = [r for r in range(len(table)) if table.ref(r) == talk["source_ref"]]
+        assert [table.value(r, "minutes") for r in rows] == [40]
+        views.catch_up(batch=batch)
+        persisted = current_rows(views)[talk["source_ref"]]
+        assert {k: persisted.fact[k] for k in expected} == expected
+        assert persisted.positions == folded.positions
+        assert current_rows(views) == expected_rows(ledger)

@@ -228,8 +228,10 @@ class EffectiveFacts:
         self._facts: dict[str, EffectiveFact] = {}
         self.voided: dict[str, tuple[int, ...]] = {}
         self.last_position: int | None = None
-        #: Corrections in force, by their own ref: (target, the target as it was before).
-        self._corrections: dict[str, tuple[str, EffectiveFact]] = {}
+        #: Corrections in force, by their own ref: the ref of the fact they corrected.
+        self._corrections: dict[str, str] = {}
+        #: Each corrected fact as first recorded, and its corrections in force, in order.
+        self._history: dict[str, tuple[EffectiveFact, dict[str, Mapping[str, Any]]]] = {}
 
     def apply(self, record: FactRecord) -> None:
         fact = record.fact
@@ -248,11 +250,14 @@ class EffectiveFacts:
         old = self._facts.get(target)
         if old is None:
             return
-        merged = {**old.fact, **record.fact["replacement"]}
+        replacement = record.fact["replacement"]
+        merged = {**old.fact, **replacement}
         self._facts[target] = attrs.evolve(
             old, fact=merged, positions=(*old.positions, record.position)
         )
-        self._corrections[record.fact["source_ref"]] = (target, old)
+        ref = record.fact["source_ref"]
+        self._corrections[ref] = target
+        self._history.setdefault(target, (old, {}))[1][ref] = replacement
 
     def _void(self, record: FactRecord) -> None:
         target = record.fact["target"]
@@ -264,16 +269,20 @@ class EffectiveFacts:
             self.voided[target] = (*old.positions, record.position)
 
     def _undo_correction(self, correction: str, position: int) -> None:
-        """Voiding a correction restores what it corrected (the positions stay, as evidence).
-
-        Exact when the voided correction is the latest on its target, which is how the ledger
-        is used; for an earlier one the later corrections are kept as they stand.
-        """
-        target, before = self._corrections.pop(correction)
+        """Voiding a correction leaves the fact as recorded with its other corrections in
+        force, in order (as the aggregates do); every position stays behind it, as evidence."""
+        target = self._corrections.pop(correction)
+        original, live = self._history[target]
+        del live[correction]
         current = self._facts.get(target)
         if current is None:
             return
-        self._facts[target] = attrs.evolve(before, positions=(*current.positions, position))
+        merged = dict(original.fact)
+        for replacement in live.values():
+            merged.update(replacement)
+        self._facts[target] = attrs.evolve(
+            original, fact=merged, positions=(*current.positions, position)
+        )
 
     def extend(self, records: Iterable[FactRecord]) -> EffectiveFacts:
         for record in records:

@@ -503,7 +503,10 @@ class Settled:
             for ref, row in table._locate(wanted):
                 located.setdefault(ref, []).append((table.pos[row], table, row))
         current: dict[str, _State | None] = {}
-        undo: dict[str, tuple[str, _State]] = {}
+        #: correction ref -> target, for the corrections in force
+        live: dict[str, str] = {}
+        #: target -> (the target as first recorded, its corrections in force in order)
+        history: dict[str, tuple[_State, dict[str, Mapping[str, Any]]]] = {}
 
         def load(ref: str, before: int) -> _State | None:
             if ref in current:
@@ -523,15 +526,23 @@ class Settled:
                 old = load(target, position)
                 if old is None:
                     continue
-                merged = {**old.fields, **fact["replacement"]}
+                replacement = fact["replacement"]
+                merged = {**old.fields, **replacement}
                 current[target] = _State(old.table, old.row, merged, (*old.positions, position))
-                undo[str(fact["source_ref"])] = (target, old)
-            elif target in undo:
-                corrected, before = undo.pop(target)
+                live[str(fact["source_ref"])] = target
+                history.setdefault(target, (old, {}))[1][str(fact["source_ref"])] = replacement
+            elif target in live:
+                # Voiding a correction: the fact as recorded, with its other corrections.
+                corrected = live.pop(target)
+                original, corrections = history[corrected]
+                del corrections[target]
                 now = current.get(corrected)
                 if now is not None:
+                    fields = dict(original.fields)
+                    for replacement in corrections.values():
+                        fields.update(replacement)
                     current[corrected] = _State(
-                        before.table, before.row, before.fields, (*now.positions, position)
+                        original.table, original.row, fields, (*now.positions, position)
                     )
             else:
                 old = load(target, position)
