@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	mkdir -p out
-	rm -f $(LEDGER) $(LEDGER)-wal $(LEDGER)-shm
+	rm -f $(LEDGER) $(LEDGER)-wal $(LEDGER)-shm $(LEDGER).views $(LEDGER).views-wal $(LEDGER).views-shm
 	$(BIN)/legacyledger --ledger $(LEDGER) demo
 
 test: $(STAMP)

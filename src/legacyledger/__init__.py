@@ -1,6 +1,6 @@
 """legacyledger: an event-sourced ledger for NHS workforce programmes.
 
-Facts in (JSON Lines or dicts), validated against ``spec/facts.md`` and the rules of each
+Facts in (JSON Lines or dicts), validated against ``docs/spec/facts.md`` and the rules of each
 aggregate; figures out, each with its derivation. ``import legacyledger`` never imports click.
 """
 

@@ -42,7 +42,7 @@ from legacyledger.importing import (
     parse_lines,
     validate_replacement,
 )
-from legacyledger.links import CLOSING, Link, closed_subject, links_of
+from legacyledger.links import CLOSING, SPANS, Link, closed_subject, links_of, pair_id
 from legacyledger.persistence import (
     LedgerApplication,
     ensure_schema,
@@ -162,21 +162,23 @@ class Ledger:
             # Check the well-formed lines against the rules too: one report lists everything.
             errors.extend(self._plan(parsed, progress).errors)
             raise ImportRejected(sorted(errors, key=lambda e: e.line or 0))
+        written = 0  # by attempts that a concurrent writer interrupted
         for attempt in range(CONFLICT_RETRIES):
             try:
-                return self._import(parsed, progress)
-            except IntegrityError:
+                return self._import(parsed, progress, written)
+            except _Interrupted as interrupted:
+                written += interrupted.written
                 if attempt == CONFLICT_RETRIES - 1:
-                    raise
+                    raise interrupted.error from None
                 self.conflicts_retried += 1
                 progress("retried", attempt + 1, CONFLICT_RETRIES)
                 time.sleep(random.uniform(0, 0.05 * 2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _import(self, parsed: list[Parsed], progress: Progress) -> ImportResult:
+    def _import(self, parsed: list[Parsed], progress: Progress, written: int) -> ImportResult:
         batch = self._plan(parsed, progress)
         if batch.errors:
-            raise ImportRejected(batch.errors)
+            raise ImportRejected(batch.errors, written)
         return batch.write(len(parsed), progress)
 
     def _plan(self, parsed: list[Parsed], progress: Progress) -> _Batch:
@@ -451,6 +453,15 @@ class _Batch:
         return subject
 
     def correction(self, item: Parsed) -> Subject | None:
+        try:
+            return self._correction(item)
+        except DomainError as error:  # name the replacement's field, as validation does
+            replacement = item.fact.get("replacement") or {}
+            if error.field in replacement:
+                error.field = f"replacement.{error.field}"
+            raise
+
+    def _correction(self, item: Parsed) -> Subject | None:
         fact = item.fact
         target = fact["target"]
         subject = self.subject_of_ref(target)
@@ -460,15 +471,20 @@ class _Batch:
         common["on"] = item.model.on  # type: ignore[attr-defined]
         if item.name == "FactVoided" and target in subject.live_corrections():
             affected = next(a.target for a in subject.amendments if a.source_ref == target)
-            after = effective(subject.originals, [*subject.amendments, dummy_void(target)])
-            self.relink(subject, affected, after.get(affected))
+            self.relink(subject, affected, dummy_void(target))
             subject.void(target, reason=fact["reason"], **common)
             return subject
         original = subject.facts.get(target)
         if original is None:
+            if any(a.source_ref == target for a in subject.amendments):
+                raise DomainError(
+                    f"{target} is a correction or a void: correct the fact it is about "
+                    "instead (or void the correction)",
+                    "target",
+                )
             raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
         if item.name == "FactVoided":
-            self.relink(subject, target, None)
+            self.relink(subject, target, dummy_void(target))
             subject.void(target, reason=fact["reason"], **common)
             return subject
         from legacyledger.persistence import fact_of
@@ -481,32 +497,22 @@ class _Batch:
             return None
         candidate = corrected(original, dummy_correction(target, replacement))
         check_references(self, original.FACT, subject.key, fields_of(candidate), item)
-        self.relink(subject, target, candidate)
+        self.relink(subject, target, dummy_correction(target, replacement))
         subject.correct(target, replacement, reason=fact["reason"], **common)
         return subject
 
     # -- rules across subjects, from both sides (legacyledger.links) --------------------------
 
     def check_closing(
-        self, cls: type[Subject], name: str, key: str, fields: Mapping[str, Any],
-        stored: bool = False,
+        self, cls: type[Subject], name: str, key: str, fields: Mapping[str, Any]
     ) -> None:
         """A withdrawal, closure or unmatching may not precede a fact that needs its subject
-        active, whichever was recorded first. ``stored``: the subject is known to be stored
-        (else this import's look-up of the subjects it names tells)."""
+        active, whichever was recorded first."""
         subject = closed_subject(name, key, fields)
         if subject is None:
             return
         on = fields["on"].isoformat()
-        later = {
-            ref: found
-            for ref, found in self.overlay.get(subject, {}).items()
-            if found is not None and found[0] > on
-        }
-        if stored or cls.id_for(key) in self.stored_ids:  # only a stored subject has them
-            for day, ref, fact in self.app.recorder.later_links(subject, on):  # type: ignore[attr-defined]
-                if ref not in self.overlay.get(subject, {}):
-                    later[ref] = (day, fact)
+        later = self.links_after(subject, on, cls.id_for(key) in self.stored_ids)
         if later:
             ref, (day, fact) = max(later.items(), key=lambda found: (found[1][0], found[0]))
             raise ImpossibleHistory(
@@ -514,6 +520,51 @@ class _Batch:
                 f"{'the match' if name == 'MentorUnmatched' else key} active on {day}",
                 "on",
             )
+
+    def links_after(self, subject: UUID, day: str, stored: bool) -> dict[str, tuple[str, str]]:
+        """The facts that need ``subject`` active on a day after ``day`` (ISO; "" for all):
+        source_ref -> (day, fact name). ``stored``: look in the ledger too (only a stored
+        subject can have stored links), under this import's changes."""
+        overlay = self.overlay.get(subject, {})
+        found = {ref: link for ref, link in overlay.items() if link is not None and link[0] > day}
+        if stored:
+            for on, ref, fact in self.app.recorder.later_links(subject, day):  # type: ignore[attr-defined]
+                if ref not in overlay:
+                    found[ref] = (on, fact)
+        return found
+
+    def check_links_hold(self, subject: Subject, facts: Iterable[Subject.Event]) -> None:
+        """After an amendment that moves when ``subject`` is active (an enrolment, a
+        withdrawal, a resumption, a match...), every fact on another subject that needs it
+        active on a day must still find it active then."""
+        from legacyledger.domain import Mentor, Partnership, Registrant
+
+        after = type(subject).__new__(type(subject))
+        after.reset()
+        for event in facts:
+            event.apply(after)
+        key = subject.key
+        checks: list[tuple[UUID, Any, str]] = []
+        if isinstance(subject, Mentor):
+            checks.append((Mentor.id_for(key), after.active_on, f"mentor {key} active"))  # type: ignore[attr-defined]
+        elif isinstance(subject, Partnership):
+            checks.append((Partnership.id_for(key), after.open_on, f"partnership {key} open"))  # type: ignore[attr-defined]
+        elif isinstance(subject, Registrant):
+            mentors = {m[0] for m in [*subject.matches, *after.matches]}  # type: ignore[attr-defined]
+            for mentor in sorted(mentors):
+                checks.append((
+                    pair_id(key, mentor),
+                    lambda day, m=mentor: after.matched_on(m, day),  # type: ignore[attr-defined]
+                    f"{key} matched to {mentor}",
+                ))
+        for link_subject, holds, what in checks:
+            for ref, (day, fact) in sorted(self.links_after(link_subject, "", True).items()):
+                if not holds(date.fromisoformat(day)):
+                    raise ImpossibleHistory(
+                        f"after the change, {fact} {ref} (dated {day}) would no longer find "
+                        f"{what} on {day}",
+                        "target",
+                    )
 
     def link(self, ref: str, name: str, old: set[Link], new: set[Link]) -> None:
         """Move a fact's links from ``old`` to ``new``, in the transaction of its event."""
@@ -525,20 +576,19 @@ class _Batch:
             self.link_ops.append((index, True, (subject, day.isoformat(), ref, name)))
             self.overlay.setdefault(subject, {})[ref] = (day.isoformat(), name)
 
-    def relink(self, subject: Subject, ref: str, after: Subject.Event | None) -> None:
-        """Before correcting or voiding fact ``ref``: check it as it would stand (``after``,
-        None if voided) and move its links."""
-        before = subject.facts.get(ref)
-        if after is not None:
-            fields = fields_of(after)
-            moved = before is None or closed_subject(
-                before.FACT, subject.key, fields_of(before)
-            ) != closed_subject(after.FACT, subject.key, fields) or before.on != after.on
-            if moved:
-                self.check_closing(type(subject), after.FACT, subject.key, fields, stored=True)
-        old = set() if before is None else links_of(before.FACT, subject.key, fields_of(before))
-        new = set() if after is None else links_of(after.FACT, subject.key, fields_of(after))
-        self.link(ref, (before or after).FACT, old, new)  # type: ignore[union-attr]
+    def relink(
+        self, subject: Subject, ref: str, proposed: Subject.Corrected | Subject.Voided
+    ) -> None:
+        """Before correcting or voiding fact ``ref`` (``proposed``): check that the facts on
+        other subjects that need this one still hold, and move the fact's own links."""
+        facts = effective(subject.originals, [*subject.amendments, proposed])
+        before, after = subject.facts.get(ref), facts.get(ref)
+        name = (before or after).FACT  # type: ignore[union-attr]
+        if name in SPANS:
+            self.check_links_hold(subject, facts.values())
+        old = set() if before is None else links_of(name, subject.key, fields_of(before))
+        new = set() if after is None else links_of(name, subject.key, fields_of(after))
+        self.link(ref, name, old, new)
 
     def typed_fields(
         self, item: Parsed, model: Any, event_class: type[Subject.Event]
@@ -595,11 +645,14 @@ class _Batch:
             upto = done
             while upto < len(ops) and ops[upto][0] < start + size:
                 upto += 1
-            ids = self.app.recorder.insert_events(
-                self.events[start : start + size],
-                source_refs=self.refs[start : start + size],
-                links=_runs(ops[done:upto]),
-            )
+            try:
+                ids = self.app.recorder.insert_events(
+                    self.events[start : start + size],
+                    source_refs=self.refs[start : start + size],
+                    links=_runs(ops[done:upto]),
+                )
+            except IntegrityError as error:
+                raise _Interrupted(error, start) from error
             done = upto
             batches += 1
             progress("written", min(start + size, len(self.events)), len(self.events))
@@ -607,6 +660,14 @@ class _Batch:
             first = ids[0] if first is None else first
             last = ids[-1]
         return ImportResult(read, len(self.events), self.present, batches, first, last)
+
+
+class _Interrupted(Exception):
+    """A write conflict with another writer after ``written`` facts were committed."""
+
+    def __init__(self, error: IntegrityError, written: int) -> None:
+        super().__init__(str(error))
+        self.error, self.written = error, written
 
 
 def _runs(

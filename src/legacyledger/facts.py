@@ -1,4 +1,4 @@
-"""Facts in: validation of the public interchange format (``spec/facts.md``).
+"""Facts in: validation of the public interchange format (``docs/spec/facts.md``).
 
 One pydantic model per fact, built from the domain event classes' annotated fields, so a
 field's type and its rule are declared once (``legacyledger.domain.values``). Validation
@@ -33,7 +33,15 @@ from pydantic import (
 
 from legacyledger.domain import AGGREGATES
 from legacyledger.domain.base import ENVELOPE, field_types
-from legacyledger.domain.values import DecimalText, FreeText, Key, Pattern, Pseudonym, Text
+from legacyledger.domain.values import (
+    DecimalText,
+    FreeText,
+    Key,
+    Pattern,
+    Pseudonym,
+    Pseudonymous,
+    Text,
+)
 
 COMMON = ("on", "source_ref", "recorded_by", "note")
 _DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -72,6 +80,32 @@ def _no_personal_data(value: str) -> str:
     return value
 
 
+#: The refs the ledger derives from a fact's digest (hex: they may hold any run of digits).
+_DERIVED_REF_RE = re.compile(r"auto-[0-9a-f]{20}(-[0-9]+)?")
+
+
+def is_nhs_number(digits: str) -> bool:
+    """Ten digits whose modulus-11 check digit is valid (the NHS number algorithm)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
+    check = 11 - total % 11
+    return (0 if check == 11 else check) == int(digits[9])
+
+
+def _not_an_nhs_number(value: str) -> str:
+    """Keys are pseudonyms: one holding a valid NHS number (``943 476 5919``,
+    ``R-9434765919``) is refused, whatever its separators."""
+    if _DERIVED_REF_RE.fullmatch(value):
+        return value
+    for found in _NHS_NUMBER_RE.finditer(value):
+        if is_nhs_number(re.sub(r"[ -]", "", found.group())):
+            raise ValueError(
+                "holds an NHS number: keys must be pseudonyms (see the README on personal data)"
+            )
+    return value
+
+
 def pydantic_type(hint: Any) -> Any:
     """Translate a domain annotation into one pydantic validates strictly."""
     origin = get_origin(hint)
@@ -98,6 +132,8 @@ def _mark(mark: Any) -> Any:
         return StringConstraints(pattern=f"^{mark}$")
     if isinstance(mark, FreeText):
         return AfterValidator(_no_personal_data)
+    if isinstance(mark, Pseudonymous):
+        return AfterValidator(_not_an_nhs_number)
     if isinstance(mark, DecimalText):
         return BeforeValidator(_decimal_text)
     assert isinstance(mark, (Ge, Le, Lt, MaxLen)), mark

@@ -38,12 +38,21 @@ class FactError:
 class ImportRejected(Exception):
     """Nothing was written: the facts break the format or the rules (see ``errors``)."""
 
-    def __init__(self, errors: Iterable[FactError]) -> None:
+    def __init__(self, errors: Iterable[FactError], written: int = 0) -> None:
         self.errors = tuple(errors)
+        #: Facts of this import already committed before it was rejected: only when another
+        #: writer changed the ledger between two of its batches and the rest no longer fit.
+        self.written = written
         count = len(self.errors)
         head = "\n".join(f"  {e}" for e in self.errors[:20])
         more = f"\n  … and {count - 20} more" if count > 20 else ""
-        super().__init__(f"{count} error(s); nothing was written:\n{head}{more}")
+        what = (
+            f"{written} fact(s) were written in earlier batches before another writer changed "
+            "the ledger; the rest were not written"
+            if written
+            else "nothing was written"
+        )
+        super().__init__(f"{count} error(s); {what}:\n{head}{more}")
 
 
 @attrs.frozen
@@ -91,7 +100,11 @@ def parse_lines(
             errors.append(FactError(number, None, None, f"not valid JSON: {error}"))
             continue
         fact = canonical(model)
-        body = orjson.dumps(fact)
+        try:
+            body = orjson.dumps(fact)
+        except TypeError as error:  # e.g. an integer beyond 64 bits in a free-form mapping
+            errors.append(FactError(number, fact["fact"], None, f"cannot be stored: {error}"))
+            continue
         fact_digest = digest(body)
         if "source_ref" not in fact:
             fact = _with_derived_ref(fact, fact_digest, seen)

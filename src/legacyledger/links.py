@@ -11,7 +11,9 @@ So each such fact leaves a *link*: (subject it names, its date, its source_ref, 
 kept in an index table written in the same transaction as the fact (``fact_links`` in
 SQLite, ``*_links`` in PostgreSQL), updated when the fact is corrected or voided. A closing
 fact (:data:`CLOSING`) is rejected when a link names its subject on a later date, and the
-error names that fact. The index is derived: every row follows from the stored facts.
+error names that fact; so is a correction or void of a fact that moves when a subject is
+active (:data:`SPANS`: an enrolment's date, a resumption, a match...) when a linked fact would
+then fall outside. The index is derived: every row follows from the stored facts.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ CLOSING: Mapping[str, str] = {
     "PartnershipClosed": "closed",
     "MentorUnmatched": "unmatched",
 }
+
+#: Facts whose amendment can move when a subject is active for the facts linked to it.
+SPANS = frozenset({
+    "MentorEnrolled", "MentorWithdrew", "MentorResumed", "MentorPaused",
+    "PartnershipFormed", "PartnershipClosed", "MentorMatched", "MentorUnmatched",
+})
 
 Link = tuple[UUID, date]
 

@@ -31,7 +31,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from legacyledger.projections.base import Figure
-from legacyledger.viewstore_backends import CURRENT_FACTS, LostRace, Store, store_exists, store_for
+from legacyledger.viewstore_backends import (
+    CURRENT_FACTS,
+    ForeignViews,
+    LostRace,
+    Store,
+    pin,
+    store_exists,
+    store_for,
+)
 from legacyledger.viewstore_rows import FactsBatch
 from legacyledger.viewstore_snapshots import (
     Params,
@@ -49,6 +57,7 @@ if TYPE_CHECKING:
     from legacyledger.projections.base import FactRecord
 
 __all__ = [
+    "ForeignViews",
     "Params",
     "PersistedViews",
     "Reading",
@@ -71,6 +80,8 @@ class Status(NamedTuple):
     head: int
     tracked: int
     snapshots: tuple[Snapshot, ...]
+    #: Views built from another ledger history (their position's chain link differs).
+    foreign: tuple[str, ...] = ()
 
     @property
     def behind(self) -> int:
@@ -108,6 +119,12 @@ class PersistedViews:
         ``batch`` per transaction; returns the tracked position."""
         target = self.ledger.head() if stop is None else stop
         tracked = self.tracked()
+        if self.foreign(CURRENT_FACTS, tracked):
+            raise ForeignViews(
+                f"the persisted views in {self.store.where} were built from another ledger "
+                f"history (its hash chain differs at position {tracked}): run "
+                "`legacyledger views rebuild`"
+            )
         while tracked < target and not should_stop():
             records = list(itertools.islice(
                 self.ledger.records(start=tracked, stop=target, batch=batch), batch))
@@ -131,6 +148,7 @@ class PersistedViews:
                 if cur.rowcount != 1:
                     raise LostRace(after)
                 FactsBatch(self.store, cur).apply_all(records)
+                pin(cur, self.store, CURRENT_FACTS, upto, self.ledger.chain_link(upto))
         except LostRace:
             return False
         return True
@@ -150,7 +168,8 @@ class PersistedViews:
         names: dict[int, frozenset[str]] = {}
         for family in families or FAMILIES:
             snapshot = self.snapshot(view_name(family, as_of, params))
-            if snapshot is None or snapshot.as_of != day:
+            if snapshot is None or snapshot.as_of != day or self.foreign(snapshot.view,
+                                                                          snapshot.position):
                 stale[family] = None if snapshot is None else snapshot.position
                 continue
             if snapshot.position >= position:
@@ -165,13 +184,27 @@ class PersistedViews:
             else:
                 moved[family] = snapshot.position
         views = build_views(self.ledger, day, position, list(stale), params) if stale else None
+        link = self.ledger.chain_link(position)
         for family, old in stale.items():
             assert views is not None
             figures = [f for f in views.by_id.values() if f.id.partition(".")[0] == family]
-            write_snapshot(self.store, family, as_of, day, params, old, position, figures)
+            write_snapshot(self.store, family, as_of, day, params, old, position, figures, link)
         for family, old in moved.items():
-            write_snapshot(self.store, family, as_of, day, params, old, position, None)
+            write_snapshot(self.store, family, as_of, day, params, old, position, None, link)
         return list(stale)
+
+    def foreign(self, view: str, position: int) -> bool:
+        """Whether ``view`` at ``position`` was built from another ledger history: its pinned
+        chain link differs from the ledger's there (views from before pins: not foreign)."""
+        if position <= 0:
+            return False
+        with self.store.read() as cur:
+            cur.execute(f"SELECT position, link FROM {self.store.table('pins')} WHERE view = ?",
+                        (view,))
+            row = cur.fetchone()
+        if row is None or int(row[0]) != position:
+            return False
+        return bool(row[1] != self.ledger.chain_link(position))
 
     def snapshot(self, view: str) -> Snapshot | None:
         with self.store.read() as cur:
@@ -190,7 +223,8 @@ class PersistedViews:
             snapshot = found[0]
             figures = select_figures(self.store, cur, view, snapshot.position)
         day = as_of or date.today()
-        current = snapshot.position == self.ledger.head() and day == snapshot.as_of
+        current = (snapshot.position == self.ledger.head() and day == snapshot.as_of
+                   and not self.foreign(view, snapshot.position))
         return Reading(figures, snapshot.position, current)
 
     def figure(self, figure_id: str, as_of: date | None = None,
@@ -205,7 +239,8 @@ class PersistedViews:
             snapshot = found[0]
             if snapshot.position != self.ledger.head() or snapshot.as_of != (as_of or date.today()):
                 return None
-            return select_figure(self.store, cur, view, figure_id, snapshot.position)
+            figure = select_figure(self.store, cur, view, figure_id, snapshot.position)
+        return None if self.foreign(view, snapshot.position) else figure
 
     def status(self) -> Status:
         with self.store.read() as cur:
@@ -213,7 +248,12 @@ class PersistedViews:
                         (CURRENT_FACTS,))
             tracked = int(cur.fetchone()[0])
             snapshots = tuple(select_snapshots(self.store, cur))
-        return Status(self.ledger.head(), tracked, snapshots)
+        foreign = tuple(
+            view for view, position in [(CURRENT_FACTS, tracked),
+                                        *((s.view, s.position) for s in snapshots)]
+            if self.foreign(view, position)
+        )
+        return Status(self.ledger.head(), tracked, snapshots, foreign)
 
     # -- rebuild ------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
-TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures")
+TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures",
+          "pins")
 INDEXES = {
     "current_facts": ("by_position", "position"),
     "fact_corrections": ("by_target", "target"),
@@ -44,11 +45,28 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         "figures": f"(view TEXT NOT NULL, figure_id TEXT NOT NULL, ordinal INTEGER NOT NULL, "
         f"value TEXT, value_type TEXT, unit TEXT NOT NULL, kind TEXT, label TEXT NOT NULL, "
         f"derivation {json} NOT NULL, PRIMARY KEY (view, figure_id))",
+        # The ledger's hash-chain link at each view's position, moved with it: views built
+        # from another ledger history (a ledger re-created at the same path) are foreign.
+        "pins": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, link TEXT)",
     }
 
 
 class LostRace(Exception):
     """Another worker moved a tracked position first: this transaction is rolled back."""
+
+
+class ForeignViews(Exception):
+    """The persisted views were built from another ledger history: the ledger's hash chain
+    differs at the position they reflect (e.g. a ledger re-created at the same path)."""
+
+
+def pin(cur: Cursor, store: Store, view: str, position: int, link: str | None) -> None:
+    """Record the ledger's chain link at the position a view now reflects (same transaction)."""
+    cur.execute(
+        f"INSERT INTO {store.table('pins')} VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET "
+        "position = excluded.position, link = excluded.link",
+        (view, position, link),
+    )
 
 
 class Cursor:
@@ -118,9 +136,10 @@ class Store:
 
     def ready(self) -> bool:
         with self.read() as cur:
-            cur.execute(self.exists_sql, (self.table_ref("tracking"),))
-            if not cur.fetchone()[0]:
-                return False
+            for table in ("tracking", "pins"):
+                cur.execute(self.exists_sql, (self.table_ref(table),))
+                if not cur.fetchone()[0]:
+                    return False
             cur.execute(f"SELECT count(*) FROM {self.table('tracking')} WHERE view = ?",
                         (CURRENT_FACTS,))
             return bool(cur.fetchone()[0])

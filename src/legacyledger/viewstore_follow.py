@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from legacyledger.viewstore import Params, PersistedViews
+from legacyledger.viewstore_backends import CURRENT_FACTS
 
 if TYPE_CHECKING:
     from legacyledger.application import Ledger
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
 class Progress(Protocol):
     """Told what the worker did: ``caught_up`` after each batch, ``refreshed`` with the
-    families recomputed, ``retrying`` with the error, then ``stopped``."""
+    families recomputed, ``rebuilt`` when the views were of another ledger history,
+    ``retrying`` with the error, then ``stopped``."""
 
     def __call__(self, event: str, position: int, head: int, families: list[str]) -> None: ...
 
@@ -79,6 +81,11 @@ def follow(
             try:
                 head = ledger.head()
                 tracked = views.tracked()  # re-read: a rebuild may have swapped in a new store
+                if views.foreign(CURRENT_FACTS, tracked):
+                    # Views of another ledger history (one re-created at the same path):
+                    # build them again from this ledger and swap them in whole.
+                    tracked = views.rebuild(batch)
+                    tell("rebuilt", tracked, head)
                 if tracked < head:
                     tracked = views.catch_up(
                         batch, stop=head, should_stop=should_stop,

@@ -20,7 +20,7 @@ from eventsourcing.utils import get_topic
 
 from legacyledger.domain import AGGREGATES
 from legacyledger.projections.base import Derivation, Figure
-from legacyledger.viewstore_backends import Cursor, LostRace, Store
+from legacyledger.viewstore_backends import Cursor, LostRace, Store, pin
 from legacyledger.viewstore_rows import dumps
 
 if TYPE_CHECKING:
@@ -96,10 +96,10 @@ def select_figure(
 
 def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
                    params: Params | None, old: int | None, position: int,
-                   figures: Sequence[Figure] | None) -> bool:
+                   figures: Sequence[Figure] | None, link: str | None = None) -> bool:
     """Move a snapshot from position ``old`` (None: there is none yet) to ``position``, with
-    its new figures (None: unchanged), in one transaction; False if another worker moved it
-    first (the transaction is rolled back)."""
+    its new figures (None: unchanged) and the ledger's chain ``link`` there, in one
+    transaction; False if another worker moved it first (the transaction is rolled back)."""
     view = view_name(family, as_of, params)
     t = store.table
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -118,6 +118,7 @@ def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
                              view, old))
             if cur.rowcount != 1:
                 raise LostRace(old)
+            pin(cur, store, view, position, link)
             if figures is not None:
                 cur.execute(f"DELETE FROM {t('figures')} WHERE view = ?", (view,))
                 cur.executemany(f"INSERT INTO {t('figures')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -101,3 +101,33 @@ def test_two_processes_recording_at_once_store_every_fact_once(
             assert len([r for r in ledger.history("registrant", key)
                         if r.fact["fact"] == "MentoringContactRecorded"]) == 3
     print(f"imports retried after a conflict: {retried}")
+
+
+def test_an_import_rejected_after_a_conflict_says_what_it_had_written(tmp_path: Path) -> None:
+    """Another writer records a leaving between two batches of an import: the import is
+    planned again, its remaining contact now falls after the leaving and is refused, and the
+    error says the first contact was already written (not "nothing was written")."""
+    from legacyledger import ImportRejected
+    from tests.builders import left
+
+    path = tmp_path / "race.db"
+    with Ledger(path) as setup:
+        setup.import_facts([partnership_formed(), mentor_enrolled(), registrant_enrolled(),
+                            matched(on="2024-10-01")])
+    first, second = contact(on="2024-10-08"), contact(on="2024-10-20")
+    raced: list[int] = []
+
+    def race(phase: str, done: int, total: int) -> None:
+        if phase == "written" and not raced:
+            raced.append(done)
+            with Ledger(path) as other:
+                other.record(left(on="2024-10-10"))
+
+    with Ledger(path, batch_size=1) as ledger:
+        with pytest.raises(ImportRejected) as caught:
+            ledger.import_facts([first, second], progress=race)
+        assert caught.value.written == 1
+        assert "1 fact(s) were written in earlier batches" in str(caught.value)
+        assert [e.line for e in caught.value.errors] == [2]
+        refs = {r.fact["source_ref"] for r in ledger.records()}
+        assert first["source_ref"] in refs and second["source_ref"] not in refs

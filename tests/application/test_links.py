@@ -10,6 +10,7 @@ import pytest
 from legacyledger import ImportRejected, Ledger
 from tests.builders import (
     M,
+    P,
     R,
     contact,
     corrected,
@@ -17,6 +18,7 @@ from tests.builders import (
     event_planned,
     matched,
     mentor_enrolled,
+    mentor_resumed,
     mentor_withdrew,
     partnership_closed,
     partnership_formed,
@@ -31,13 +33,13 @@ def base() -> list[dict[str, Any]]:
     return [partnership_formed(), mentor_enrolled(), registrant_enrolled(), event_planned()]
 
 
-def refused(ledger: Ledger, fact: dict[str, Any]) -> str:
+def refused(ledger: Ledger, fact: dict[str, Any], field: str = "on") -> str:
     before = ledger.count()
     with pytest.raises(ImportRejected) as caught:
         ledger.record(fact)
     assert ledger.count() == before
     (error,) = caught.value.errors
-    assert error.field == "on"
+    assert error.field == field, error
     return error.message
 
 
@@ -79,7 +81,7 @@ def test_voiding_the_correction_restores_the_later_day(ledger: Ledger) -> None:
 def test_a_withdrawal_corrected_to_before_a_stored_match_is_refused(ledger: Ledger) -> None:
     withdrawal = mentor_withdrew(on="2024-12-01")
     ledger.import_facts([*base(), matched(on="2024-10-01"), withdrawal])
-    refused(ledger, corrected(withdrawal["source_ref"], {"on": "2024-09-15"}))
+    refused(ledger, corrected(withdrawal["source_ref"], {"on": "2024-09-15"}), "target")
     ledger.record(corrected(withdrawal["source_ref"], {"on": "2024-10-01"}))
 
 
@@ -116,3 +118,34 @@ def test_the_links_are_written_in_the_batch_of_their_fact(tmp_path: Any) -> None
         with cursor.transaction(commit=False) as c:
             c.execute("SELECT COUNT(*) FROM fact_links")
             assert c.fetchone()[0] == 5  # 2 enrolments and an event name p1; match, contact M-1
+
+
+def test_voiding_a_resumption_is_refused_while_a_contact_needs_it(ledger: Ledger) -> None:
+    back = mentor_resumed(on="2024-09-01")
+    ledger.import_facts([*base(), mentor_withdrew(on="2024-08-01"), back,
+                         matched(on="2024-10-01"), contact(on="2024-10-08")])
+    message = refused(ledger, voided(back["source_ref"]), "target")
+    assert "MentorMatched" in message or "MentoringContactRecorded" in message
+
+
+def test_moving_an_enrolment_after_a_match_is_refused(ledger: Ledger) -> None:
+    facts = base()
+    ledger.import_facts([*facts, matched(on="2024-10-01")])
+    refused(ledger, corrected(facts[1]["source_ref"], {"on": "2024-11-01"}), "target")
+    ledger.record(corrected(facts[1]["source_ref"], {"on": "2024-06-01"}))
+
+
+def test_moving_a_partnership_formation_after_its_enrolments_is_refused(ledger: Ledger) -> None:
+    facts = base()
+    ledger.import_facts(facts)
+    message = refused(ledger, corrected(facts[0]["source_ref"], {"on": "2024-07-01"}), "target")
+    assert f"partnership {P} open" in message
+
+
+def test_voiding_a_match_is_refused_while_a_one_to_one_session_needs_it(ledger: Ledger) -> None:
+    match = matched(on="2024-10-01")
+    session = time_logged(on="2024-11-05", activity="one_to_one", registrant=R,
+                          category="delivery")
+    ledger.import_facts([*base(), match, session])
+    message = refused(ledger, voided(match["source_ref"]), "target")
+    assert session["source_ref"] in message

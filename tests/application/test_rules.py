@@ -715,6 +715,8 @@ def history_pairs() -> list[Any]:
                      time_logged(on="2024-11-05", activity="one_to_one", registrant=R,
                                  category="delivery"),
                      id="unmatching_then_one_to_one"),
+        pytest.param([*base(), matched(on="2024-10-01")], unmatched(on="2024-10-05"),
+                     contact(on="2024-10-08"), id="unmatching_then_contact"),
     ]
 
 
@@ -750,7 +752,7 @@ def test_the_mentor_of_a_contact_can_be_corrected(memory_ledger: Ledger) -> None
 def test_a_contact_corrected_to_an_unmatched_mentor_is_rejected(memory_ledger: Ledger) -> None:
     given = mentored()
     error = rejected(memory_ledger, given, corrected(given[-1]["source_ref"], {"mentor": "M-2"}))
-    assert (error.fact, error.field) == ("FactCorrected", "mentor")
+    assert (error.fact, error.field) == ("FactCorrected", "replacement.mentor")
 
 
 def reference_corrections() -> list[Any]:
@@ -777,4 +779,40 @@ def test_a_corrected_reference_is_checked_like_a_new_fact(
     memory_ledger: Ledger, given: Facts, replacement: dict[str, Any], field: str
 ) -> None:
     error = rejected(memory_ledger, given, corrected(given[-1]["source_ref"], replacement))
-    assert (error.fact, error.field) == ("FactCorrected", field)
+    # The field is named as it appears in the correction (as validation names it).
+    assert (error.fact, error.field) == ("FactCorrected", f"replacement.{field}")
+
+
+def test_correcting_a_correction_says_what_to_do(memory_ledger: Ledger) -> None:
+    given = mentored()
+    fix = corrected(given[-1]["source_ref"], {"minutes": 40})
+    error = rejected(memory_ledger, [*given, fix], corrected(fix["source_ref"], {"minutes": 45}))
+    assert (error.fact, error.field) == ("FactCorrected", "target")
+    assert "is a correction" in error.message and "voided" not in error.message
+
+
+def test_a_number_too_large_to_store_is_a_line_error_not_a_crash(memory_ledger: Ledger) -> None:
+    memory_ledger.import_facts(mentored())
+    huge = 99999999999999999999
+    errors = errors_of(memory_ledger, [contact(minutes=huge),
+                                       corrected(mentored()[-1]["source_ref"], {"minutes": huge})])
+    assert [(e.line, e.fact) for e in errors] == [(1, "MentoringContactRecorded"),
+                                                  (2, "FactCorrected")]
+
+
+@pytest.mark.parametrize("key", ["9434765919", "943-476-5919", "R-943 476 5919"])
+def test_a_key_holding_an_nhs_number_is_refused(memory_ledger: Ledger, key: str) -> None:
+    errors = errors_of(memory_ledger, [registrant_enrolled(key.replace(" ", "-")),
+                                       commitment_formalised(source_ref=key.replace(" ", "-")),
+                                       commitment_formalised(recorded_by=key.replace(" ", "-"))])
+    assert [(e.line, e.field) for e in errors] == [(1, "registrant"), (2, "source_ref"),
+                                                   (3, "recorded_by")]
+    assert all("NHS number" in e.message for e in errors)
+
+
+def errors_of(ledger: Ledger, facts: Facts) -> list[FactError]:
+    before = ledger.count()
+    with pytest.raises(ImportRejected) as caught:
+        ledger.import_facts(facts)
+    assert ledger.count() == before
+    return list(caught.value.errors)

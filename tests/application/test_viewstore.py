@@ -576,3 +576,37 @@ def test_voiding_an_earlier_correction_keeps_the_later_one_everywhere(
         assert {k: persisted.fact[k] for k in expected} == expected
         assert persisted.positions == folded.positions
         assert current_rows(views) == expected_rows(ledger)
+
+
+def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path) -> None:
+    """A ledger deleted and imported again with one changed fact, its old views left beside
+    it: they are never read as current (reports and explain compute), catch-up refuses them,
+    and `follow` rebuilds them from the new ledger."""
+    from legacyledger.viewstore import ForeignViews
+    from legacyledger.viewstore_follow import follow
+
+    path = tmp_path / "again.db"
+    facts = programme()
+    with Ledger(path) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(facts)
+        views.catch_up()
+        views.refresh(AS_OF)
+        before = views.read("costs", AS_OF)
+        assert before.current
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    changed = [dict(f, minutes=f["minutes"] + 5) if "minutes" in f else f for f in facts]
+    with Ledger(path) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(changed)
+        assert ledger.head() == before.position
+        assert not views.read("costs", AS_OF).current
+        status = views.status()
+        assert "current_facts" in status.foreign and len(status.foreign) == len(FAMILIES) + 1
+        with pytest.raises(ForeignViews, match="another ledger history"):
+            views.catch_up()
+        events: list[str] = []
+        follow(ledger, once=True, as_of=AS_OF,
+               on_progress=lambda event, *_: events.append(event))
+        assert "rebuilt" in events
+        assert views.status().foreign == ()
+        assert_equals_rebuild(ledger, views)

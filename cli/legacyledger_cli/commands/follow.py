@@ -44,6 +44,8 @@ def follow(shell: Shell, poll: float, batch: int, as_of: datetime | None, once: 
         elif event == "refreshed":
             again = f" (recomputed: {', '.join(families)})" if families else ""
             shell.say(f"views current at {position}{again}")
+        elif event == "rebuilt":
+            shell.say(f"the views were of another ledger history: rebuilt them at {position}")
         elif event == "retrying":
             click.echo(f"retrying after {families[0]}", err=True)
         elif event == "stopped":

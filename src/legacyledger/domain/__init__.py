@@ -1,4 +1,4 @@
-"""The write model: four aggregates whose events are the facts of ``spec/facts.md``."""
+"""The write model: four aggregates whose events are the facts of ``docs/spec/facts.md``."""
 
 from typing import Any
 

@@ -1,6 +1,6 @@
 """The shared shape of the four aggregates: facts as events, corrections, stable ids.
 
-Every event is one *fact* of ``spec/facts.md``. Events carry the business date (``on``),
+Every event is one *fact* of ``docs/spec/facts.md``. Events carry the business date (``on``),
 ``source_ref``, ``recorded_by`` and ``note``; eventsourcing adds the recorded time
 (``timestamp``). Rules are guard methods on the aggregates, called by commands before an
 event is triggered; ``evolve`` methods only change state, so old histories always replay.

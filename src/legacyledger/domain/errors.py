@@ -25,4 +25,4 @@ class ImpossibleHistory(DomainError):
 
 
 class RuleBroken(DomainError):
-    """Any other rule of ``spec/facts.md``."""
+    """Any other rule of ``docs/spec/facts.md``."""

@@ -197,6 +197,17 @@ class Registrant(Subject):
             raise RuleBroken(f"registrant {self.key} is not matched to {mentor}", "mentor")
         if on < match[1]:
             raise ImpossibleHistory(f"unmatched on {on}, before the match on {match[1]}", "on")
+        later = [
+            f for f in self.facts.values()
+            if isinstance(f, Registrant.MentoringContactRecorded)
+            and f.mentor == mentor and f.on > on and f.on >= match[1]
+        ]
+        if later:
+            last = max(later, key=lambda f: f.on)
+            raise ImpossibleHistory(
+                f"unmatched on {on}, but contact {last.source_ref} with {mentor} is dated {last.on}",
+                "on",
+            )
 
     def check_contact(self, on: date, mentor: str, **_: Any) -> None:
         self.check_in_post(on)

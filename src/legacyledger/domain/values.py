@@ -23,6 +23,10 @@ class FreeText:
     """Text that must not carry obvious personal identifiers (e-mail, NHS number)."""
 
 
+class Pseudonymous:
+    """A key that must not be an NHS number (a 10-digit run with a valid check digit)."""
+
+
 class DecimalText:
     """A decimal given as a string (or an integer), never as a float."""
 
@@ -32,8 +36,8 @@ KEY_RE = r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}"
 ORG_RE = r"(ods:[A-Z0-9]{1,9}|gss:[EWSN][0-9]{8}|cqc:1-[0-9]{6,12}|other:[A-Za-z0-9._\-]{1,64})"
 FY_RE = r"[0-9]{4}/[0-9]{2}"
 
-Key = Annotated[str, Pattern(KEY_RE)]
-Pseudonym = Annotated[str, Pattern(KEY_RE)]
+Key = Annotated[str, Pattern(KEY_RE), Pseudonymous()]
+Pseudonym = Annotated[str, Pattern(KEY_RE), Pseudonymous()]
 Org = Annotated[str, Pattern(ORG_RE)]
 FinancialYear = Annotated[str, Pattern(FY_RE)]
 Text = Annotated[str, MaxLen(2000), FreeText()]
@@ -43,7 +47,7 @@ Hours = Annotated[Decimal, DecimalText(), Ge(0), Le(10_000)]
 Rate = Annotated[Decimal, DecimalText(), Ge(0), Le(1)]
 DropoutRate = Annotated[Decimal, DecimalText(), Ge(0), Lt(1)]
 Score = Annotated[Decimal, DecimalText()]
-Count = Annotated[int, Ge(0)]
+Count = Annotated[int, Ge(0), Le(1_000_000_000)]
 
 Programme = Literal["legacy_mentoring", "ambassadors", "other"]
 OrgSector = Literal["health", "social_care", "education", "other"]

@@ -2,7 +2,7 @@
 
 A projection is a pure fold: ``project_x(records, params) -> View``. ``records`` is an
 iterable of :class:`FactRecord` in ledger order (ascending ``position``). Each record's
-``fact`` is the canonical interchange dict of ``spec/facts.md`` (dates as ISO strings,
+``fact`` is the canonical interchange dict of ``docs/spec/facts.md`` (dates as ISO strings,
 money/hours/rates as decimal strings, every fact carrying ``source_ref``) plus one
 envelope key, ``recorded_at`` (ISO-8601 UTC datetime of when the ledger stored it).
 

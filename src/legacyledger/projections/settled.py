@@ -534,15 +534,15 @@ class Settled:
             elif target in live:
                 # Voiding a correction: the fact as recorded, with its other corrections.
                 corrected = live.pop(target)
-                original, corrections = history[corrected]
+                first, corrections = history[corrected]
                 del corrections[target]
                 now = current.get(corrected)
                 if now is not None:
-                    fields = dict(original.fields)
+                    fields = dict(first.fields)
                     for replacement in corrections.values():
                         fields.update(replacement)
                     current[corrected] = _State(
-                        original.table, original.row, fields, (*now.positions, position)
+                        first.table, first.row, fields, (*now.positions, position)
                     )
             else:
                 old = load(target, position)
