@@ -340,6 +340,27 @@ def test_a_tampered_value_fails_naming_the_figure(shared: Ledger, full: Report) 
     ]
 
 
+@pytest.mark.parametrize(
+    ("field", "edit"),
+    [
+        ("derivation", lambda f: f["derivation"].update(as_of="2020-01-01")),
+        ("derivation", lambda f: f["derivation"].update(parameters={"horizon_months": 999})),
+        ("derivation", lambda f: f["derivation"].update(formula="made-up")),
+        ("label", lambda f: f.update(label="something else")),
+        ("suppressed", lambda f: f.update(suppressed=not f["suppressed"])),
+    ],
+)
+def test_an_edited_derivation_or_label_fails_naming_the_figure_and_field(
+    shared: Ledger, full: Report, field: str, edit: Any
+) -> None:
+    document = json.loads(json.dumps(report_json(full)))
+    target = document["figures"][5]
+    edit(target)
+    result = verify_report(shared, document)
+    assert not result.reproduces
+    assert [(d.id, d.field) for d in result.differences] == [(target["id"], field)]
+
+
 def test_a_dropped_figure_and_a_forged_digest_fail(shared: Ledger, full: Report) -> None:
     document = json.loads(json.dumps(report_json(full)))
     dropped = document["figures"].pop(3)

@@ -10,7 +10,8 @@ versioned document (``legacyledger.report/1``, JSON Schema: :func:`report_schema
 The **digest** is sha256 over canonical JSON of the schema version, families, ``as_of``,
 ``known_at``, parameters, disclosure policy and, for every figure, its id, unrounded value and
 disclosed display. ``verify_report`` rebuilds a report at its ``known_at`` and says whether
-the digest reproduces, naming the figures that differ. Facts recorded after ``known_at``
+the digest reproduces, naming the figures that differ: in display, or in any other field of
+their document (label, unit, suppression, derivation), so an edited derivation fails too. Facts recorded after ``known_at``
 (a back-dated leaver, a correction) do not change it: that is what ``known_at`` is for.
 
 Disclosure: a report never writes an unrounded value, only ``display``. The number of facts
@@ -406,11 +407,13 @@ def report_schema() -> dict[str, Any]:
 
 @attrs.frozen
 class FigureMismatch:
-    """A figure whose display differs; ``None`` on the side that lacks the figure."""
+    """A figure whose display (or another ``field`` of its document: its label, unit or
+    derivation) differs; ``None`` on the side that lacks the figure."""
 
     id: str
     reported: Shown | None
     rebuilt: Shown | None
+    field: str = "display"
 
 
 @attrs.frozen
@@ -438,7 +441,8 @@ def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
         rebuilt = _rebuild(ledger, document)
     except (KeyError, TypeError, ValueError) as error:
         return _unverified(ledger, document, f"cannot rebuild the report: {error}")
-    differences = tuple(compare(document.get("figures", []), rebuilt.figures))
+    differences = tuple(compare(document.get("figures", []), rebuilt.figures,
+                                str(document.get("disclosure", rebuilt.disclosure))))
     return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(), differences)
 
 
@@ -464,15 +468,26 @@ def _rebuild(ledger: Ledger, document: Mapping[str, Any]) -> Report:
 
 
 def compare(
-    reported: Iterable[Mapping[str, Any]], rebuilt: Iterable[ReportFigure]
+    reported: Iterable[Mapping[str, Any]], rebuilt: Iterable[ReportFigure], policy: str = "nhs"
 ) -> Iterator[FigureMismatch]:
-    """Figures whose display differs, or that only one side has, in the report's order."""
-    theirs = {str(f.get("id")): f.get("display") for f in reported}
-    ours = {f.id: f.display for f in rebuilt}
+    """Figures whose display differs, or that only one side has, in the report's order; then
+    any other field of a figure's document that differs (an edited derivation, label...)."""
+    theirs = {str(f.get("id")): f for f in reported if isinstance(f, Mapping)}
+    ours = {f.id: figure_json(f, policy) for f in rebuilt}
     for figure_id in [*theirs, *(i for i in ours if i not in theirs)]:
         a, b = theirs.get(figure_id), ours.get(figure_id)
-        if figure_id not in theirs or figure_id not in ours or not _same(a, b):
-            yield FigureMismatch(figure_id, a, b)
+        if a is None or b is None or not _same(a.get("display"), b["display"]):
+            yield FigureMismatch(figure_id, None if a is None else a.get("display"),
+                                 None if b is None else b["display"])
+            continue
+        for field in sorted(set(a) | set(b)):
+            if canonical_json(plain(a.get(field))) != canonical_json(plain(b.get(field))):
+                yield FigureMismatch(figure_id, _text(a.get(field)), _text(b.get(field)), field)
+                break
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else canonical_json(plain(value)).decode()
 
 
 def _same(a: Any, b: Any) -> bool:
