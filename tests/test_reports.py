@@ -77,7 +77,7 @@ def schema_errors(
         name = schema["$ref"].removeprefix("#/$defs/")
         return schema_errors(instance, root["$defs"][name], root, at)
     errors = [f"{at}: {e}" for e in _scalar_errors(instance, schema)]
-    for key, check in (("oneOf", _one_of), ("not", _not)):
+    for key, check in (("oneOf", _one_of), ("anyOf", _any_of), ("not", _not)):
         if key in schema:
             errors += check(instance, schema[key], root, at)
     if isinstance(instance, dict):
@@ -112,6 +112,16 @@ def _scalar_errors(instance: Any, schema: dict[str, Any]) -> Iterator[str]:
         yield f"{instance!r} does not match {schema['pattern']}"
     if "minimum" in schema and _is(instance, "number") and instance < schema["minimum"]:
         yield f"{instance!r} is below {schema['minimum']}"
+    if "maximum" in schema and _is(instance, "number") and instance > schema["maximum"]:
+        yield f"{instance!r} is above {schema['maximum']}"
+    if (
+        "exclusiveMaximum" in schema
+        and _is(instance, "number")
+        and instance >= schema["exclusiveMaximum"]
+    ):
+        yield f"{instance!r} is not below {schema['exclusiveMaximum']}"
+    if "maxLength" in schema and isinstance(instance, str) and len(instance) > schema["maxLength"]:
+        yield f"longer than {schema['maxLength']}"
     if "minItems" in schema and isinstance(instance, list) and len(instance) < schema["minItems"]:
         yield f"fewer than {schema['minItems']} items"
 
@@ -139,6 +149,14 @@ def _one_of(
 ) -> list[str]:
     matching = sum(not schema_errors(instance, option, root, at) for option in options)
     return [] if matching == 1 else [f"{at}: {instance!r} matches {matching} of oneOf"]
+
+
+def _any_of(
+    instance: Any, options: list[dict[str, Any]], root: dict[str, Any], at: str
+) -> list[str]:
+    if any(not schema_errors(instance, option, root, at) for option in options):
+        return []
+    return [f"{at}: {instance!r} matches none of anyOf"]
 
 
 def _not(instance: Any, schema: dict[str, Any], root: dict[str, Any], at: str) -> list[str]:

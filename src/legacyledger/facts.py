@@ -199,8 +199,41 @@ def digest(body: bytes) -> str:
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of every fact, for tools that write facts."""
-    return FACT_ADAPTER.json_schema(mode="validation")
+    """JSON Schema (Draft 2020-12) of every fact, for tools that write facts.
+
+    Decimals (money, hours, rates, scores) are strings such as ``"12.50"`` (or whole JSON
+    integers), never floats: the schema says so with a pattern, and states their bounds in
+    standard keywords (``minimum``, ``maximum``, ``exclusiveMaximum``) on the integer form and
+    in the description (a pattern cannot bound a number).
+    """
+    return _standard(FACT_ADAPTER.json_schema(mode="validation"))
+
+
+_BOUNDS = {"ge": "minimum", "le": "maximum", "lt": "exclusiveMaximum", "gt": "exclusiveMinimum"}
+_SAYS = {"ge": "≥", "le": "≤", "lt": "<", "gt": ">"}
+
+
+def _standard(node: Any) -> Any:
+    """pydantic's schema with decimal-text fields and stray bound keys made standard."""
+    if isinstance(node, list):
+        return [_standard(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _standard(value) for key, value in node.items()}
+    bounds = {key: node.pop(key) for key in list(node) if key in _BOUNDS}
+    if node.get("anyOf") == [{"type": "number"}, {"type": "string"}]:
+        signed = not any(key in ("ge", "gt") and value >= 0 for key, value in bounds.items())
+        limits = ", ".join(f"{_SAYS[k]} {v}" for k, v in bounds.items())
+        node["anyOf"] = [
+            {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" if signed
+             else "^[0-9]+(\\.[0-9]+)?$"},
+            {"type": "integer", **{_BOUNDS[k]: v for k, v in bounds.items()}},
+        ]
+        node["description"] = "a decimal as a string such as \"12.50\", never a float" + (
+            f" ({limits})" if limits else "")
+        return node
+    node.update({_BOUNDS[key]: value for key, value in bounds.items()})
+    return node
 
 
 __all__ = [
