@@ -206,7 +206,8 @@ def json_schema() -> dict[str, Any]:
     standard keywords (``minimum``, ``maximum``, ``exclusiveMaximum``) on the integer form and
     in the description (a pattern cannot bound a number).
     """
-    return _standard(FACT_ADAPTER.json_schema(mode="validation"))
+    schema: dict[str, Any] = _standard(FACT_ADAPTER.json_schema(mode="validation"))
+    return schema
 
 
 _BOUNDS = {"ge": "minimum", "le": "maximum", "lt": "exclusiveMaximum", "gt": "exclusiveMinimum"}
