@@ -498,24 +498,33 @@ def _cards(report: Any, figures: Figures) -> Iterator[Card | None]:
 
 
 def _retention_card(view: Any, figures: Figures) -> Card | None:
-    """R_h at 12 months (or the horizon nearest it) for the latest cohort that has one."""
+    """R_h at 12 months (or the horizon nearest it) for the latest cohort that has one; when
+    cohorts are split (``--by``), for its group with the most eligible registrants, named."""
     months = min(view.params.horizons, key=lambda h: (abs(h - 12), h))
+    found = list(_headline_rows(view, months))
+    if not found:
+        return None
+    latest = [c for c in found if c[0][0] == found[-1][0][0]]
+    panel, series, row, _ = max(latest, key=lambda c: c[3])
+    key = (*row.key, ("h", str(months)))
     maker = FigureMaker(view.params)
-    for panel, series, row in reversed(list(retention_rows(view))):
+    rate_id = maker.id("rate", key)
+    where = " · ".join([f"{panel[0]} cohort", *(human(v) for _, v in panel[1]), series])
+    if len(latest) > 1:
+        dims = " and ".join(d for d, _ in panel[1])
+        where += f", the largest of {len(latest)} groups by {dims}"
+    shown = figures.text(maker.id("eligible", key))
+    return Card(f"Retained at {months} months", figures.text(rate_id),
+                f"{where}; {shown} eligible", rate_id)  # fmt: skip
+
+
+def _headline_rows(view: Any, months: int) -> Iterator[tuple[PanelKey, str, Any, int]]:
+    """(panel, series, row, eligible) of each row, not the comparator, with someone eligible at
+    ``months``, in cohort order."""
+    for panel, series, row in retention_rows(view):
         horizon = next((h for h in row.horizons if h.months == months and h.eligible), None)
-        if horizon is None or series == "Comparator":
-            continue
-        key = (*row.key, ("h", str(months)))
-        rate_id = maker.id("rate", key)
-        eligible = figures.text(maker.id("eligible", key))
-        where = " · ".join([f"{panel[0]} cohort", *(human(v) for _, v in panel[1]), series])
-        return Card(
-            f"Retained at {months} months",
-            figures.text(rate_id),
-            f"{where}; {eligible} eligible",
-            rate_id,
-        )
-    return None
+        if horizon is not None and series != "Comparator":
+            yield panel, series, row, horizon.eligible
 
 
 def _cost_card(view: Any, figures: Figures) -> Card | None:

@@ -13,6 +13,9 @@ import click
 import orjson
 
 from legacyledger import FactRecord, ImportResult
+from legacyledger.application import interchange
+from legacyledger.domain import Subject
+from legacyledger.persistence import fact_of
 from legacyledger_cli.query import is_correction, references, subject_of
 
 PAGE = 1000
@@ -108,7 +111,8 @@ HIDDEN = frozenset({"key", "facts"})
 
 
 def state(subject: object) -> dict[str, Any]:
-    """A subject's public attributes and parameterless properties, in definition order."""
+    """A subject's public attributes and parameterless properties, in definition order; the
+    facts it keeps (``originals``, ``amendments``) in the interchange form, as imported."""
     found = {k: v for k, v in vars(subject).items() if not k.startswith("_")}
     for cls in reversed(type(subject).__mro__):
         if not cls.__module__.startswith("legacyledger"):
@@ -116,14 +120,43 @@ def state(subject: object) -> dict[str, Any]:
         for name, member in vars(cls).items():
             if isinstance(member, property) and not name.startswith("_"):
                 found[name] = getattr(subject, name)
-    return {k: v for k, v in found.items() if k not in HIDDEN and not inspect.ismethod(v)}
+    return {
+        k: public(v) for k, v in found.items() if k not in HIDDEN and not inspect.ismethod(v)
+    }
+
+
+def public(item: Any) -> Any:
+    """Events as their facts (no envelope: ids, versions, topics, timestamps stay inside)."""
+    if isinstance(item, Subject.Event):
+        return interchange(fact_of(item))
+    events = list(item.values()) if isinstance(item, Mapping) else item
+    if not isinstance(events, (list, tuple)) or not events:
+        return item
+    if all(isinstance(e, Subject.Event) for e in events):
+        return FactList(interchange(fact_of(e)) for e in events)
+    return item
+
+
+class FactList(list[dict[str, Any]]):
+    """Facts in a subject's state: one JSON line each in text, a list in JSON."""
 
 
 def state_lines(attributes: Mapping[str, Any]) -> Iterator[str]:
     width = max((len(k) for k in attributes), default=0)
     for name, item in attributes.items():
+        if isinstance(item, FactList):
+            yield from fact_lines(name.ljust(width), item, " " * width)
+            continue
         shown = spans(item, SPANS[name]) if name in SPANS else value(item)
         yield f"  {name.ljust(width)}  {shown}"
+
+
+def fact_lines(name: str, facts: Sequence[Mapping[str, Any]], blank: str) -> Iterator[str]:
+    """The first fact beside the attribute's name, each further one under it."""
+    if not facts:
+        yield f"  {name}  -"
+    for i, fact in enumerate(facts):
+        yield f"  {blank if i else name}  {orjson.dumps(fact, default=jsonable).decode()}"
 
 
 def spans(items: Sequence[Sequence[Any]], words: Sequence[str]) -> str:
@@ -160,6 +193,8 @@ def jsonable(item: Any) -> Any:
         return str(item)
     if isinstance(item, (set, frozenset)):
         return sorted(item)
+    if isinstance(item, Mapping):
+        return dict(item)
     raise TypeError(f"{type(item).__name__} is not JSON serialisable")
 
 

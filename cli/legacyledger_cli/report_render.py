@@ -129,13 +129,20 @@ def table(report: Report, color: bool) -> str:
     for family in report.families:
         figures = report.of(family)
         lines.append(style(f"{TITLES[family]} ({counted(figures)})", bold=True))
-        rows = [(f.id, readable(f), f.unit) for f in figures]
+        rows = [table_row(f) for f in figures]
         lines.extend("  " + line for line in columns(("FIGURE", "VALUE", "UNIT"), rows, style))
         lines.append("")
     lines.append(style("Footer", bold=True))
     width = max(len(key) for key, _ in footer(report))
     lines.extend(f"  {key.ljust(width)}  {text}" for key, text in footer(report))
     return "\n".join(lines) + "\n"
+
+
+def table_row(figure: ReportFigure) -> tuple[str, str, str]:
+    """A status (1 for met, 0 for every other) reads as its word, which is its label."""
+    if figure.id.partition("/")[0] == "compliance.status" and figure.label:
+        return (figure.id, figure.label, "")
+    return (figure.id, readable(figure), figure.unit)
 
 
 def columns(

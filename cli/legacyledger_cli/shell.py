@@ -10,13 +10,16 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import IO, Any
 from urllib.parse import urlparse, urlunparse
 
 import attrs
 import click
 
 from legacyledger import Ledger
+from legacyledger.views import resolve_known_at
 
 
 class Failure(click.ClickException):
@@ -106,3 +109,32 @@ pass_shell = click.make_pass_decorator(Shell)
 def missing(error: KeyError) -> Failure:
     """The library's KeyError for an unknown kind or key, as a clean failure."""
     return Failure(str(error.args[0]) if error.args else "not found")
+
+
+def known_position(ledger: Ledger, known_at: int | datetime | str | None) -> int:
+    """``--known-at`` as a ledger position, or one clear line if the ledger never got there."""
+    try:
+        return resolve_known_at(ledger, known_at)
+    except ValueError as error:
+        raise Failure(str(error)) from None
+
+
+def check_output(output: str) -> None:
+    """Fail before any work if ``-o FILE`` cannot be written (its directory is missing)."""
+    if output == "-":
+        return
+    directory = Path(output).parent
+    if not directory.exists():
+        raise Failure(f"cannot write {output}: directory {directory} does not exist")
+    if not directory.is_dir():
+        raise Failure(f"cannot write {output}: {directory} is not a directory")
+
+
+def open_output(output: str, mode: str, encoding: str | None = None) -> IO[Any]:
+    """``-o FILE`` (or stdout for ``-``), replaced whole only once written: a write that
+    cannot start is one line, not a traceback."""
+    check_output(output)
+    try:
+        return click.open_file(output, mode, encoding=encoding, atomic=output != "-")
+    except OSError as error:
+        raise Failure(f"cannot write {output}: {error.strerror or error}") from None

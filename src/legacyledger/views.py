@@ -161,7 +161,11 @@ def family_of(figure_id: str) -> str:
 
 
 def resolve_known_at(ledger: Ledger, known_at: int | datetime | str | None) -> int:
-    """A knowledge cut-off as a ledger position: positions pass through, times are looked up."""
+    """A knowledge cut-off as a ledger position: positions pass through, times are looked up.
+
+    A position beyond the ledger's head is a ValueError: nothing was known there yet, and
+    answering as of the head would label today's figures with a position never reached.
+    """
     if known_at is None:
         return ledger.head()
     if isinstance(known_at, str):
@@ -169,7 +173,10 @@ def resolve_known_at(ledger: Ledger, known_at: int | datetime | str | None) -> i
     if isinstance(known_at, datetime):
         moment = known_at if known_at.tzinfo else known_at.replace(tzinfo=UTC)
         return ledger.position_at(moment.astimezone(UTC))
-    return int(known_at)
+    position, head = int(known_at), ledger.head()
+    if position > head:
+        raise ValueError(f"known_at {position} is beyond the ledger's last position ({head})")
+    return position
 
 
 def build_views(

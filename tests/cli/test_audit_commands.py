@@ -197,6 +197,35 @@ def test_replay_known_at_a_time_before_any_fact_is_empty(cli: Cli) -> None:
     assert json.loads(result.stdout)["known_at"] == 0
 
 
+# -- cut-offs beyond the ledger --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", RETAINED_12, "--known-at", "99999"],
+        ["diff", RETAINED_12, "--known-at", "1", "--known-at", "99999"],
+        ["replay", "--known-at", "99999"],
+        ["show", "registrant", "R-5001", "--known-at", "99999"],
+        ["export", "--known-at", "99999"],
+        ["report", "retention", "--known-at", "99999"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_position_beyond_the_ledger_is_refused_alike(cli: Cli, args: list[str]) -> None:
+    as_of = [] if args[0] in ("show", "export") else ["--as-of", AS_OF]
+    result = cli(*args, *as_of)
+    assert result.exit_code == 1
+    beyond = f"known_at 99999 is beyond the ledger's last position ({AFTER})"
+    assert result.stderr == f"Error: {beyond}\n"
+    assert result.stdout == ""
+
+
+def test_the_last_position_itself_is_a_cut_off(cli: Cli) -> None:
+    result = cli("explain", RETAINED_12, "--known-at", str(AFTER), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+
+
 # -- record ----------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ EXAMPLE_COUNT = 17
 COMMANDS = sorted(main.commands)
 
 Cli = Callable[..., Result]
+BEYOND = "Error: known_at {} is beyond the ledger's last position (17)"
 
 
 @pytest.fixture
@@ -213,6 +215,24 @@ def test_export_known_at_stops_at_that_position(imported: Cli) -> None:
     assert all("recorded_at" not in f for f in facts)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["export"], *(["report", "all", "--format", f] for f in ("table", "json", "csv", "markdown",
+                                                              "html", "xlsx"))],
+    ids=lambda args: args[-1],
+)  # fmt: skip
+def test_output_into_a_missing_directory_is_one_line(
+    imported: Cli, tmp_path: Path, args: list[str]
+) -> None:
+    target = tmp_path / "no-such-dir" / "out.file"
+    result = imported(*args, "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot write {target}: directory {target.parent} does not exist\n"
+    )
+    assert result.stdout == "" and not target.parent.exists()
+
+
 def test_reading_commands_need_an_existing_ledger(cli: Cli, db: Path) -> None:
     for args in (("export",), ("log",), ("show", "mentor", "M-1")):
         result = cli(*args)
@@ -312,14 +332,32 @@ def test_show_json(imported: Cli) -> None:
     assert [h["position"] for h in document["history"]] == [13, 14]
 
 
+def test_show_gives_the_kept_facts_in_the_interchange_form(imported: Cli) -> None:
+    exported = [json.loads(line) for line in imported("export").stdout.splitlines()]
+    refs = {"wy-9", "wy-10", "wy-11", "wy-15", "wy-16", "wy-17"}  # R-5001's own facts
+    mine = [f for f in exported if f["source_ref"] in refs]
+    corrections = [f for f in mine if f["fact"] == "FactCorrected"]
+    text = imported("show", "registrant", "R-5001").stdout
+    for leak in ("originator", "UUID(", "datetime.", "Registrant.Enrolled(", "recorded_at"):
+        assert leak not in text, leak
+    for fact in mine:
+        assert json.dumps(fact, separators=(",", ":")) in text
+    document = imported("show", "registrant", "R-5001", "--json").stdout
+    assert "originator" not in document and "timestamp" not in document
+    state = json.loads(document)["state"]
+    assert state["originals"] == [f for f in mine if f not in corrections]
+    assert state["amendments"] == corrections
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
         (["registrant", "R-404"], 1, "Error: no registrant R-404 in the ledger"),
         (["registrant", "R-5001", "--known-at", "3"], 1, "was not known at position 3"),
         (["tutor", "T-1"], 2, "'tutor' is not one of"),
+        (["registrant", "R-5001", "--known-at", "99"], 1, BEYOND.format(99)),
     ],
-    ids=["unknown-key", "not-yet-known", "unknown-kind"],
+    ids=["unknown-key", "not-yet-known", "unknown-kind", "beyond-the-head"],
 )
 def test_show_errors(imported: Cli, args: list[str], code: int, message: str) -> None:
     result = imported("show", *args)
@@ -454,6 +492,32 @@ def test_every_command_has_help_ending_with_an_example(name: str) -> None:
     assert re.search(rf"Examples?:\n(  .*\n)*  .*legacyledger .*\b{name}\b", result.output), (
         result.output
     )
+
+
+def examples(*command: str) -> list[list[str]]:
+    """The example lines of a command's --help, as arguments after ``legacyledger``."""
+    text = CliRunner().invoke(main, [*command, "--help"]).output.split("Examples:\n")[1]
+    return [shlex.split(line)[1:] for line in text.splitlines() if line.strip()]
+
+
+def test_the_record_examples_succeed_in_turn_on_the_example_ledger(imported: Cli) -> None:
+    for args in examples("record"):
+        result = imported(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert result.stdout.startswith(f"Recorded {args[1]} ")
+
+
+def test_the_diff_example_by_position_runs_on_the_example_ledger(imported: Cli) -> None:
+    args = next(a for a in examples("diff") if "--json" not in a)
+    result = imported(*args)
+    assert result.exit_code == 0, result.output
+    assert "\n  changed\n" in result.stdout and "RegistrantLeft" in result.stdout
+
+
+def test_verify_help_names_every_check_it_makes() -> None:
+    text = " ".join(CliRunner().invoke(main, ["verify", "--help"]).output.split())
+    for check in ("positions", "validates", "source_ref index", "hash chain"):
+        assert check in text, check
 
 
 def test_version() -> None:

@@ -295,6 +295,37 @@ def test_a_report_of_one_family_has_only_its_section(ledger_views: tuple[Ledger,
     assert set(charts) == {"retention-km", "retention-horizons", "retention-difference"}
 
 
+def test_the_retention_headline_of_split_cohorts_is_the_largest_group(
+    ledger_views: tuple[Ledger, Views],
+) -> None:
+    ledger, _ = ledger_views
+    views = build_views(ledger, as_of=AS_OF, families=["retention"],
+                        params={"retention": {"by": ("profession",)}})  # fmt: skip
+    report = attrs.evolve(
+        rendered(ledger, build_views(ledger, as_of=AS_OF), "none").report,
+        families=("retention",),
+        views=views,
+        figures=apply_disclosure(views.figures, "none"),
+    )
+    # Per profession: the mentored group's figure where there is a comparison, else the whole.
+    groups: dict[str, tuple[str, Any]] = {}
+    for f in views.figures:
+        at_12 = f.id.startswith("retention.eligible/") and "/h=12/" in f.id and f.value
+        if not at_12 or "group=comparator" in f.id:
+            continue
+        whole = f.id.replace("/group=mentored", "")
+        if "group=mentored" in f.id or whole not in groups:
+            groups[whole] = (f.id, f.value)
+    latest = max(re.findall(r"cohort=([^/]+)", " ".join(groups)))
+    of_latest = {i: n for i, n in groups.values() if f"cohort={latest}/" in i}
+    largest = max(of_latest, key=lambda i: of_latest[i])
+    assert len(of_latest) > 1 and largest != max(of_latest)  # not simply the last by name
+    cards = Page(render_html(report)).root.iter("div")
+    card = next(n for n in cards if n.attrs.get("class") == "card")
+    assert card.text().endswith(largest.replace(".eligible/", ".rate/"))
+    assert f"the largest of {len(of_latest)} groups by profession" in card.text()
+
+
 # -- fast: the charts follow the figures -------------------------------------------------------
 
 

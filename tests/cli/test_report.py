@@ -180,6 +180,32 @@ def test_by_period_scope_and_known_at_reach_the_report(cli: Cli, shared_db: Path
     assert all(f["derivation"]["known_at"] == 1500 for f in document["figures"])
 
 
+def test_by_takes_the_comma_form_as_replay_explain_and_diff_do(cli: Cli) -> None:
+    comma = report(cli, "retention", "--by", "employer,partnership", "--format", "json").stdout
+    repeated = report(cli, "retention", "--by", "employer", "--by", "partnership",
+                      "--format", "json").stdout  # fmt: skip
+    assert json.loads(comma)["parameters"]["retention"]["by"] == ["employer", "partnership"]
+    assert json.loads(comma)["figures"] == json.loads(repeated)["figures"]
+
+
+def test_period_help_says_it_changes_the_cohort_ids() -> None:
+    text = " ".join(CliRunner().invoke(main, ["report", "--help"]).output.split())
+    assert "cohort ids" in text and "comma-separate" in text
+
+
+def test_a_status_reads_as_its_word_in_the_table(cli: Cli) -> None:
+    words = {
+        row["id"]: row["label"]
+        for row in csv.DictReader(io.StringIO(report(cli, "compliance", "--format", "csv")
+                                              .stdout.lstrip("\ufeff")))
+        if row["id"].startswith("compliance.status/")
+    }  # fmt: skip
+    assert {"met", "partial"} <= set(words.values())
+    table = report(cli, "compliance").stdout
+    for figure, word in words.items():
+        assert re.search(rf"^  {re.escape(figure)} +{word}$", table, re.M), (figure, word)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

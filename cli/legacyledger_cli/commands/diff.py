@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from legacyledger.projections.base import Figure
-from legacyledger.views import FigureDiff, resolve_known_at
+from legacyledger.views import FigureDiff
 from legacyledger_cli.commands.explain import (
     dumps,
     fact_json,
@@ -20,12 +20,13 @@ from legacyledger_cli.commands.explain import (
 )
 from legacyledger_cli.figure_options import cut_offs, figure_params, retention_options
 from legacyledger_cli.render import heading
-from legacyledger_cli.shell import Shell, pass_shell
+from legacyledger_cli.shell import Shell, known_position, pass_shell
 
 
 @click.command(
-    epilog="\b\nExamples:\n  legacyledger diff 'retention.retained/cohort=2024-25/h=12/scope=nhs'"
-    " --known-at 17 --known-at 18 --as-of 2026-03-31\n"
+    epilog="\b\nExamples:\n  legacyledger diff"
+    " 'retention.retained/cohort=2024-25/h=12/scope=organisation'"
+    " --known-at 15 --known-at 17 --as-of 2026-03-31\n"
     "  legacyledger diff 'costs.total/period=2024-25' --known-at 2025-04-01T00:00"
     " --known-at 2025-07-01T00:00 --json",
 )
@@ -54,7 +55,7 @@ def diff(
         raise click.UsageError("give --known-at exactly twice: the earlier and the later cut-off")
     params = figure_params(figure_id, scope, by, period)
     with shell.ledger() as ledger, missing_frameworks():
-        a, b = (resolve_known_at(ledger, k) for k in known_at)
+        a, b = (known_position(ledger, k) for k in known_at)
         change = ledger.diff(figure_id, a, b, as_of, params)
         if change.before is None and change.after is None:
             raise unknown_figure(ledger, figure_id, as_of, b, params)

@@ -26,7 +26,7 @@ from legacyledger_cli.figure_options import Params, cut_offs, figure_params, ret
 from legacyledger_cli.query import is_correction, subject_of
 from legacyledger_cli.render import correction_detail, heading, jsonable, plural, recorded, table
 from legacyledger_cli.render import value as text
-from legacyledger_cli.shell import Failure, Shell, pass_shell
+from legacyledger_cli.shell import Failure, Shell, known_position, pass_shell
 
 FACT_HEADERS = ("POS", "RECORDED (UTC)", "ON", "FACT", "KEY", "REF", "FIELDS")
 ENVELOPE = frozenset({"fact", "on", "source_ref", "recorded_at"})
@@ -177,6 +177,7 @@ def explain(
     """
     params = figure_params(figure_id, scope, by, period)
     with shell.ledger() as ledger, missing_frameworks():
+        known_at = known_position(ledger, known_at)
         try:
             found = ledger.explain(figure_id, as_of, known_at, params)
         except KeyError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from legacyledger_cli.render import plural
-from legacyledger_cli.shell import Shell, pass_shell
+from legacyledger_cli.shell import Shell, check_output, known_position, open_output, pass_shell
 
 KNOWN_AT = click.IntRange(min=0)
 
@@ -32,7 +32,10 @@ def export(shell: Shell, output: str, known_at: int | None) -> None:
     The output is the interchange format: importing it into an empty ledger and
     exporting again gives the same bytes.
     """
-    with shell.ledger() as ledger, click.open_file(output, "wb", atomic=output != "-") as out:
-        count = ledger.export(out, stop=known_at)
+    check_output(output)
+    with shell.ledger() as ledger:
+        stop = None if known_at is None else known_position(ledger, known_at)
+        with open_output(output, "wb") as out:
+            count = ledger.export(out, stop=stop)
     if output != "-":
         shell.say(f"Exported {plural(count, 'fact')} to {output}")

@@ -110,8 +110,11 @@ def problem(error: FactError) -> str:
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     epilog="\b\nExamples:\n  legacyledger record MentorTimeLogged --mentor M-101 --on 2024-10-08"
     " --hours 1 --activity one_to_one --category delivery --registrant R-5001\n"
-    "  legacyledger record EventDelivered --event EV-2025-004 --on 2025-02-11"
-    " --audience-reached 8 --attendees M-101,M-102 --duration-minutes 90\n"
+    "  legacyledger record EventPlanned --event EV-2025-005 --on 2025-03-04 --partnership"
+    " wy-legacy --kind action_research_meeting --audience staff --integrated false"
+    " --expected-audience 10\n"
+    "  legacyledger record EventDelivered --event EV-2025-005 --on 2025-03-18"
+    " --audience-reached 9 --attendees M-101 --duration-minutes 90\n"
     "  legacyledger record FactCorrected --target wy-11 --on 2025-09-03"
     " --replacement '{\"minutes\":65}' --reason 'entered from the diary'",
 )

@@ -13,11 +13,11 @@ import click
 
 from legacyledger import Ledger
 from legacyledger.projections.base import Figure
-from legacyledger.views import FAMILIES, resolve_known_at
+from legacyledger.views import FAMILIES
 from legacyledger_cli.commands.explain import dumps, missing_frameworks, shown
 from legacyledger_cli.figure_options import Params, cut_offs, figure_params, retention_options
 from legacyledger_cli.render import heading, plural, table
-from legacyledger_cli.shell import Shell, pass_shell
+from legacyledger_cli.shell import Shell, known_position, pass_shell
 
 #: Per family, the metrics worth a glance, and a text the id must contain.
 HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -90,7 +90,7 @@ def replay(
     params = figure_params(None, scope, by, period)
     show = shell.show_progress() and not quiet
     with shell.ledger() as ledger, missing_frameworks():
-        position = resolve_known_at(ledger, known_at)
+        position = known_position(ledger, known_at)
         rebuilt = rebuild_all(ledger, families or tuple(FAMILIES), as_of, position, params, show)
     if as_json:
         lines: Iterable[str] = [document(rebuilt, as_of, position)]

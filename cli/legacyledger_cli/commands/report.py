@@ -12,34 +12,11 @@ import click
 
 from legacyledger import Ledger
 from legacyledger.projections.disclosure import POLICIES
-from legacyledger.projections.retention_model import DIMENSIONS
 from legacyledger.projections.retention_scope import SCOPES
 from legacyledger.reports import FAMILY_NAMES, PERIODS, Progress, Report, build_report
+from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
 from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
-from legacyledger_cli.shell import Failure, Shell, pass_shell
-
-#: Mentored against comparator is always split out, so ``group`` is not offered.
-BY = tuple(d for d in DIMENSIONS if d != "group")
-
-
-class KnownAt(click.ParamType):  # type: ignore[type-arg, unused-ignore]
-    """A ledger position (``1200``) or a recorded time (``2025-04-01T09:00``, UTC if no zone)."""
-
-    name = "position|datetime"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, (int, datetime)):
-            return value
-        if str(value).isdigit():
-            return int(value)
-        try:
-            return datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is neither a ledger position nor a date-time", param, ctx)
-
-
-def to_date(_ctx: click.Context, _param: click.Parameter, value: datetime | None) -> date | None:
-    return value.date() if value else None
+from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pass_shell
 
 
 @click.command(
@@ -64,13 +41,16 @@ def to_date(_ctx: click.Context, _param: click.Parameter, value: datetime | None
 @click.option(
     "--by",
     multiple=True,
-    type=click.Choice(BY),
-    help="Split retention cohorts by this (repeat for more).",
+    callback=split,
+    metavar="DIM",
+    help=f"Split retention cohorts by ({', '.join(BY)}); repeat or comma-separate.",
 )
 @click.option(
     "--period",
     type=click.Choice(PERIODS),
-    help="Periods for retention's leaver rates and for cost totals.",
+    help="Period length. Retention cohorts are grouped by it, so it changes their cohort ids "
+    "(cohort=2024-25 Q2 for quarter), and its periods give the leaver rates; costs give "
+    "totals and unit costs for it and the FY.  [default: FY cohorts, costs in every period]",
 )
 @click.option("--scope", type=click.Choice(SCOPES), help="What counts as retained.  [default: nhs]")
 @click.option(
@@ -119,6 +99,7 @@ def report(
     options = {"by": by or None, "period": period, "scope": scope}
     if fmt == "xlsx" and to_terminal(output):
         raise Failure("xlsx is binary: write it to a file with -o FILE")
+    check_output(output)
     with shell.ledger() as ledger:
         # The HTML charts draw the views' rows, which persisted snapshots do not keep.
         made = make(shell, ledger, families, as_of, known_at, disclosure,
@@ -185,10 +166,8 @@ def write(shell: Shell, made: Report, fmt: str, output: str, timeline: Any = Non
     if output == "-":
         click.echo(content, nl=False)  # bytes go to the binary stream
         return
-    mode = "wb" if fmt in BINARY else "w"
-    with click.open_file(
-        output, mode, encoding=None if "b" in mode else "utf-8", atomic=True
-    ) as out:
+    binary = fmt in BINARY
+    with open_output(output, "wb" if binary else "w", None if binary else "utf-8") as out:
         out.write(content)
     shell.say(f"Wrote the {fmt} report to {output} ({len(made.figures)} figures, {made.digest})",
               err=True)  # fmt: skip

@@ -20,7 +20,7 @@ from legacyledger_cli.render import (
     state_lines,
     table,
 )
-from legacyledger_cli.shell import Shell, missing, pass_shell
+from legacyledger_cli.shell import Shell, known_position, missing, pass_shell
 
 
 @click.command(
@@ -41,6 +41,8 @@ def show(shell: Shell, kind: str, key: str, known_at: int | None, as_json: bool)
     (R-0001, M-017, ...). Corrected and voided facts stay in the history, marked.
     """
     with shell.ledger() as ledger:
+        if known_at is not None:
+            known_at = known_position(ledger, known_at)
         try:
             subject = ledger.subject(kind, key, known_at)
         except KeyError as error:

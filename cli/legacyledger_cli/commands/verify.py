@@ -42,9 +42,10 @@ def verify(ctx: click.Context, shell: Shell, report_file: str | None) -> None:
     ledger knew it at the report's position and say whether its digest reproduces (exit 0)
     or which figures differ (exit 1). Facts recorded since do not change it.
 
-    Without: read every stored fact once and check that positions ascend, that each fact
-    decodes and validates against its fact model, and that each is in the source_ref
-    index (exit 1 if anything is wrong).
+    Without: read every stored fact and check that positions ascend, that each fact
+    decodes and validates against its fact model and that each is in the source_ref
+    index; then recompute the hash chain over the facts, which names the first fact
+    edited, inserted or deleted behind the ledger's back (exit 1 if anything is wrong).
     """
     document = None if report_file is None else read_report(report_file)
     with shell.ledger() as ledger:
@@ -91,7 +92,8 @@ def verify_lines(result: VerifyResult) -> Iterator[str]:
 def mismatch_line(mismatch: FigureMismatch) -> str:
     said = "(absent)" if mismatch.reported is None else str(mismatch.reported)
     rebuilt = "(absent)" if mismatch.rebuilt is None else str(mismatch.rebuilt)
-    return f"{mismatch.id}: report {said}, rebuilt {rebuilt}"
+    field = "" if mismatch.field == "display" else f" ({mismatch.field})"
+    return f"{mismatch.id}{field}: report {said}, rebuilt {rebuilt}"
 
 
 def capped(lines: Sequence[str]) -> Iterator[str]:
