@@ -11,8 +11,9 @@ The **digest** is sha256 over canonical JSON of the schema version, families, ``
 ``known_at``, parameters, disclosure policy and, for every figure, its id, unrounded value and
 disclosed display. ``verify_report`` rebuilds a report at its ``known_at`` and says whether
 the digest reproduces, naming the figures that differ: in display, or in any other field of
-their document (label, unit, suppression, derivation), so an edited derivation fails too. Facts recorded after ``known_at``
-(a back-dated leaver, a correction) do not change it: that is what ``known_at`` is for.
+their document (label, unit, suppression, derivation), so an edited derivation fails too.
+Facts recorded after ``known_at`` (a back-dated leaver, a correction) do not change it: that
+is what ``known_at`` is for.
 
 Disclosure: a report never writes an unrounded value, only ``display``. The number of facts
 behind a figure is given only under the ``none`` policy, because it can reveal a suppressed

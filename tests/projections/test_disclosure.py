@@ -1,16 +1,27 @@
-"""Disclosure control (figures.md §5) over hand-made figures and a real retention view."""
+"""Disclosure control (figures.md §5) over hand-made figures and real retention and reach views,
+and that no small count can be worked back from what a disclosed view shows."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from legacyledger import Ledger
 from legacyledger.projections.base import Derivation, FactRecord, Figure, Value
-from legacyledger.projections.disclosure import apply_disclosure, show_count
+from legacyledger.projections.disclosure import DisclosedFigure, apply_disclosure, show_count
+from legacyledger.projections.reach import ReachParams, project_reach
 from legacyledger.projections.retention import RetentionParams, project_retention
+from legacyledger.reports import build_report, report_json
+from legacyledger.synthetic import SyntheticConfig, generate
+from tests import builders as b
+
+Fact = dict[str, Any]
 
 
 def figure(fid: str, value: Value, kind: str | None, *inputs: str, unit: str = "people") -> Figure:
@@ -100,3 +111,137 @@ def test_a_small_retention_cohort(policy: str, size: Any, rate: Any) -> None:
     assert survival.suppressed == (policy == "nhs")
     assert all(d.derivation.disclosure == policy for d in disclosed.values())
     assert cohort.derivation.contributing == (1, 2, 3)
+
+
+# -- small numbers cannot be recovered from what a published report shows --------------------
+
+#: Parameter names that would carry a count of people (a parameter is shown as it is).
+PEOPLE_COUNT = re.compile(r"^n_|_size$|eligible|_count$|enrolled|withdrawn")
+
+
+def disclosed_as(figures: Iterable[Figure], policy: str) -> dict[str, DisclosedFigure]:
+    """The figures as a report shows them (``reports`` applies this step to every family)."""
+    disclosed = {d.id: d for d in apply_disclosure(figures, policy)}
+    assert not [(d.id, name) for d in disclosed.values() for name in d.derivation.parameters
+                if PEOPLE_COUNT.search(name)]  # fmt: skip
+    return disclosed
+
+
+def _leavers(size: int, leaving: int) -> list[FactRecord]:
+    """A 2024/25 cohort of ``size`` registered on 2 Sep 2024; the first ``leaving`` leave in
+    January 2025, before 6 months."""
+    facts = [_small_cohort()[0].fact | {"registrant": f"R{i}", "source_ref": f"R{i}"}
+             for i in range(size)]  # fmt: skip
+    facts += [{"fact": "RegistrantLeft", "registrant": f"R{i}", "on": "2025-01-10",
+               "destination": "left_uk", "reason": "x", "source_ref": f"L{i}"}
+              for i in range(leaving)]  # fmt: skip
+    return [FactRecord(i, fact) for i, fact in enumerate(facts, start=1)]
+
+
+@pytest.mark.parametrize("policy", ["nhs", "under10"])
+def test_kaplan_meier_is_suppressed_with_its_event_count(policy: str) -> None:
+    # 20 subjects, 3 events: S(12 months) = 17 / 20 = 0.85 would give the 3 events away
+    view = project_retention(_leavers(20, 3), RetentionParams(as_of=date(2025, 12, 31)))
+    disclosed = disclosed_as(view.figures, policy)
+    figure = "retention.{}/cohort=2024-25{}/scope=nhs".format
+    assert disclosed[figure("km_subjects", "")].display == 20
+    assert disclosed[figure("km_events", "")].display == "*"
+    assert view.figure(figure("km_survival", "/h=12")).value == pytest.approx(0.85)
+    for name in ("km_survival", "km_ci_lower", "km_ci_upper", "km_variance"):
+        shown = disclosed[figure(name, "/h=12")]
+        assert (shown.display, shown.kind) == ("*", "statistic")
+        assert figure("km_events", "") in shown.derivation.inputs
+        assert figure("km_censored", "") in shown.derivation.inputs
+    # with enough events the curve is shown
+    big = project_retention(_leavers(40, 12), RetentionParams(as_of=date(2025, 12, 31)))
+    shown = disclosed_as(big.figures, policy)[figure("km_survival", "/h=12")]
+    assert shown.display == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("policy", ["nhs", "under10"])
+def test_a_rate_difference_carries_no_group_sizes(policy: str) -> None:
+    # 3 mentored (1 leaves) against 4 comparators (2 leave), as in `report all --format json`
+    def enrolled(r: str, comparator: bool) -> Fact:
+        return _small_cohort()[0].fact | {"registrant": r, "source_ref": r,
+                                          "comparator": comparator}  # fmt: skip
+
+    facts = [*(enrolled(f"M{i}", False) for i in range(3)),
+             *(enrolled(f"C{i}", True) for i in range(4)),
+             *({"fact": "RegistrantLeft", "registrant": r, "on": "2025-01-10",
+                "destination": "left_uk", "reason": "x", "source_ref": f"L-{r}"}
+               for r in ("M0", "C0", "C1"))]  # fmt: skip
+    records = [FactRecord(i, f) for i, f in enumerate(facts, start=1)]
+    view = project_retention(records, RetentionParams(as_of=date(2025, 12, 31)))
+    disclosed = disclosed_as(view.figures, policy)
+    difference = disclosed["retention.rate_difference/cohort=2024-25/h=12/scope=nhs"]
+    assert difference.display == "*"
+    sizes = {"retention.cohort_size/cohort=2024-25/group=mentored/scope=nhs",
+             "retention.cohort_size/cohort=2024-25/group=comparator/scope=nhs"}  # fmt: skip
+    assert sizes <= set(difference.derivation.inputs)
+    assert all(disclosed[i].display == "*" for i in sizes)
+
+
+def _ambassadors(enrolled: int, withdrawn: int, assumed: str) -> list[FactRecord]:
+    people = [f"A-{i}" for i in range(enrolled)]
+    facts = [
+        *(b.mentor_enrolled(a, on="2024-04-01", role="ambassador") for a in people),
+        *(b.mentor_withdrew(a, on="2024-12-15") for a in people[:withdrawn]),
+        b.recruitment_target_set(target_active=10, assumed_dropout_rate=assumed),
+    ]
+    return [FactRecord(i, f) for i, f in enumerate(facts, start=1)]
+
+
+@pytest.mark.parametrize("policy", ["nhs", "under10"])
+def test_dropout_gap_and_recruitment_needed_hide_a_small_dropout(policy: str) -> None:
+    # 1 of 5 withdrew: a gap of 0.00 next to an assumed 0.20 would give the observed rate away
+    view = project_reach(_ambassadors(5, 1, "0.20"), ReachParams(as_of=date(2024, 12, 31)))
+    disclosed = disclosed_as(view.figures, policy)
+    at = f"partnership={b.P}"
+    assert disclosed[f"reach.withdrawn/{at}/role=ambassador"].display == "*"
+    assert view.value(f"reach.dropout_gap/{at}") == 0
+    assert disclosed[f"reach.dropout_gap/{at}"].display == "*"
+    assert disclosed[f"reach.recruitment_needed/basis=observed/{at}"].display == "*"
+    # the planning numbers stand alone
+    assert disclosed[f"reach.assumed_dropout_rate/{at}"].display == Decimal("0.20")
+    assert disclosed[f"reach.recruitment_needed/basis=assumed/{at}"].display == 13
+    assert disclosed[f"reach.target_active/{at}"].display == 10
+    # with counts big enough to show, so are the gap and the recruitment needed
+    big = project_reach(_ambassadors(40, 10, "0.20"), ReachParams(as_of=date(2024, 12, 31)))
+    shown = disclosed_as(big.figures, policy)
+    assert shown[f"reach.dropout_gap/{at}"].display == Decimal("0.05")
+    assert shown[f"reach.recruitment_needed/basis=observed/{at}"].display == 14
+
+
+@pytest.mark.parametrize("policy", ["nhs", "under10"])
+def test_contacts_per_registrant_hides_a_few_contacts(policy: str) -> None:
+    # one registrant mentored Oct 2024 .. Sep 2025 (12 registrant-months), 3 contacts:
+    # 0.25 contacts per registrant-month next to 12 months would give the 3 away
+    facts = [b.mentor_enrolled(), b.registrant_enrolled(), b.matched(),
+             *(b.contact(on=f"2024-{m}-08") for m in (10, 11, 12))]  # fmt: skip
+    records = [FactRecord(i, f) for i, f in enumerate(facts, start=1)]
+    view = project_reach(records, ReachParams(as_of=date(2025, 9, 30)))
+    disclosed = disclosed_as(view.figures, policy)
+    assert disclosed["reach.registrant_months"].display in (10, 12)
+    assert disclosed["reach.contacts"].display == "*"
+    assert view.value("reach.contacts_per_registrant") == Decimal("0.25")
+    assert disclosed["reach.contacts_per_registrant"].display == "*"
+    assert disclosed["reach.minutes_per_registrant"].display == "*"
+
+
+def test_a_published_report_keeps_no_counts_in_parameters(tmp_path: Path) -> None:
+    # as `report all --format json --disclosure nhs` writes it
+    config = SyntheticConfig(cohorts=2, registrants_per_cohort=6, mentors=4, ambassadors=6,
+                             events=4)  # fmt: skip
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        ledger.import_facts(generate(config))
+        document = report_json(build_report(ledger, as_of=date(2025, 9, 30)))
+    figures = {f["id"]: f for f in document["figures"]}
+    assert not [(i, name) for i, f in figures.items() for name in f["derivation"]["parameters"]
+                if PEOPLE_COUNT.search(name)]  # fmt: skip
+    differences = [f for i, f in figures.items() if i.startswith("retention.rate_difference/")]
+    assert differences
+    for difference in differences:
+        inputs = difference["derivation"]["inputs"]
+        assert [i for i in inputs if i.startswith("retention.cohort_size/")]
+        if any(figures[i]["suppressed"] for i in inputs):
+            assert difference["display"] == "*"

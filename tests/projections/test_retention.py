@@ -377,12 +377,15 @@ def test_mentored_against_comparator() -> None:
     expected = Decimal(2) / Decimal(3) - Decimal(1) / Decimal(2)
     assert diff.value == pytest.approx(expected, abs=Decimal("1e-26"))
     assert "not causal" in (diff.derivation.note or "")
-    params = diff.derivation.parameters
-    assert (params["mentored_size"], params["comparator_size"]) == (3, 2)
-    assert diff.derivation.inputs == (
-        "retention.rate/cohort=2024-25/group=mentored/h=12/scope=nhs",
-        "retention.rate/cohort=2024-25/group=comparator/h=12/scope=nhs",
+    # the groups' sizes are inputs (disclosed with their own figures), not parameters
+    assert not {"mentored_size", "comparator_size"} & set(diff.derivation.parameters)
+    group = "retention.{}/cohort=2024-25/group={}{}/scope=nhs"
+    assert diff.derivation.inputs == tuple(
+        group.format(metric, g, h)
+        for metric, h in (("rate", "/h=12"), ("cohort_size", ""), ("eligible", "/h=12"))
+        for g in ("mentored", "comparator")
     )
+    assert [view.figure(i).value for i in diff.derivation.inputs[2:]] == [3, 2, 3, 2]
     assert value(view, "rate", cohort="2024/25", group="comparator", h=12) == Decimal("0.5")
     assert diff.derivation.contributing == (1, 2, 3, 4, 5, 6, 7)
 

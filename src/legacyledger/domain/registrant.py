@@ -205,7 +205,8 @@ class Registrant(Subject):
         if later:
             last = max(later, key=lambda f: f.on)
             raise ImpossibleHistory(
-                f"unmatched on {on}, but contact {last.source_ref} with {mentor} is dated {last.on}",
+                f"unmatched on {on}, but contact {last.source_ref} with {mentor} "
+                f"is dated {last.on}",
                 "on",
             )
 

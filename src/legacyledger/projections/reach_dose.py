@@ -1,7 +1,7 @@
 """Mentoring dose per registrant (figures.md §4; preceptorship-style indicators).
 
-* ``contacts_per_registrant`` / ``minutes_per_registrant`` = contacts (minutes) in the
-  window / registrant-months in it, where a registrant-month is a calendar month in which
+* ``contacts_per_registrant`` / ``minutes_per_registrant`` = ``contacts`` (minutes) in the
+  window / ``registrant_months`` in it, where a registrant-month is a calendar month in which
   the registrant was matched on some day (or had a contact); with ``dose_by_month`` also
   per calendar month (contacts in the month / registrants mentored in it).
 * ``first_contact_in_time``: first contact on or within ``first_contact_days`` of the first
@@ -188,7 +188,9 @@ def _per_registrant(
 ) -> Iterator[Figure]:
     unit = "per registrant-month"
     yield make.make("registrant_months", dims, people, "registrant-month", positions, COUNT)
-    parts = (make.id("registrant_months", dims),)
+    yield make.make("contacts", dims, contacts, "contact", positions, COUNT)
+    # the minutes are the contacts' minutes: with too few contacts to show, neither is shown
+    parts = (make.id("contacts", dims), make.id("registrant_months", dims))
     for metric, value in (("contacts", contacts), ("minutes", minutes)):
         per = divide(Decimal(value), people) if people else None
         yield make.make(f"{metric}_per_registrant", dims, per, unit, positions, RATE, inputs=parts)

@@ -10,6 +10,9 @@ and legacy mentors are never added together) and broken down by ``sector`` and b
 
 Recruitment needed for a partnership's ``target_active``:
 ``ceil(target_active / (1 - dropout))``, with its assumed rate and with the observed one.
+What the observed rate shows through (``dropout_gap``, observed minus assumed, and the
+observed basis) rests on the partnership's ``withdrawn`` and ``enrolled`` counts, so
+disclosure control suppresses it with them.
 """
 
 from __future__ import annotations
@@ -134,18 +137,31 @@ def recruitment_figures(
         # planning numbers, not counts of people: never suppressed
         yield make.make("target_active", dims, wanted, "person", positions, STATISTIC)
         yield make.make("assumed_dropout_rate", dims, assumed, "ratio", positions, STATISTIC)
+        # the observed drop-out rate shows through these: suppressed with its counts
+        parts = _dropout_counts(make, partnership, members)
         gap = None if observed is None else divide(Decimal(left), len(members)) - assumed
-        yield make.make("dropout_gap", dims, gap, "ratio", positions, STATISTIC)
-        for basis, rate in (("assumed", Fraction(assumed)), ("observed", observed)):
+        yield make.make("dropout_gap", dims, gap, "ratio", positions, RATE, inputs=parts)
+        for basis, rate, inputs in (
+            ("assumed", Fraction(assumed), ()),
+            ("observed", observed, parts),
+        ):
             needed = recruitment_needed(wanted, rate)
+            at = {**dims, "basis": basis}
             yield make.make(
-                "recruitment_needed",
-                {**dims, "basis": basis},
-                needed,
-                "person",
-                positions,
-                STATISTIC,
+                "recruitment_needed", at, needed, "person", positions, STATISTIC, inputs=inputs
             )
+
+
+def _dropout_counts(make: FigureMaker, partnership: str, members: list[Mentor]) -> tuple[str, ...]:
+    """Ids of the ``withdrawn`` and ``enrolled`` counts the partnership's observed drop-out
+    rests on, one pair per role (roles are never added together). Without ``by_partnership``
+    there are none such: disclosure control then suppresses what names them."""
+    roles = sorted({m.role for m in members})
+    return tuple(
+        make.id(metric, {"partnership": partnership, "role": role})
+        for role in roles
+        for metric in ("withdrawn", "enrolled")
+    )
 
 
 def recruitment_needed(target_active: int, dropout: Fraction | None) -> int | None:

@@ -124,7 +124,10 @@ def _horizon_figures(
     yield mk.make("rate", key, row.rate, RATE, pos, inputs=(("retained", key), ("eligible", key)))
     day = row.km.day
     yield mk.make("km_at_risk", key, row.km.at_risk, COUNT, pos, day=day)
-    parts = (("km_subjects", cohort), ("km_at_risk", key))
+    # S(h) = 1 - events / subjects when no one is censored early: the event and censored
+    # counts are parts of it, so it is suppressed with them (figures.md §5)
+    counts = (("km_subjects", cohort), ("km_events", cohort), ("km_censored", cohort))
+    parts = (*counts, ("km_at_risk", key))
     for name, value in (
         ("km_survival", row.km.survival),
         ("km_ci_lower", row.km.lower),
@@ -153,23 +156,17 @@ def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterat
 
 
 def comparison_figures(mk: FigureMaker, row: ComparisonRow, pos: Contributing) -> Iterator[Figure]:
+    """Each group's size and eligible count are inputs, never parameters: a parameter is shown
+    as it is, so a count in one would escape disclosure control."""
     key: Key = (("cohort", row.cohort), *row.dims)
-    for (months, value), m, c in zip(
-        row.differences, row.mentored.horizons, row.comparator.horizons
-    ):
+    groups = (row.mentored.key, row.comparator.key)
+    for months, value in row.differences:
         at = ("h", str(months))
+        parts = [("rate", (*g, at)) for g in groups]
+        parts += [("cohort_size", g) for g in groups]
+        parts += [("eligible", (*g, at)) for g in groups]
         yield mk.make(
-            "rate_difference",
-            (*key, at),
-            value,
-            STATISTIC,
-            pos,
-            note=NOT_CAUSAL,
-            inputs=(("rate", (*row.mentored.key, at)), ("rate", (*row.comparator.key, at))),
-            mentored_size=row.mentored.size,
-            comparator_size=row.comparator.size,
-            mentored_eligible=m.eligible,
-            comparator_eligible=c.eligible,
+            "rate_difference", (*key, at), value, STATISTIC, pos, note=NOT_CAUSAL, inputs=parts
         )
 
 
