@@ -13,6 +13,7 @@ import gc
 import os
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -69,6 +70,8 @@ KINDS = {cls.__name__.lower(): cls for cls in AGGREGATES} | {
     cls.KEY_FIELD: cls for cls in AGGREGATES
 }
 CONFLICT_RETRIES = 10
+#: Subjects a Ledger keeps in memory between imports (see ``Ledger.subjects``).
+SUBJECTS_KEPT = 2000
 #: Fields that name a subject, and its kind.
 REFERENCES: dict[str, type[Subject]] = {
     cls.KEY_FIELD: cls for cls in AGGREGATES
@@ -118,6 +121,11 @@ class Ledger:
         self.batch_size = batch_size
         #: Imports planned again after a concurrent writer changed a subject first.
         self.conflicts_retried = 0
+        #: Subjects as this process last wrote them, most recent last: a later import takes
+        #: one from here instead of replaying its history when the stored version is still
+        #: the one it has (another writer may have moved it on). See ``_Batch.get``.
+        self.subjects: OrderedDict[UUID, Subject] = OrderedDict()
+        self.subjects_kept = SUBJECTS_KEPT
         self.frameworks = frameworks if frameworks is not None else _default_frameworks()
 
     def close(self) -> None:
@@ -177,13 +185,21 @@ class Ledger:
 
     def _import(self, parsed: list[Parsed], progress: Progress, written: int) -> ImportResult:
         batch = self._plan(parsed, progress)
-        if batch.errors:
-            raise ImportRejected(batch.errors, written)
-        return batch.write(len(parsed), progress)
+        try:
+            if batch.errors:
+                raise ImportRejected(batch.errors, written)
+            result = batch.write(len(parsed), progress)
+        except BaseException:
+            batch.forget()  # the subjects it changed in memory were not (all) written
+            raise
+        batch.keep()
+        return result
 
     def _plan(self, parsed: list[Parsed], progress: Progress) -> _Batch:
         """Apply the facts to the aggregates they touch, in memory, collecting every error."""
         batch = _Batch(self)
+        if not parsed:
+            return batch
         for done, item in enumerate(batch.new_facts(parsed), start=1):
             batch.apply(item)
             if done % 10_000 == 0:
@@ -369,6 +385,7 @@ class _Batch:
         self.present = 0
         self.queried_ids: set[UUID] = set()
         self.stored_ids: set[UUID] = set()
+        self.stored_versions: dict[UUID, int] = {}
         #: Changes to the links index (legacyledger.links), each with the index of the event
         #: whose transaction it belongs to: (event index, adding, (subject, day, ref, fact)).
         self.link_ops: list[tuple[int, bool, tuple[UUID, str, str, str]]] = []
@@ -381,7 +398,8 @@ class _Batch:
         """Skip facts already stored (same ref, same content); flag conflicts."""
         named = subject_ids(parsed)
         self.queried_ids = set(named)
-        self.stored_ids = self.app.recorder.existing_ids(named)  # type: ignore[attr-defined]
+        self.stored_versions = self.app.recorder.stored_versions(named)  # type: ignore[attr-defined]
+        self.stored_ids = set(self.stored_versions)
         stored = self.app.recorder.lookup_refs([p.source_ref for p in parsed])  # type: ignore[attr-defined]
         for item in parsed:
             known = stored.get(item.source_ref)
@@ -605,11 +623,42 @@ class _Batch:
             if ident in self.queried_ids and ident not in self.stored_ids:
                 self.subjects[ident] = None
                 return None
-            try:
-                self.subjects[ident] = self.app.repository.get(ident)
-            except AggregateNotFoundError:
-                self.subjects[ident] = None
+            self.subjects[ident] = self.load(ident)
         return self.subjects[ident]
+
+    def load(self, ident: UUID) -> Subject | None:
+        """A stored subject: the one this process last wrote when it is still the stored
+        version (taken out of the keep until this import is written), else from its facts."""
+        if ident in self.queried_ids:
+            version = self.stored_versions.get(ident)
+        else:
+            version = self.app.recorder.stored_versions([ident]).get(ident)  # type: ignore[attr-defined]
+        kept = self.ledger.subjects.pop(ident, None)
+        if kept is not None and version is not None and kept.version == version:
+            return kept
+        if version is None:
+            return None
+        try:
+            return self.app.repository.get(ident)
+        except AggregateNotFoundError:
+            return None
+
+    def keep(self) -> None:
+        """After a whole import was written: its subjects stand as stored; keep the most
+        recent ones for the next import."""
+        kept, limit = self.ledger.subjects, self.ledger.subjects_kept
+        for ident, subject in self.subjects.items():
+            if subject is not None and limit > 0:
+                kept.pop(ident, None)
+                kept[ident] = subject
+        while len(kept) > limit:
+            kept.popitem(last=False)
+
+    def forget(self) -> None:
+        """After an import that was rejected or failed: its subjects may hold facts that were
+        not written; none of them is kept."""
+        for ident in self.subjects:
+            self.ledger.subjects.pop(ident, None)
 
     def require(self, cls: type[Subject], key: str, field: str) -> Subject:
         subject = self.get(cls, key)
@@ -627,7 +676,7 @@ class _Batch:
             return None
         ident = stored[ref][0]
         if self.subjects.get(ident) is None:
-            self.subjects[ident] = self.app.repository.get(ident)
+            self.subjects[ident] = self.load(ident)
         return self.subjects[ident]
 
     def error(self, item: Parsed, field: str | None, message: str) -> None:

@@ -188,3 +188,54 @@ def test_facts_after_a_correction_keep_their_subject(memory_ledger: Ledger) -> N
     history = memory_ledger.history("registrant", R)
     assert {r.fact["registrant"] for r in history} == {R}
     assert memory_ledger.subject("registrant", R).key == R
+
+
+# -- subjects kept between imports ----------------------------------------------------------
+
+
+def test_a_subject_written_by_this_ledger_is_not_replayed_for_the_next_fact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.builders import contact, matched, mentor_enrolled, partnership_formed
+    from tests.builders import registrant_enrolled as enrolled
+
+    with Ledger(tmp_path / "kept.db") as ledger:
+        ledger.import_facts([partnership_formed(), mentor_enrolled(), enrolled(),
+                             matched(on="2024-10-01")])
+        replayed: list[object] = []
+        real = ledger.app.repository.get
+        monkeypatch.setattr(ledger.app.repository, "get",
+                            lambda *a, **k: replayed.append(a) or real(*a, **k))
+        ledger.record(contact(on="2024-10-08"))
+        ledger.record(contact(on="2024-10-09"))
+        assert replayed == []
+        assert ledger.subject("registrant", "R-1").version == 4  # type: ignore[attr-defined]
+
+
+def test_a_subject_another_writer_moved_on_is_read_again(tmp_path: Path) -> None:
+    from tests.builders import contact, left, matched, mentor_enrolled, partnership_formed
+    from tests.builders import registrant_enrolled as enrolled
+
+    path = tmp_path / "two.db"
+    with Ledger(path) as first, Ledger(path) as second:
+        first.import_facts([partnership_formed(), mentor_enrolled(), enrolled(),
+                            matched(on="2024-10-01")])
+        second.record(left(on="2024-10-05"))
+        with pytest.raises(ImportRejected) as caught:
+            first.record(contact(on="2024-10-08"))  # after leaving: first must see it
+        assert caught.value.errors[0].fact == "MentoringContactRecorded"
+
+
+def test_a_rejected_import_leaves_no_trace_in_the_kept_subjects(tmp_path: Path) -> None:
+    from tests.builders import contact, matched, mentor_enrolled, partnership_formed
+    from tests.builders import registrant_enrolled as enrolled
+
+    with Ledger(tmp_path / "kept.db") as ledger:
+        ledger.import_facts([partnership_formed(), mentor_enrolled(), mentor_enrolled("M-2"),
+                             enrolled(), matched(on="2024-10-01")])
+        with pytest.raises(ImportRejected):
+            ledger.import_facts([matched(on="2024-10-02", mentor="M-2"),
+                                 contact(on="2024-10-03", mentor="M-404")])
+        with pytest.raises(ImportRejected) as caught:
+            ledger.record(contact(on="2024-10-04", mentor="M-2"))  # M-2 was never matched
+        assert caught.value.errors[0].field == "mentor"

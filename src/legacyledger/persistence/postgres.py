@@ -182,17 +182,21 @@ def _postgres_recorder_class() -> type:
                 ]
 
         def existing_ids(self, ids: Sequence[UUID]) -> set[UUID]:
-            found: set[UUID] = set()
+            return set(self.stored_versions(ids))
+
+        def stored_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
+            found: dict[UUID, int] = {}
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
                 for i in range(0, len(ids), REF_BATCH):
                     curs.execute(
                         self._sql(
-                            "SELECT originator_id FROM {schema}.{events} "
-                            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+                            "SELECT originator_id, MAX(originator_version) AS v "
+                            "FROM {schema}.{events} WHERE originator_id = ANY(%s) "
+                            "GROUP BY originator_id"
                         ),
                         (list(ids[i : i + REF_BATCH]),),
                     )
-                    found.update(row["originator_id"] for row in curs.fetchall())
+                    found.update((row["originator_id"], int(row["v"])) for row in curs.fetchall())
             return found
 
         def read_states(
