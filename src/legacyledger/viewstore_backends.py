@@ -20,7 +20,7 @@ from typing import Any
 
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
 TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures",
-          "pins")
+          "parts", "pins")
 INDEXES = {
     "current_facts": ("by_position", "position"),
     "fact_corrections": ("by_target", "target"),
@@ -45,6 +45,10 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         "figures": f"(view TEXT NOT NULL, figure_id TEXT NOT NULL, ordinal INTEGER NOT NULL, "
         f"value TEXT, value_type TEXT, unit TEXT NOT NULL, kind TEXT, label TEXT NOT NULL, "
         f"derivation {json} NOT NULL, PRIMARY KEY (view, figure_id))",
+        # The parts that figures' contributing positions are unions of, stored once per
+        # snapshot (a year's costs and every cumulative total share their months' parts).
+        "parts": f"(view TEXT NOT NULL, part INTEGER NOT NULL, body {json} NOT NULL, "
+        "PRIMARY KEY (view, part))",
         # The ledger's hash-chain link at each view's position, moved with it: views built
         # from another ledger history (a ledger re-created at the same path) are foreign.
         "pins": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, link TEXT)",
@@ -136,7 +140,7 @@ class Store:
 
     def ready(self) -> bool:
         with self.read() as cur:
-            for table in ("tracking", "pins"):
+            for table in ("tracking", "parts", "pins"):
                 cur.execute(self.exists_sql, (self.table_ref(table),))
                 if not cur.fetchone()[0]:
                     return False

@@ -6,6 +6,13 @@ as text plus its type, and their derivation as JSON in which dates and decimals 
 (``{"$date": …}``, ``{"$decimal": …}``) and every array reads back as a tuple, so a stored
 figure reads back equal to the computed one. A derivation's ``known_at`` is not stored: it
 is the snapshot's position (which a refresh may move without recomputing the family).
+
+Contributing positions are stored as the tree of parts they are a union of
+(:class:`~legacyledger.projections.base.PositionSet`), each node and leaf once per snapshot in
+``parts``, and each figure names its root. Many figures rest on large, overlapping sets (a
+cumulative total is every earlier month's costs): stored whole, the costs of 100,000 facts
+were 2.3 million positions; as parts, 156,000. A figure read back is a ``PositionSet`` of its
+parts (shared parts shared again), equal to the one computed.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from legacyledger.domain import AGGREGATES
-from legacyledger.projections.base import Derivation, Figure
+from legacyledger.projections.base import Derivation, Figure, PositionSet
 from legacyledger.viewstore_backends import Cursor, LostRace, Store, pin
 from legacyledger.viewstore_rows import dumps
 
@@ -78,20 +85,119 @@ def select_figures(store: Store, cur: Cursor, view: str, known_at: int) -> tuple
         f"FROM {store.table('figures')} WHERE view = ? ORDER BY ordinal",
         (view,),
     )
-    return tuple(figure_of(row, known_at) for row in cur.fetchall())
+    rows = cur.fetchall()
+    parts = PartReader(_select_parts(store, cur, view, None))
+    return tuple(figure_of(row, known_at, parts) for row in rows)
 
 
 def select_figure(
     store: Store, cur: Cursor, view: str, figure_id: str, known_at: int
 ) -> Figure | None:
-    """One figure of a snapshot, by its primary key (view, figure_id)."""
+    """One figure of a snapshot, by its primary key (view, figure_id), with only its parts
+    (read level by level: a figure's parts are a shallow tree)."""
     cur.execute(
         f"SELECT figure_id, value, value_type, unit, kind, label, {store.json('derivation')} "
         f"FROM {store.table('figures')} WHERE view = ? AND figure_id = ?",
         (view, figure_id),
     )
     row = cur.fetchone()
-    return None if row is None else figure_of(row, known_at)
+    if row is None:
+        return None
+    stored = orjson.loads(row[6])["contributing"]
+    bodies: dict[int, Any] = {}
+    wanted = [stored["root"]] if isinstance(stored, dict) else []
+    while wanted:
+        found = _select_parts(store, cur, view, wanted)
+        bodies.update(found)
+        wanted = sorted({child for body in found.values() if isinstance(body, dict) and "n" in body
+                         for child in [*body["n"], *([body["m"]] if body["m"] is not None else [])]
+                         if child not in bodies})
+    return figure_of(row, known_at, PartReader(bodies))
+
+
+def _select_parts(
+    store: Store, cur: Cursor, view: str, wanted: Sequence[int] | None
+) -> dict[int, Any]:
+    """Stored part bodies of a snapshot (all, or the ``wanted`` ones), as decoded JSON."""
+    sql = f"SELECT part, {store.json('body')} FROM {store.table('parts')} WHERE view = ?"
+    found: dict[int, Any] = {}
+    if wanted is None:
+        cur.execute(sql, (view,))
+        found.update((int(part), orjson.loads(body)) for part, body in cur.fetchall())
+        return found
+    for i in range(0, len(wanted), 500):
+        chunk = list(wanted[i : i + 500])
+        cur.execute(sql + f" AND part IN ({','.join('?' * len(chunk))})", (view, *chunk))
+        found.update((int(part), orjson.loads(body)) for part, body in cur.fetchall())
+    return found
+
+
+class PartReader:
+    """Stored parts back as the objects they were: positions as tuples, maps of corrected
+    positions as dicts, nodes as PositionSets (each built once, so shared parts stay shared)."""
+
+    def __init__(self, bodies: Mapping[int, Any]) -> None:
+        self.bodies = bodies
+        self.built: dict[int, Any] = {}
+
+    def __getitem__(self, number: int) -> Any:
+        found = self.built.get(number)
+        if found is None:
+            body = self.bodies[number]
+            if isinstance(body, list):
+                found = tuple(body)
+            elif "x" in body:
+                found = {int(k): tuple(v) for k, v in body["x"].items()}
+            else:
+                more = None if body["m"] is None else self[body["m"]]
+                found = PositionSet([self[child] for child in body["n"]], more)
+            self.built[number] = found
+        return found
+
+
+class Parts:
+    """The parts of one snapshot being written, each numbered once (by identity): every
+    PositionSet node (its parts and its map of corrected positions), every leaf of positions
+    (stored sorted and distinct), every map."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[int, int] = {}
+        self.rows: list[tuple[int, str]] = []
+        self._keep: list[Any] = []  # the numbered objects, so that their ids stay theirs
+
+    def _add(self, part: Any, body: Any) -> int:
+        number = self.numbers[id(part)] = len(self.rows)
+        self.rows.append((number, dumps(body)))
+        self._keep.append(part)
+        return number
+
+    def node(self, positions: PositionSet) -> int:
+        found = self.numbers.get(id(positions))
+        if found is not None:
+            return found
+        children = [
+            self.node(part) if part.__class__ is PositionSet else self.leaf(part)
+            for part in positions.parts
+        ]
+        more = None if positions.more is None else self.more(positions.more)
+        return self._add(positions, {"n": children, "m": more})
+
+    def leaf(self, positions: Any) -> int:
+        found = self.numbers.get(id(positions))
+        return found if found is not None else self._add(positions, sorted(set(positions)))
+
+    def more(self, more: Mapping[int, tuple[int, ...]]) -> int:
+        found = self.numbers.get(id(more))
+        if found is not None:
+            return found
+        return self._add(more, {"x": {str(k): list(v) for k, v in more.items()}})
+
+    def contributing(self, derivation: Derivation) -> Any:
+        """A derivation's contributing positions as stored: a list, or its root node."""
+        positions = derivation._contributing
+        if not isinstance(positions, PositionSet):
+            return list(positions)
+        return {"root": self.node(positions)}
 
 
 def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
@@ -120,9 +226,14 @@ def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
                 raise LostRace(old)
             pin(cur, store, view, position, link)
             if figures is not None:
+                parts = Parts()
+                rows = [figure_row(view, i, f, parts) for i, f in enumerate(figures)]
                 cur.execute(f"DELETE FROM {t('figures')} WHERE view = ?", (view,))
+                cur.execute(f"DELETE FROM {t('parts')} WHERE view = ?", (view,))
+                cur.executemany(f"INSERT INTO {t('parts')} VALUES (?, ?, ?)",
+                                [(view, number, body) for number, body in parts.rows])
                 cur.executemany(f"INSERT INTO {t('figures')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                [figure_row(view, i, f) for i, f in enumerate(figures)])
+                                rows)
     except LostRace:
         return False
     return True
@@ -167,14 +278,15 @@ VALUE_TYPES = {int: "int", Decimal: "decimal", float: "float"}
 VALUE_READERS = {"int": int, "decimal": Decimal, "float": float}
 
 
-def figure_row(view: str, ordinal: int, figure: Figure) -> tuple[Any, ...]:
-    """A figure as a ``figures`` row; its derivation's ``known_at`` is the snapshot's position."""
+def figure_row(view: str, ordinal: int, figure: Figure, parts: Parts) -> tuple[Any, ...]:
+    """A figure as a ``figures`` row (its parts numbered in ``parts``); its derivation's
+    ``known_at`` is the snapshot's position."""
     value = figure.value
     kind = None if value is None else VALUE_TYPES[type(value)]
     d = figure.derivation
     derivation = {
         "formula": d.formula, "version": d.version, "parameters": _tagged(d.parameters),
-        "as_of": _tagged(d.as_of), "contributing": list(d.contributing),
+        "as_of": _tagged(d.as_of), "contributing": parts.contributing(d),
         "disclosure": d.disclosure, "note": d.note, "inputs": list(d.inputs),
     }
     text = None if value is None else (repr(value) if kind == "float" else str(value))
@@ -182,16 +294,19 @@ def figure_row(view: str, ordinal: int, figure: Figure) -> tuple[Any, ...]:
             dumps(derivation))
 
 
-def figure_of(row: Sequence[Any], known_at: int) -> Figure:
-    """A ``figures`` row (figure_id, value, value_type, unit, kind, label, derivation) back."""
+def figure_of(row: Sequence[Any], known_at: int, parts: PartReader) -> Figure:
+    """A ``figures`` row (figure_id, value, value_type, unit, kind, label, derivation) back,
+    its contributing positions a PositionSet of its ``parts``."""
     figure_id, text, value_type, unit, kind, label, derivation = row
     d = orjson.loads(derivation)
     value = None if text is None else VALUE_READERS[value_type](text)
+    stored = d["contributing"]
+    contributing = parts[stored["root"]] if isinstance(stored, dict) else tuple(stored)
     return Figure(
         id=figure_id, value=value, unit=unit, label=label, kind=kind,
         derivation=Derivation(
             formula=d["formula"], version=d["version"], parameters=_untagged(d["parameters"]),
-            as_of=_untagged(d["as_of"]), known_at=known_at, contributing=tuple(d["contributing"]),
+            as_of=_untagged(d["as_of"]), known_at=known_at, contributing=contributing,
             disclosure=d["disclosure"], note=d["note"], inputs=tuple(d["inputs"]),
         ),
     )

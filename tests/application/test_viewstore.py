@@ -610,3 +610,26 @@ def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path
         assert "rebuilt" in events
         assert views.status().foreign == ()
         assert_equals_rebuild(ledger, views)
+
+
+def test_figures_are_stored_as_shared_parts_and_read_back_equal_one_by_one(
+    location: str,
+) -> None:
+    """Contributing positions are stored as the parts they are unions of (each once per
+    snapshot), far fewer than the positions they stand for; every figure read alone (explain's
+    one-row read) equals the computed one."""
+    from legacyledger.synthetic import SyntheticConfig, generate
+
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(list(generate(SyntheticConfig.for_facts(2500))))
+        views.catch_up()
+        views.refresh(AS_OF, families=["costs"])
+        built = ledger.views(as_of=AS_OF, families=["costs"])
+        with views.store.read() as cur:
+            cur.execute(f"SELECT {views.store.json('body')} FROM {views.store.table('parts')}")
+            bodies = [orjson.loads(body) for (body,) in cur.fetchall()]
+        stored = sum(len(body) for body in bodies if isinstance(body, list))
+        assert 0 < stored * 3 < sum(len(f.derivation.contributing) for f in built.figures)
+        for figure in built.figures:
+            alone = views.figure(figure.id, AS_OF)
+            assert alone == figure, figure.id
