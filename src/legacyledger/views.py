@@ -32,6 +32,7 @@ from legacyledger.projections.costs import (
     costs_from_settled,
     project_costs,
 )
+from legacyledger.projections.costs_restate import REPRICING
 from legacyledger.projections.reach import KEPT as REACH_NAMES
 from legacyledger.projections.reach import ReachParams, project_reach, reach_from_settled
 from legacyledger.projections.retention import (
@@ -81,7 +82,10 @@ def _retention(settled: Settled, params: RetentionParams, replay: Replay) -> Any
 
 def _costs(settled: Settled, params: CostParams, replay: Replay) -> Any:
     later = Later(lambda: tuple(CostFold(params).extend(replay()).tracker.rows))
-    return costs_from_settled(settled, params, later)
+    repricings = Later(
+        lambda: tuple(CostFold(params, only=REPRICING).extend(replay()).tracker.rows)
+    )
+    return costs_from_settled(settled, params, later, repricings)
 
 
 def _compliance(settled: Settled, params: ComplianceParams, replay: Replay) -> Any:

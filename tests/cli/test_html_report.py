@@ -464,6 +464,20 @@ def test_the_timeline_covers_every_quarter_to_as_of(nhs: Rendered) -> None:
     assert {y.label for y in nhs.timeline.years} >= {"2024/25", "2025/26"}
 
 
+def test_each_timeline_window_is_the_reach_view_of_that_window(
+    ledger_views: tuple[Ledger, Views], nhs: Rendered
+) -> None:
+    """A quarter's column is what the library's reach view for that quarter says, disclosed."""
+    ledger, views = ledger_views
+    for window in (nhs.timeline.quarters[2], nhs.timeline.quarters[-1], nhs.timeline.years[0]):
+        options = {**PARAMETERS["reach"], "period_start": window.start, "by_partnership": False}
+        built = ledger.views(as_of=window.end, known_at=views.known_at, families=["reach"],
+                             params={"reach": options})
+        expected = {f.id: f for f in apply_disclosure(built.figures, "nhs")}
+        assert {i: f.display for i, f in window.figures.items()} == {
+            i: f.display for i, f in expected.items()}
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [

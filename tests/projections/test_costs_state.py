@@ -159,3 +159,18 @@ def _zero() -> Any:
     from legacyledger.projections.costs_periods import ZERO
 
     return ZERO
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories())
+def test_tracking_only_repricing_facts_gives_exactly_their_restatements(
+    records: list[FactRecord],
+) -> None:
+    """The report's restated quarters read the restatements caused by corrections, voids and
+    back-dated pay rates: tracked on their own, they are exactly those of the full list."""
+    from legacyledger.projections.costs_restate import REPRICING
+
+    params = CostParams()
+    every = CostFold(params).extend(records).tracker.rows
+    only = CostFold(params, only=REPRICING).extend(records).tracker.rows
+    assert only == [row for row in every if row.fact in REPRICING]

@@ -35,7 +35,7 @@ from legacyledger.projections.costs_figures import FigureMaker, frozen_params, i
 from legacyledger.projections.costs_fold import PRICED, STORED, CostFold
 from legacyledger.projections.costs_params import CostParams, RetentionInputs
 from legacyledger.projections.costs_periods import SUM_CTX, display
-from legacyledger.projections.costs_restate import Restatement
+from legacyledger.projections.costs_restate import REPRICING, Restatement
 from legacyledger.projections.costs_rollup import roll_up
 from legacyledger.projections.costs_state import CostState
 from legacyledger.projections.costs_store import Known, gc_paused
@@ -98,6 +98,11 @@ class CostView:
     _restatements: tuple[Restatement, ...] | Later = attrs.field(
         alias="restatements", eq=_rows, repr=False
     )
+    #: Only the restatements caused by corrections, voids and back-dated pay rates, which
+    #: is what a report shows (worked out on their own: far fewer to track).
+    _repricings: tuple[Restatement, ...] | Later | None = attrs.field(
+        alias="repricings", default=None, eq=False, repr=False
+    )
     _index: Mapping[str, Figure] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -106,6 +111,14 @@ class CostView:
     @property
     def restatements(self) -> tuple[Restatement, ...]:
         return _rows(self._restatements)
+
+    @property
+    def repricings(self) -> tuple[Restatement, ...]:
+        """The restatements caused by :data:`REPRICING` facts (corrections, voids, back-dated
+        pay rates), in ledger order."""
+        if self._repricings is None:
+            return tuple(r for r in self.restatements if r.fact in REPRICING)
+        return _rows(self._repricings)
 
     def figure(self, figure_id: str) -> Figure:
         return self._index[figure_id]
@@ -153,13 +166,15 @@ def costs_from_settled(
     settled: Settled,
     params: CostParams,
     restated: tuple[Restatement, ...] | Later = (),
+    repricings: tuple[Restatement, ...] | Later | None = None,
 ) -> CostView:
     """The view from facts already settled (``build_views`` settles once for every family);
-    ``restated``: the restatements, or how to work them out when first read."""
+    ``restated`` (and ``repricings``): the restatements, or how to work them out when first
+    read."""
     with localcontext(SUM_CTX), gc_paused():
         state = CostState(settled, params)
         figures = sorted(_figures(state), key=lambda f: f.id)
-    return CostView(params, tuple(figures), restated)
+    return CostView(params, tuple(figures), restated, repricings)
 
 
 def _figures(state: CostState) -> Iterable[Figure]:

@@ -47,8 +47,11 @@ Change = Callable[[Known | None, Known | None], None]
 class CostFold:
     """Apply records one at a time (or in batches); read the state when done."""
 
-    def __init__(self, params: CostParams, restate: bool = True) -> None:
-        """``restate=False``: keep the totals only (no restatements are tracked)."""
+    def __init__(
+        self, params: CostParams, restate: bool = True, only: frozenset[str] | None = None
+    ) -> None:
+        """``restate=False``: keep the totals only (no restatements are tracked); ``only``:
+        track the restatements caused by these facts only."""
         self.params = params
         self.store = FactStore(STORED | PRICED)
         self.contrib: dict[str, tuple[Segment, ...]] = {}
@@ -59,7 +62,7 @@ class CostFold:
         #: months before this one were reported when the record in hand was recorded
         self.open_month = ""
         self.mentors = MentorIndex(self)
-        self.tracker = RestatementTracker(params) if restate else _Untracked(params)
+        self.tracker = RestatementTracker(params, only) if restate else _Untracked(params)
         self._changes: dict[str, Change] = {
             "MentorTimeLogged": self.mentors.log_changed,
             "CostIncurred": self._cost_changed,

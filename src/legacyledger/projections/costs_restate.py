@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from legacyledger.projections.costs_fold import CostFold
 
 CATEGORIES = ("administration", "delivery")
+#: The facts that restate a reported period by changing what is already recorded (rather
+#: than adding activity late): corrections, voids and back-dated pay rates.
+REPRICING = frozenset({"MentorPayRateSet", "FactCorrected", "FactVoided"})
 _ACTIVITY = frozenset({"MentorTimeLogged", "CostIncurred"})
 
 Scoped = tuple[str | None, str, str | None]
@@ -55,8 +58,11 @@ class Restatement:
 class RestatementTracker:
     """Keeps the clock and turns each record's net change per closed period into rows."""
 
-    def __init__(self, params: CostParams) -> None:
+    def __init__(self, params: CostParams, only: frozenset[str] | None = None) -> None:
+        """``only``: list the restatements caused by these facts only (e.g. :data:`REPRICING`;
+        a ledger imported in one go otherwise restates every past month with every fact)."""
         self.params = params
+        self.only = only
         self.recorded = ""
         self.activity = ""
         self.rows: list[Restatement] = []
@@ -83,6 +89,8 @@ class RestatementTracker:
         return self.recorded or self.activity
 
     def observe(self, record: FactRecord, fold: CostFold) -> None:
+        if self.only is not None and record.fact["fact"] not in self.only:
+            return
         clock = self.clock
         open_month = clock[:7]  # a month is reported once it ends on or before the clock
         closed = [
