@@ -604,6 +604,17 @@ def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path
         assert "current_facts" in status.foreign and len(status.foreign) == len(FAMILIES) + 1
         with pytest.raises(ForeignViews, match="another ledger history"):
             views.catch_up()
+        from click.testing import CliRunner
+
+        from legacyledger_cli import main
+
+        runner = CliRunner()
+        status = runner.invoke(main, ["--ledger", str(path), "views", "status"])
+        assert "current_facts: " in status.output
+        assert "built from ANOTHER ledger history" in status.output, status.output
+        report = runner.invoke(main, ["--ledger", str(path), "report", "costs",
+                                      "--as-of", str(AS_OF)])
+        assert report.exit_code == 0 and "from the persisted views" not in report.output
         events: list[str] = []
         follow(ledger, once=True, as_of=AS_OF,
                on_progress=lambda event, *_: events.append(event))

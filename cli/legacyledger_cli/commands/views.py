@@ -34,12 +34,14 @@ def status(shell: Shell) -> None:
             where = persisted.store.where
     click.echo(f"views:         {where}")
     click.echo(f"ledger head:   {state.head}")
-    foreign = " of ANOTHER ledger history: run `legacyledger views rebuild`"
-    state_of = {view: foreign for view in state.foreign}
-    click.echo(f"current_facts: {state.tracked} ({behind(state.tracked, state.head)})"
-               f"{state_of.get('current_facts', '')}")
+    foreign = "built from ANOTHER ledger history: run `legacyledger views rebuild`"
+
+    def lag_of(view: str, position: int) -> str:
+        return foreign if view in state.foreign else behind(position, state.head)
+
+    click.echo(f"current_facts: {state.tracked} ({lag_of('current_facts', state.tracked)})")
     for snapshot in state.snapshots:
-        lag = behind(snapshot.position, state.head) + state_of.get(snapshot.view, "")
+        lag = lag_of(snapshot.view, snapshot.position)
         click.echo(f"{snapshot.view}: {snapshot.position} ({lag}; as of {snapshot.as_of}, "
                    f"built {snapshot.built_at})")
 
