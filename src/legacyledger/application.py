@@ -489,6 +489,10 @@ class _Batch:
         common["on"] = item.model.on  # type: ignore[attr-defined]
         if item.name == "FactVoided" and target in subject.live_corrections():
             affected = next(a.target for a in subject.amendments if a.source_ref == target)
+            restored = effective(subject.originals, [*subject.amendments, dummy_void(target)])
+            if affected in restored:  # the fact as it will stand must meet the rules again
+                fact_now = restored[affected]
+                check_references(self, fact_now.FACT, subject.key, fields_of(fact_now), item)
             self.relink(subject, affected, dummy_void(target))
             subject.void(target, reason=fact["reason"], **common)
             return subject
@@ -601,6 +605,8 @@ class _Batch:
         other subjects that need this one still hold, and move the fact's own links."""
         facts = effective(subject.originals, [*subject.amendments, proposed])
         before, after = subject.facts.get(ref), facts.get(ref)
+        if before is None and after is None:  # e.g. voiding a correction of a voided fact
+            return
         name = (before or after).FACT  # type: ignore[union-attr]
         if name in SPANS:
             self.check_links_hold(subject, facts.values())
@@ -785,11 +791,13 @@ def check_references(
         batch.require(ProgrammeEvent, fields["event"], "event")
     if name == "MentorTimeLogged" and fields.get("registrant"):
         registrant = batch.require(Registrant, fields["registrant"], "registrant")
-        if fields["activity"] == "one_to_one" and not registrant.matched_on(key, on):  # type: ignore[attr-defined]
-            raise RuleBroken(
-                f"registrant {fields['registrant']} was not matched to {key} on {on}",
-                "registrant",
-            )
+        # a one-to-one session spread over days needs the match on its first and last day
+        for day in dict.fromkeys((on, fields.get("until") or on)):
+            if fields["activity"] == "one_to_one" and not registrant.matched_on(key, day):  # type: ignore[attr-defined]
+                raise RuleBroken(
+                    f"registrant {fields['registrant']} was not matched to {key} on {day}",
+                    "registrant",
+                )
     check_framework(batch.ledger.frameworks, name, fields)
 
 

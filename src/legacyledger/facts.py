@@ -54,7 +54,12 @@ def _decimal_text(value: Any) -> Any:
         raise ValueError(
             "must be a decimal string such as \"12.50\", not a JSON number with a fraction"
         )
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("must be a finite decimal such as \"12.50\"")
+        # plain notation (Decimal("1E+3") is stored as "1000", as a string would be given)
+        return Decimal(format(value, "f"))
+    if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str) and _DECIMAL_RE.fullmatch(value):
         return Decimal(value)

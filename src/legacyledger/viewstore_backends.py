@@ -124,9 +124,19 @@ class Store:
         IF NOT EXISTS`` locks the table, which deadlocks against a worker mid-batch."""
         if self.ready():
             return
+        with self.read() as cur:
+            cur.execute(self.exists_sql, (self.table_ref("tracking"),))
+            older = bool(cur.fetchone()[0])  # a store written before parts and pins
         with self.write() as cur:
             for name, columns in self.ddl().items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}")
+            if older:
+                # Its rows follow older formats (corrections, contributing positions): the
+                # views are derived, so empty them; the next catch-up and refresh rebuild them.
+                for name in TABLES:
+                    if name not in ("tracking", "parts", "pins"):
+                        cur.execute(f"DELETE FROM {self.table(name)}")
+                cur.execute(f"UPDATE {self.table('tracking')} SET position = 0")
             for name, (suffix, columns) in INDEXES.items():
                 cur.execute(
                     f"CREATE INDEX IF NOT EXISTS {self.index(name, suffix)} "

@@ -149,3 +149,34 @@ def test_voiding_a_match_is_refused_while_a_one_to_one_session_needs_it(ledger: 
     ledger.import_facts([*base(), match, session])
     message = refused(ledger, voided(match["source_ref"]), "target")
     assert session["source_ref"] in message
+
+
+def test_voiding_a_correction_checks_the_fact_as_it_is_restored(ledger: Ledger) -> None:
+    talk = contact(on="2024-11-08")
+    fix = corrected(talk["source_ref"], {"on": "2024-10-03"})
+    ledger.import_facts([*base(), matched(on="2024-10-01"), talk, fix])
+    ledger.record(mentor_withdrew(on="2024-10-05"))
+    before = ledger.count()
+    with pytest.raises(ImportRejected) as caught:
+        ledger.record(voided(fix["source_ref"]))  # the contact would be back on 11-08
+    assert ledger.count() == before and "not active on 2024-11-08" in str(caught.value)
+
+
+def test_voiding_a_correction_of_a_voided_fact_is_accepted(ledger: Ledger) -> None:
+    talk = contact(on="2024-10-08")
+    fix = corrected(talk["source_ref"], {"minutes": 30})
+    ledger.import_facts([*base(), matched(on="2024-10-01"), talk, fix, voided(talk["source_ref"])])
+    ledger.record(voided(fix["source_ref"]))
+    assert talk["source_ref"] not in ledger.subject("registrant", R).facts  # type: ignore[attr-defined]
+
+
+def test_a_spread_one_to_one_session_needs_the_match_on_its_last_day_either_way(
+    ledger: Ledger,
+) -> None:
+    session = time_logged(on="2024-11-05", until="2024-12-20", activity="one_to_one",
+                          registrant=R, category="delivery")
+    ledger.import_facts([*base(), matched(on="2024-10-01")])
+    with pytest.raises(ImportRejected):
+        ledger.import_facts([unmatched(on="2024-12-01"), session])
+    with pytest.raises(ImportRejected):
+        ledger.import_facts([session, unmatched(on="2024-12-01")])

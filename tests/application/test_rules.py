@@ -816,3 +816,16 @@ def errors_of(ledger: Ledger, facts: Facts) -> list[FactError]:
         ledger.import_facts(facts)
     assert ledger.count() == before
     return list(caught.value.errors)
+
+
+def test_a_decimal_given_with_an_exponent_is_stored_in_plain_notation(
+    memory_ledger: Ledger,
+) -> None:
+    from decimal import Decimal
+
+    memory_ledger.import_facts(base())
+    memory_ledger.record(funding_received(amount=Decimal("1E+3")))
+    stored = [r.fact for r in memory_ledger.records(names=["FundingReceived"])]
+    assert stored[-1]["amount"] == "1000"
+    errors = errors_of(memory_ledger, [funding_received(amount=Decimal("Infinity"))])
+    assert [(e.line, e.field) for e in errors] == [(1, "amount")]

@@ -644,3 +644,23 @@ def test_figures_are_stored_as_shared_parts_and_read_back_equal_one_by_one(
         for figure in built.figures:
             alone = views.figure(figure.id, AS_OF)
             assert alone == figure, figure.id
+
+
+def test_a_views_store_from_before_parts_and_pins_is_emptied_and_rebuilt(tmp_path: Path) -> None:
+    """An older store (no ``parts``/``pins`` tables; corrections kept in an older form) is not
+    upgraded in place: its derived rows are emptied and the next catch-up rebuilds them."""
+    path = tmp_path / "older.db"
+    with Ledger(path) as ledger:
+        ledger.import_facts(more_facts()[0])
+        with PersistedViews(ledger) as views:
+            views.catch_up()
+            views.refresh(AS_OF)
+    with closing(sqlite3.connect(f"{path}.views")) as raw:
+        raw.execute("DROP TABLE pins")
+        raw.execute("DROP TABLE parts")
+        raw.commit()
+    with Ledger(path) as ledger, PersistedViews(ledger) as views:
+        assert views.tracked() == 0 and views.status().snapshots == ()
+        views.catch_up()
+        views.refresh(AS_OF)
+        assert_equals_rebuild(ledger, views)
