@@ -864,7 +864,6 @@ def periods_table(view: Any, figures: Figures) -> str:
 # -- costs -------------------------------------------------------------------------------------
 
 #: Facts that change an amount already reported (rather than report it late).
-RESTATING = frozenset({"MentorPayRateSet", "FactCorrected", "FactVoided"})
 CATEGORIES = ("administration", "delivery")
 
 
@@ -889,8 +888,8 @@ def costs_section(report: Any, figures: Figures) -> str:
 def _restated_by(view: Any) -> dict[str, list[Any]]:
     """Restatement rows of each figure id caused by a correcting or repricing fact."""
     found: dict[str, list[Any]] = {}
-    for row in view.repricings:
-        if row.fact in RESTATING and row.difference:
+    for row in view.repricings:  # only corrections, voids and back-dated pay rates
+        if row.difference:
             found.setdefault(row.figure_id, []).append(row)
     return found
 

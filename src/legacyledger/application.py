@@ -384,7 +384,7 @@ class _Batch:
         self.new_refs: dict[str, UUID] = {}
         self.present = 0
         self.queried_ids: set[UUID] = set()
-        self.stored_ids: set[UUID] = set()
+        #: the last stored version of each named subject that has been stored
         self.stored_versions: dict[UUID, int] = {}
         #: Changes to the links index (legacyledger.links), each with the index of the event
         #: whose transaction it belongs to: (event index, adding, (subject, day, ref, fact)).
@@ -399,7 +399,6 @@ class _Batch:
         named = subject_ids(parsed)
         self.queried_ids = set(named)
         self.stored_versions = self.app.recorder.stored_versions(named)  # type: ignore[attr-defined]
-        self.stored_ids = set(self.stored_versions)
         stored = self.app.recorder.lookup_refs([p.source_ref for p in parsed])  # type: ignore[attr-defined]
         for item in parsed:
             known = stored.get(item.source_ref)
@@ -534,7 +533,7 @@ class _Batch:
         if subject is None:
             return
         on = fields["on"].isoformat()
-        later = self.links_after(subject, on, cls.id_for(key) in self.stored_ids)
+        later = self.links_after(subject, on, cls.id_for(key) in self.stored_versions)
         if later:
             ref, (day, fact) = max(later.items(), key=lambda found: (found[1][0], found[0]))
             raise ImpossibleHistory(
@@ -626,7 +625,7 @@ class _Batch:
     def get(self, cls: type[Subject], key: str) -> Subject | None:
         ident = cls.id_for(key)
         if ident not in self.subjects:
-            if ident in self.queried_ids and ident not in self.stored_ids:
+            if ident in self.queried_ids and ident not in self.stored_versions:
                 self.subjects[ident] = None
                 return None
             self.subjects[ident] = self.load(ident)

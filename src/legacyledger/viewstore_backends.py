@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
@@ -71,6 +71,23 @@ def pin(cur: Cursor, store: Store, view: str, position: int, link: str | None) -
         "position = excluded.position, link = excluded.link",
         (view, position, link),
     )
+
+
+#: Values per ``IN (...)`` list.
+CHUNK = 500
+
+
+def select_in(cur: Cursor, sql: str, column: str, values: Iterable[Any],
+              params: Sequence[Any] = ()) -> list[Any]:
+    """``sql`` (ending in ``WHERE`` or ``AND``) with ``column IN (...)`` over ``values``, a
+    chunk of them per query; every row found."""
+    wanted = sorted(values)
+    rows: list[Any] = []
+    for i in range(0, len(wanted), CHUNK):
+        chunk = wanted[i : i + CHUNK]
+        cur.execute(f"{sql} {column} IN ({','.join('?' * len(chunk))})", (*params, *chunk))
+        rows.extend(cur.fetchall())
+    return rows
 
 
 class Cursor:

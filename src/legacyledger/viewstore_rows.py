@@ -21,9 +21,8 @@ import orjson
 
 from legacyledger.domain import AGGREGATES
 from legacyledger.projections.base import EffectiveFacts, FactRecord
-from legacyledger.viewstore_backends import Cursor, Store
+from legacyledger.viewstore_backends import Cursor, Store, select_in
 
-CHUNK = 500
 KEY_FIELD: Mapping[str, str] = {
     name: aggregate.KEY_FIELD
     for aggregate in AGGREGATES
@@ -155,24 +154,14 @@ class FactsBatch:
             self.facts[ref] = Row(position, orjson.loads(body), tuple(orjson.loads(positions)))
 
     def _set_loaded(self, ref: str, target: str, state: Mapping[str, Any]) -> None:
-        if "original" in state:
-            original = state["original"]
-            row = Row(original["position"], original["fact"], (original["position"],))
-            correction = Correction(target, row, state["replacement"], state["at"])
-        else:  # a row written before corrections kept their target as first recorded
-            row = Row(state["position"], state["fact"], tuple(state["positions"]))
-            correction = Correction(target, row, {}, 0)
-        self.corrections[ref] = correction
+        # (a store with rows in the older form is emptied when opened: Store.create)
+        original = state["original"]
+        row = Row(original["position"], original["fact"], (original["position"],))
+        self.corrections[ref] = Correction(target, row, state["replacement"], state["at"])
         self.by_target.setdefault(target, set()).add(ref)
 
     def _select(self, sql: str, refs: Iterable[str], column: str = "source_ref") -> list[Any]:
-        wanted = sorted(refs)
-        rows: list[Any] = []
-        for i in range(0, len(wanted), CHUNK):
-            chunk = wanted[i : i + CHUNK]
-            self.cur.execute(f"{sql} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
-            rows.extend(self.cur.fetchall())
-        return rows
+        return select_in(self.cur, f"{sql} WHERE", column, refs)
 
     # -- writing what changed -----------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic
 
 from legacyledger.domain import AGGREGATES
 from legacyledger.projections.base import Derivation, Figure, PositionSet
-from legacyledger.viewstore_backends import Cursor, LostRace, Store, pin
+from legacyledger.viewstore_backends import Cursor, LostRace, Store, pin, select_in
 from legacyledger.viewstore_rows import dumps
 
 if TYPE_CHECKING:
@@ -120,16 +120,11 @@ def _select_parts(
 ) -> dict[int, Any]:
     """Stored part bodies of a snapshot (all, or the ``wanted`` ones), as decoded JSON."""
     sql = f"SELECT part, {store.json('body')} FROM {store.table('parts')} WHERE view = ?"
-    found: dict[int, Any] = {}
     if wanted is None:
-        cur.execute(sql, (view,))
-        found.update((int(part), orjson.loads(body)) for part, body in cur.fetchall())
-        return found
-    for i in range(0, len(wanted), 500):
-        chunk = list(wanted[i : i + 500])
-        cur.execute(sql + f" AND part IN ({','.join('?' * len(chunk))})", (view, *chunk))
-        found.update((int(part), orjson.loads(body)) for part, body in cur.fetchall())
-    return found
+        rows = cur.execute(sql, (view,)).fetchall()
+    else:
+        rows = select_in(cur, f"{sql} AND", "part", wanted, (view,))
+    return {int(part): orjson.loads(body) for part, body in rows}
 
 
 class PartReader:
@@ -165,32 +160,28 @@ class Parts:
         self.rows: list[tuple[int, str]] = []
         self._keep: list[Any] = []  # the numbered objects, so that their ids stay theirs
 
-    def _add(self, part: Any, body: Any) -> int:
-        number = self.numbers[id(part)] = len(self.rows)
-        self.rows.append((number, dumps(body)))
-        self._keep.append(part)
-        return number
+    def _number(self, part: Any, body: Callable[[], Any]) -> int:
+        """The part's number, numbering it (and storing ``body()``) the first time."""
+        found = self.numbers.get(id(part))
+        if found is None:
+            content = dumps(body())  # a node numbers its parts first
+            found = self.numbers[id(part)] = len(self.rows)
+            self.rows.append((found, content))
+            self._keep.append(part)
+        return found
 
     def node(self, positions: PositionSet) -> int:
-        found = self.numbers.get(id(positions))
-        if found is not None:
-            return found
-        children = [
-            self.node(part) if part.__class__ is PositionSet else self.leaf(part)
-            for part in positions.parts
-        ]
-        more = None if positions.more is None else self.more(positions.more)
-        return self._add(positions, {"n": children, "m": more})
+        return self._number(positions, lambda: {
+            "n": [self.node(part) if part.__class__ is PositionSet else self.leaf(part)
+                  for part in positions.parts],
+            "m": None if positions.more is None else self.more(positions.more),
+        })
 
     def leaf(self, positions: Any) -> int:
-        found = self.numbers.get(id(positions))
-        return found if found is not None else self._add(positions, sorted(set(positions)))
+        return self._number(positions, lambda: sorted(set(positions)))
 
     def more(self, more: Mapping[int, tuple[int, ...]]) -> int:
-        found = self.numbers.get(id(more))
-        if found is not None:
-            return found
-        return self._add(more, {"x": {str(k): list(v) for k, v in more.items()}})
+        return self._number(more, lambda: {"x": {str(k): list(v) for k, v in more.items()}})
 
     def contributing(self, derivation: Derivation) -> Any:
         """A derivation's contributing positions as stored: a list, or its root node."""

@@ -313,10 +313,12 @@ def test_mentoring_dose_first_contact_and_early_contacts() -> None:
     view = project_reach(_dose(), ReachParams(as_of=date(2025, 6, 30), dose_by_month=True))
     october = {"period": "2024-10"}
     assert value(view, "registrant_months", **october) == 2
+    assert value(view, "contacts", **october) == 3  # R-1 on 8 and 20 Oct, R-2 on 20 Oct
     assert value(view, "contacts_per_registrant", **october) == D("1.5")  # 3 contacts / 2
     assert value(view, "minutes_per_registrant", **october) == D("72.5")  # (55+30+60) / 2
     # the window: R-1 matched Oct..Jun (9 months), R-2 Oct..Jan (4): 4 contacts / 13
     assert value(view, "registrant_months") == 13
+    assert value(view, "contacts") == 4
     assert close(value(view, "contacts_per_registrant"), D(4) / D(13))
     # R-1's first contact after 7 days (in time), R-2's after 19 (late)
     assert value(view, "first_contact_in_time_eligible") == 2

@@ -181,9 +181,6 @@ def _postgres_recorder_class() -> type:
                     (r["day"], r["source_ref"], r["fact"]) for r in curs.fetchall()
                 ]
 
-        def existing_ids(self, ids: Sequence[UUID]) -> set[UUID]:
-            return set(self.stored_versions(ids))
-
         def stored_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
             found: dict[UUID, int] = {}
             with self.datastore.get_connection() as conn, conn.cursor() as curs:

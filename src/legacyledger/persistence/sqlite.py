@@ -84,10 +84,6 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             )
             return [(row[0], row[1], row[2]) for row in c.fetchall()]
 
-    def existing_ids(self, ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these aggregates have stored events (one query per 500 ids)."""
-        return set(self.stored_versions(ids))
-
     def stored_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
         """The last stored version of each of these aggregates that has any (one query per
         500 ids, each answered from the primary key's index)."""
