@@ -1,0 +1,73 @@
+"""A ledger file written by legacyledger 0.1.0 keeps working.
+
+``tests/data/ledger-0.1.0/`` was written by the 0.1.0 release (``legacyledger demo --facts
+1500 --seed 11``): the SQLite file as 0.1.0 left it (module-path topics, its source_ref index,
+links index and hash chain), the JSON Lines export 0.1.0 made of it, and 0.1.0's ``report all
+--format json --as-of 2026-03-31``. Whatever the code becomes, that file must open, verify,
+export the same bytes, reproduce the report and take new facts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from legacyledger import Ledger
+from legacyledger.reports import check_ledger, verify_report
+
+DATA = Path(__file__).parent.parent / "data" / "ledger-0.1.0"
+
+
+@pytest.fixture
+def old_ledger(tmp_path: Path) -> Path:
+    copy = tmp_path / "ledger.db"
+    shutil.copyfile(DATA / "ledger.db", copy)
+    return copy
+
+
+def exported(ledger: Ledger) -> bytes:
+    out = io.BytesIO()
+    ledger.export(out)
+    return out.getvalue()
+
+
+def test_it_opens_and_verifies(old_ledger: Path) -> None:
+    with Ledger(old_ledger) as ledger:
+        checked = check_ledger(ledger)
+        assert checked.ok, checked
+        assert checked.facts == checked.head == 1345
+
+
+def test_it_exports_the_bytes_0_1_0_exported(old_ledger: Path) -> None:
+    with Ledger(old_ledger) as ledger:
+        assert exported(ledger) == gzip.decompress((DATA / "export.jsonl.gz").read_bytes())
+
+
+def test_it_reproduces_the_report_0_1_0_made(old_ledger: Path) -> None:
+    document: dict[str, Any] = json.loads(gzip.decompress((DATA / "report-all.json.gz").read_bytes()))
+    with Ledger(old_ledger) as ledger:
+        result = verify_report(ledger, document)
+    assert result.reproduces, result.differences[:5]
+
+
+def test_it_takes_new_facts_and_keeps_its_chain(old_ledger: Path) -> None:
+    new = {"fact": "MentorTimeLogged", "mentor": "M-002", "on": "2026-03-02", "hours": "1.5",
+           "activity": "admin", "category": "administration", "source_ref": "after-0.1.0"}
+    with Ledger(old_ledger) as ledger:
+        mentor_facts = [r for r in ledger.records() if r.fact.get("mentor") == "M-002"]
+        assert mentor_facts, "the fixture names mentor M-002"
+        result = ledger.record(new)
+        assert result.recorded == 1
+        assert check_ledger(ledger).ok
+        lines = exported(ledger).splitlines()
+    assert lines[:-1] == gzip.decompress((DATA / "export.jsonl.gz").read_bytes()).splitlines()
+    assert json.loads(lines[-1])["source_ref"] == "after-0.1.0"
+    with Ledger(old_ledger) as reopened:
+        history = reopened.history("mentor", "M-002")
+        assert history[-1].fact["source_ref"] == "after-0.1.0"
