@@ -85,7 +85,7 @@ def _figure_ids(ledger: Any, persisted: bool) -> list[str]:
 
     ids: list[str] = []
     if persisted:
-        from legacyledger.viewstore import PersistedViews
+        from legacyledger.views.store import PersistedViews
 
         with PersistedViews(ledger) as views:
             for family in FAMILIES:
@@ -124,7 +124,7 @@ def persist(location: str) -> dict[str, Any]:
     """Persisted views from scratch: catch-up of the current facts (batched), then every
     family's figure snapshot for today."""
     from legacyledger import Ledger
-    from legacyledger.viewstore import PersistedViews
+    from legacyledger.views.store import PersistedViews
 
     if not location.startswith("postgresql"):
         _fresh(Path(f"{location}.views"))
@@ -149,7 +149,7 @@ def incremental(location: str, repeats: int = 10) -> dict[str, Any]:
     up, figure snapshots refreshed), ``repeats`` times. The fact is a cost booked to a
     partnership: it touches only the costs family, as most single facts touch one or two."""
     from legacyledger import Ledger
-    from legacyledger.viewstore import PersistedViews
+    from legacyledger.views.store import PersistedViews
 
     record_ms, views_ms, total_ms = [], [], []
     with Ledger(location) as ledger, PersistedViews(ledger) as views:

@@ -21,7 +21,7 @@ from typing import Any
 from legacyledger.domain import FACT_TYPES, DomainError, Subject, UnknownSubject
 from legacyledger.domain.base import ENVELOPE, create, fields_of
 from legacyledger.facts import FACT_ADAPTER
-from legacyledger.importing import validate_replacement
+from legacyledger.facts.parsing import validate_replacement
 from legacyledger.persistence import fact_of
 
 OMIT: Any = object()

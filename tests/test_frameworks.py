@@ -18,7 +18,7 @@ from legacyledger.frameworks import (
     parse_framework,
     shipped_frameworks,
 )
-from legacyledger.projections.compliance_rules import RULE_FUNCTIONS
+from legacyledger.projections.compliance.rules import RULE_FUNCTIONS
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "six-pillars.example.json"
 

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
-from legacyledger.projections.costs_periods import GRAINS
-from legacyledger.projections.retention_model import ANCHORS, DIMENSIONS
-from legacyledger.projections.retention_periods import bounds, kind_of
-from legacyledger.projections.retention_scope import SCOPES
+from legacyledger.projections.periods import GRAINS
+from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
+from legacyledger.projections.retention.periods import bounds, kind_of
+from legacyledger.projections.retention.scope import SCOPES
 
 F = TypeVar("F", bound=Callable[..., Any])
 Params = dict[str, dict[str, Any]]

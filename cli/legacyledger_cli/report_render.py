@@ -267,7 +267,7 @@ def _sheet(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[object]])
 
 def html(report: Report, color: bool, timeline: Any = None) -> str:
     try:
-        from legacyledger_cli.html_report import render_html  # type: ignore[import-untyped, unused-ignore]
+        from legacyledger_cli.html.report import render_html  # type: ignore[import-untyped, unused-ignore]
     except ImportError as error:
         raise Unavailable(
             f"the html format is not available in this installation ({error})"

@@ -5,7 +5,7 @@ aggregate; figures out, each with its derivation. ``import legacyledger`` never 
 """
 
 from legacyledger.application import ImportResult, Ledger
-from legacyledger.importing import FactError, ImportRejected
+from legacyledger.facts.parsing import FactError, ImportRejected
 from legacyledger.projections.base import FactRecord
 
 __version__ = "0.1.0"

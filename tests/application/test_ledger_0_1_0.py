@@ -50,7 +50,8 @@ def test_it_exports_the_bytes_0_1_0_exported(old_ledger: Path) -> None:
 
 
 def test_it_reproduces_the_report_0_1_0_made(old_ledger: Path) -> None:
-    document: dict[str, Any] = json.loads(gzip.decompress((DATA / "report-all.json.gz").read_bytes()))
+    saved = gzip.decompress((DATA / "report-all.json.gz").read_bytes())
+    document: dict[str, Any] = json.loads(saved)
     with Ledger(old_ledger) as ledger:
         result = verify_report(ledger, document)
     assert result.reproduces, result.differences[:5]

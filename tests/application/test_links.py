@@ -1,5 +1,6 @@
 """Rules across two subjects hold from both sides, across imports, corrections and voids
-(``legacyledger.links``), on SQLite and PostgreSQL: the links index is stored with the facts."""
+(``legacyledger.domain.links``), on SQLite and PostgreSQL: the links index is stored with the
+facts."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from legacyledger import FactError, ImportRejected, Ledger
-from legacyledger.importing import parse_lines
+from legacyledger.facts.parsing import parse_lines
 from tests.builders import (
     BUILDERS,
     OMIT,

@@ -22,9 +22,9 @@ import pytest
 
 from legacyledger import Ledger
 from legacyledger.projections.base import effective_facts
-from legacyledger.viewstore import PersistedViews
-from legacyledger.viewstore_rows import Row, read_current_facts, rows_of
-from legacyledger.viewstore_snapshots import write_snapshot
+from legacyledger.views.store import PersistedViews
+from legacyledger.views.store.rows import Row, read_current_facts, rows_of
+from legacyledger.views.store.snapshots import write_snapshot
 from tests.builders import (
     contact,
     corrected,
@@ -461,7 +461,7 @@ def test_follow_once_and_views_status(location: str) -> None:
 
 
 def test_follow_in_a_thread_keeps_up_until_stopped(location: str) -> None:
-    from legacyledger.viewstore_follow import follow
+    from legacyledger.views.follow import follow
 
     events: list[tuple[str, int]] = []
     first, later = more_facts()
@@ -582,8 +582,8 @@ def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path
     """A ledger deleted and imported again with one changed fact, its old views left beside
     it: they are never read as current (reports and explain compute), catch-up refuses them,
     and `follow` rebuilds them from the new ledger."""
-    from legacyledger.viewstore import ForeignViews
-    from legacyledger.viewstore_follow import follow
+    from legacyledger.views.follow import follow
+    from legacyledger.views.store import ForeignViews
 
     path = tmp_path / "again.db"
     facts = programme()

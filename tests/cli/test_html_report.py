@@ -25,11 +25,11 @@ import attrs
 import pytest
 
 from legacyledger import Ledger
-from legacyledger.projections.costs_figures import figure_id
 from legacyledger.projections.disclosure import DisclosedFigure, apply_disclosure
+from legacyledger.projections.figures import figure_id
 from legacyledger.synthetic import SyntheticConfig, generate
 from legacyledger.views import Views, build_views
-from legacyledger_cli.html_report import (
+from legacyledger_cli.html.report import (
     ActivityTimeline,
     activity_timeline,
     money,

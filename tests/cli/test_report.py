@@ -115,7 +115,7 @@ def test_xlsx_has_a_sheet_per_family_and_a_report_sheet(cli: Cli, tmp_path: Path
 def test_html_is_written_by_its_module_or_is_a_clear_error(cli: Cli) -> None:
     result = cli("report", "reach", "--format", "html", "--as-of", AS_OF.isoformat())
     try:
-        import legacyledger_cli.html_report  # noqa: F401
+        import legacyledger_cli.html.report  # noqa: F401
     except ImportError:
         assert result.exit_code == 1 and "html format is not available" in result.stderr
     else:

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from legacyledger.projections.base import FactRecord
 from legacyledger.projections.costs import CostFold, CostParams
-from legacyledger.projections.costs_periods import SUM_CTX
-from legacyledger.projections.costs_state import CostState
+from legacyledger.projections.costs.state import CostState
+from legacyledger.projections.periods import SUM_CTX
 from legacyledger.projections.settled import Settled
 from tests import builders as b
 
@@ -156,7 +156,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 def _zero() -> Any:
-    from legacyledger.projections.costs_periods import ZERO
+    from legacyledger.projections.periods import ZERO
 
     return ZERO
 
@@ -168,7 +168,7 @@ def test_tracking_only_repricing_facts_gives_exactly_their_restatements(
 ) -> None:
     """The report's restated quarters read the restatements caused by corrections, voids and
     back-dated pay rates: tracked on their own, they are exactly those of the full list."""
-    from legacyledger.projections.costs_restate import REPRICING
+    from legacyledger.projections.costs.restate import REPRICING
 
     params = CostParams()
     every = CostFold(params).extend(records).tracker.rows

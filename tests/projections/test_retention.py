@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from legacyledger.projections.base import FactRecord
 from legacyledger.projections.retention import RetentionParams, RetentionView, project_retention
-from legacyledger.projections.retention_km import Z95, Subject, kaplan_meier
-from legacyledger.projections.retention_periods import add_months
+from legacyledger.projections.retention.km import Z95, Subject, kaplan_meier
+from legacyledger.projections.retention.periods import add_months
 
 Fact = dict[str, Any]
 HOME, OTHER_TRUST, COUNCIL, CARE_HOME = "ods:RXF", "ods:RR8", "gss:E08000032", "cqc:1-101"

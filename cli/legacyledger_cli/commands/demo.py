@@ -13,8 +13,8 @@ import attrs
 import click
 
 from legacyledger_cli.commands.importing import Sources, run_import
-from legacyledger_cli.demo_figures import summary, write_reports
-from legacyledger_cli.demo_report import DemoRun, report
+from legacyledger_cli.demo.figures import summary, write_reports
+from legacyledger_cli.demo.report import DemoRun, report
 from legacyledger_cli.render import plural
 from legacyledger_cli.shell import Failure, Shell, pass_shell
 

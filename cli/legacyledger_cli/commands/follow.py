@@ -36,7 +36,7 @@ def follow(shell: Shell, poll: float, batch: int, as_of: datetime | None, once: 
     can change. Stores them beside a SQLite ledger (FILE.views) or in views_* tables of a
     PostgreSQL schema. SIGTERM or Ctrl-C stop it between batches.
     """
-    from legacyledger.viewstore_follow import follow as run
+    from legacyledger.views.follow import follow as run
 
     def progress(event: str, position: int, head: int, families: list[str]) -> None:
         if event == "caught_up":

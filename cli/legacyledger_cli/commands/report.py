@@ -12,7 +12,7 @@ import click
 
 from legacyledger import Ledger
 from legacyledger.projections.disclosure import POLICIES
-from legacyledger.projections.retention_scope import SCOPES
+from legacyledger.projections.retention.scope import SCOPES
 from legacyledger.reports import FAMILY_NAMES, PERIODS, Progress, Report, build_report
 from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
 from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
@@ -148,7 +148,7 @@ def progress(shell: Shell, steps: int) -> Iterator[Progress | None]:
 def activity(ledger: Ledger, made: Report) -> Any:
     """Reach per quarter for the HTML report's charts over time (None without reach)."""
     try:
-        from legacyledger_cli.html_report import report_timeline
+        from legacyledger_cli.html.report import report_timeline
     except ImportError:  # the html renderer says so itself
         return None
     return report_timeline(ledger, made)

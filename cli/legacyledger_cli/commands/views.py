@@ -22,8 +22,8 @@ def views() -> None:
 @pass_shell
 def status(shell: Shell) -> None:
     """Tracked positions of every persisted view, the ledger head, and how far behind."""
-    from legacyledger.viewstore import PersistedViews
-    from legacyledger.viewstore_backends import store_exists
+    from legacyledger.views.store import PersistedViews
+    from legacyledger.views.store.backends import store_exists
 
     with shell.ledger() as ledger:
         if not store_exists(ledger):
@@ -56,7 +56,7 @@ def rebuild(shell: Shell, batch: int) -> None:
     Readers never see a half-built view: they read the old store until the swap, the new
     one after it. A running `legacyledger follow` carries on from the rebuilt position.
     """
-    from legacyledger.viewstore import PersistedViews
+    from legacyledger.views.store import PersistedViews
 
     with shell.ledger() as ledger, PersistedViews(ledger) as persisted:
         position = persisted.rebuild(batch)

@@ -55,7 +55,7 @@ class FrameworkError(ValueError):
 
 
 #: The computed rules a framework item may name, with every parameter and its default.
-#: The rules themselves live in ``legacyledger.projections.compliance_rules``; the names and
+#: The rules themselves live in ``legacyledger.projections.compliance.rules``; the names and
 #: parameters are part of the file format, so a file is checked without running anything.
 #: Share rules also accept ``met_share`` / ``partial_share`` (decimal strings) to override the
 #: projection-wide status thresholds for that item.

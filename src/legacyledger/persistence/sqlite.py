@@ -25,7 +25,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS fact_chain (position INTEGER PRIMARY KEY, "
             "link BLOB NOT NULL)",
             # Which facts on other subjects name a subject, on which day (see
-            # legacyledger.links): a withdrawal or closure must not precede them.
+            # legacyledger.domain.links): a withdrawal or closure must not precede them.
             "CREATE TABLE IF NOT EXISTS fact_links (subject TEXT NOT NULL, day TEXT NOT NULL, "
             "source_ref TEXT NOT NULL, fact TEXT NOT NULL, "
             "PRIMARY KEY (subject, day, source_ref)) WITHOUT ROWID",

@@ -1,0 +1,131 @@
+"""Figures set against the totals: funding vs spend, cancelled events, unit costs, retention.
+
+Unit costs divide the period's ``unit_cost_basis`` cost (delivery by default) by a
+denominator from :mod:`costs_units`; a zero denominator gives ``None``, never infinity.
+The cost per additional retained registrant is shown only when the retention figures are
+passed in and the mentored-minus-comparator difference is positive; it is *indicative*
+(the difference is descriptive, not causal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from legacyledger.projections.base import Figure, PositionSet
+from legacyledger.projections.costs.rollup import PeriodKey, Rollup, scopes
+from legacyledger.projections.costs.state import CostState
+from legacyledger.projections.costs.totals import periods
+from legacyledger.projections.costs.units import DENOMINATORS, Denominators
+from legacyledger.projections.figures import (
+    COUNT,
+    MONEY,
+    RATE,
+    STATISTIC,
+    FigureMaker,
+    frozen_params,
+)
+from legacyledger.projections.periods import ZERO, divide, period_of
+
+UNIT_METRICS = {
+    "registrants_supported": "per_registrant_supported",
+    "contact_hours": "per_contact_hour",
+    "events_delivered": "per_event_delivered",
+    "audience_reached": "per_audience_member",
+    "ambassadors_active": "per_active_ambassador",
+}
+INDICATIVE = "indicative: mentored minus comparator retention is descriptive, not causal"
+
+
+def funding_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator[Figure]:
+    """Funding received per financial year against that year's total spend."""
+    received = Rollup()
+    for partnership, label, amount, positions in state.funding:
+        for scope in scopes(partnership, state.params.by_partnership):
+            received.add((scope, "fy", label, None), amount, positions)
+    spent = {(s, label) for s, g, label in periods(costs) if g == "fy"}
+    for scope, label in sorted({(k[0], k[2]) for k in received.parts} | spent, key=_order):
+        key: PeriodKey = (scope, "fy", label, None)
+        own = received.positions(key) if key in received else costs.positions(key)
+        dims = {"partnership": scope, "period": label}
+        yield make.make("funding", dims, received.value(key), "GBP", own, MONEY)
+        balance = received.value(key) - costs.value(key)
+        both = PositionSet((received.positions(key), costs.positions(key)))
+        yield make.make("balance", dims, balance, "GBP", both, MONEY)
+
+
+def _order(key: tuple[str | None, str]) -> tuple[str, str]:
+    return key[0] or "", key[1]
+
+
+def cancelled_figures(
+    make: FigureMaker, state: CostState, grains: tuple[str, ...]
+) -> Iterator[Figure]:
+    """Priced cost (``CostIncurred`` and time) booked to events that were then cancelled."""
+    acc = Rollup()
+    by_partnership = state.params.by_partnership
+    for (partnership, month), (costs, parts) in state.cancelled_rows().items():
+        total = ZERO
+        for cost in costs:
+            total += cost
+        positions = PositionSet(parts)
+        for grain in grains:
+            for scope in scopes(partnership, by_partnership):
+                acc.add((scope, grain, period_of(month, grain), None), total, positions)
+    for scope, grain, label in periods(acc):
+        key: PeriodKey = (scope, grain, label, None)
+        dims = {"partnership": scope, "period": label}
+        yield make.make("cancelled_events", dims, acc.value(key), "GBP", acc.positions(key), MONEY)
+
+
+def unit_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator[Figure]:
+    denominators = Denominators(state)
+    params = state.params
+    basis = "delivery" if params.unit_cost_basis == "delivery" else None
+    found = {p for r in denominators.rollups.values() for p in periods(r)}
+    found |= {p for p in periods(costs) if p[1] in params.unit_grains}
+    for scope, grain, label in sorted(found, key=lambda p: (p[0] or "", p[1], p[2])):
+        whole: PeriodKey = (scope, grain, label, None)
+        key: PeriodKey = (scope, grain, label, basis)
+        cost_positions = costs.positions(key) if key in costs else costs.positions(whole)
+        anchor = cost_positions or denominators.positions(whole)
+        dims = {"partnership": scope, "period": label}
+        for metric, unit in DENOMINATORS.items():
+            rollup = denominators.rollups[metric]
+            count = rollup.value(whole)
+            own = rollup.positions(whole) if whole in rollup else anchor
+            hours = metric == "contact_hours"
+            value = count if hours else int(count)
+            yield make.make(metric, dims, value, unit, own, STATISTIC if hours else COUNT)
+            per = divide(costs.value(key), count) if count else None
+            both = PositionSet((cost_positions, own))
+            parts = (make.id(metric, dims), make.id("total", {**dims, "category": basis}))
+            yield make.make(
+                UNIT_METRICS[metric], dims, per, f"GBP/{unit}", both, RATE, inputs=parts
+            )
+
+
+def retention_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator[Figure]:
+    for inputs in state.params.retention:
+        scope = inputs.partnership
+        keys = [(s, g, label, None) for s, g, label in periods(costs) if s == scope and g == "fy"]
+        total = sum((costs.value(k) for k in keys), ZERO)
+        difference = inputs.r_mentored - inputs.r_comparator
+        denominator = difference * inputs.eligible_mentored
+        value = divide(total, denominator) if difference > 0 and denominator > 0 else None
+        maker = FigureMaker(
+            make.formula_prefix,
+            frozen_params({**make.parameters, **inputs.as_mapping()}),
+            make.as_of,
+            more=make.more,
+        )
+        dims = {"partnership": scope, "horizon": f"{inputs.horizon_months}m"}
+        note = INDICATIVE if value is not None else f"{INDICATIVE}; not shown: difference <= 0"
+        yield maker.make(
+            "per_additional_retained",
+            dims,
+            value,
+            "GBP/registrant",
+            costs.union(*keys),
+            MONEY,
+            note,
+        )

@@ -1,0 +1,174 @@
+"""Every retention number as a :class:`Figure` with a stable id and its derivation.
+
+Ids: ``retention.<metric>/<dim>=<value>/...`` with the dimensions sorted by name and ``/`` in
+values replaced by ``-``, e.g. ``retention.rate/cohort=2024-25/group=mentored/h=12/scope=nhs``.
+Dimensions: ``cohort`` or ``period``, the ``by`` dimensions, ``h`` (months), ``scope``, and
+``anchor`` / ``leave=counted`` only when those parameters are not the default, so figures of
+different parameter sets never share an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from legacyledger.projections.base import Contributing, Derivation, Figure, Value
+from legacyledger.projections.retention.model import (
+    DECIMAL,
+    CohortRow,
+    ComparisonRow,
+    HorizonRow,
+    Key,
+    PeriodRow,
+    RetentionParams,
+)
+
+COUNT, RATE, STATISTIC = "count", "rate", "statistic"
+_KM = "retention.kaplan_meier"
+#: Formula ids where the metric name alone would not say which formula of figures.md §1.
+FORMULAS = {
+    "rate": "retention.R_h",
+    "eligible": "retention.eligible_h",
+    "retained": "retention.retained_h",
+    "not_yet_observable": "retention.not_yet_observable_h",
+    "censored_before": "retention.censored_before_h",
+    "late_entry": "retention.late_entry_h",
+    "km_survival": _KM,
+    "km_variance": "retention.kaplan_meier_greenwood",
+    "km_ci_lower": "retention.kaplan_meier_ci_loglog",
+    "km_ci_upper": "retention.kaplan_meier_ci_loglog",
+    "rate_difference": "retention.R_h_difference",
+}
+LABELS = {
+    "rate": "retained at h months (R_h)",
+    "km_survival": "Kaplan-Meier survival at h months",
+    "km_ci_lower": "Kaplan-Meier 95% CI, lower (log-log)",
+    "km_ci_upper": "Kaplan-Meier 95% CI, upper (log-log)",
+    "km_variance": "Kaplan-Meier Greenwood variance",
+    "rate_difference": "R_h mentored - R_h comparator (descriptive, not causal)",
+}
+NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
+
+
+def figure_id(metric: str, dims: Key) -> str:
+    parts = sorted((k, v.replace("/", "-")) for k, v in dims)
+    return "retention." + metric + "".join(f"/{k}={v}" for k, v in parts)
+
+
+class FigureMaker:
+    def __init__(self, params: RetentionParams) -> None:
+        self.params = params
+        self.described = params.described()
+        marks: list[tuple[str, str]] = [("scope", params.scope)]
+        marks += [("anchor", params.anchor)] if params.anchor != "registered_on" else []
+        marks += [("leave", "counted")] if params.count_leave_as_leaving else []
+        self.marks: Key = tuple(marks)
+
+    def id(self, metric: str, key: Key) -> str:
+        return figure_id(metric, key + self.marks)
+
+    def make(
+        self,
+        metric: str,
+        key: Key,
+        value: Value,
+        kind: str,
+        contributing: Contributing,
+        **extra: Any,
+    ) -> Figure:
+        inputs = tuple(self.id(m, k) for m, k in extra.pop("inputs", ()))
+        note = extra.pop("note", None)
+        parameters = MappingProxyType({**self.described, **dict(key), **extra})
+        derivation = Derivation(
+            FORMULAS.get(metric, f"retention.{metric}"),
+            1,
+            parameters,
+            self.params.as_of,
+            None,
+            contributing,
+            note=note,
+            inputs=inputs,
+        )
+        unit = {COUNT: "people", RATE: "ratio", STATISTIC: "probability"}[kind]
+        label = LABELS.get(metric, metric.replace("_", " "))
+        return Figure(self.id(metric, key), value, unit, derivation, label, kind=kind)
+
+
+def cohort_figures(mk: FigureMaker, row: CohortRow, pos: Contributing) -> Iterator[Figure]:
+    key = row.key
+    yield mk.make("cohort_size", key, row.size, COUNT, pos)
+    for name in ("subjects", "events", "censored", "excluded"):
+        yield mk.make(f"km_{name}", key, getattr(row.curve, name), COUNT, pos)
+    yield mk.make("all_leavers", key, row.leavers, COUNT, pos)
+    yield mk.make("early_leavers", key, row.early_leavers, COUNT, pos, within_months=24)
+    yield mk.make(
+        "early_leaver_share",
+        key,
+        row.early_leaver_share,
+        RATE,
+        pos,
+        inputs=(("early_leavers", key), ("all_leavers", key)),
+    )
+    for horizon in row.horizons:
+        yield from _horizon_figures(mk, key, horizon, pos)
+
+
+def _horizon_figures(
+    mk: FigureMaker, cohort: Key, row: HorizonRow, pos: Contributing
+) -> Iterator[Figure]:
+    key = (*cohort, ("h", str(row.months)))
+    for name in ("eligible", "retained", "not_yet_observable", "censored_before", "late_entry"):
+        yield mk.make(name, key, getattr(row, name), COUNT, pos)
+    yield mk.make("rate", key, row.rate, RATE, pos, inputs=(("retained", key), ("eligible", key)))
+    day = row.km.day
+    yield mk.make("km_at_risk", key, row.km.at_risk, COUNT, pos, day=day)
+    # S(h) = 1 - events / subjects when no one is censored early: the event and censored
+    # counts are parts of it, so it is suppressed with them (figures.md §5)
+    counts = (("km_subjects", cohort), ("km_events", cohort), ("km_censored", cohort))
+    parts = (*counts, ("km_at_risk", key))
+    for name, value in (
+        ("km_survival", row.km.survival),
+        ("km_ci_lower", row.km.lower),
+        ("km_ci_upper", row.km.upper),
+        ("km_variance", row.km.variance),
+    ):
+        yield mk.make(name, key, value, STATISTIC, pos, day=day, inputs=parts, confidence=0.95)
+
+
+def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterator[Figure]:
+    key = (("period", row.period), *row.dims)
+    bounds = {"start": row.start, "end": row.end}
+    for name in ("leavers", "headcount_start", "headcount_end", "stability_base", "stable"):
+        yield mk.make(name, key, getattr(row, name), COUNT, pos, **bounds)
+    counts = (("leavers", key), ("headcount_start", key), ("headcount_end", key))
+    yield mk.make("leaver_rate", key, row.leaver_rate, RATE, pos, inputs=counts, **bounds)
+    yield mk.make(
+        "stability_index",
+        key,
+        row.stability_index,
+        RATE,
+        pos,
+        inputs=(("stable", key), ("stability_base", key)),
+        **bounds,
+    )
+
+
+def comparison_figures(mk: FigureMaker, row: ComparisonRow, pos: Contributing) -> Iterator[Figure]:
+    """Each group's size and eligible count are inputs, never parameters: a parameter is shown
+    as it is, so a count in one would escape disclosure control."""
+    key: Key = (("cohort", row.cohort), *row.dims)
+    groups = (row.mentored.key, row.comparator.key)
+    for months, value in row.differences:
+        at = ("h", str(months))
+        parts = [("rate", (*g, at)) for g in groups]
+        parts += [("cohort_size", g) for g in groups]
+        parts += [("eligible", (*g, at)) for g in groups]
+        yield mk.make(
+            "rate_difference", (*key, at), value, STATISTIC, pos, note=NOT_CAUSAL, inputs=parts
+        )
+
+
+def difference(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else DECIMAL.subtract(a, b)

@@ -1,0 +1,762 @@
+"""Reports: the figures of chosen families, disclosed, with a footer and a reproducible digest.
+
+``build_report(ledger, families, as_of=…, known_at=…)`` folds each family as known at a ledger
+position, applies disclosure control (figures.md §5) and records everything needed to make
+the same report again: families, ``as_of``, ``known_at`` (always a position), parameters per
+family (in their JSON form, which is also what the folds are given, so a report rebuilt from
+its JSON gets exactly the same inputs) and the disclosure policy. ``report_json`` writes the
+versioned document (``legacyledger.report/1``, JSON Schema: :func:`report_schema`).
+
+The **digest** is sha256 over canonical JSON of the schema version, families, ``as_of``,
+``known_at``, parameters, disclosure policy and, for every figure, its id, unrounded value and
+disclosed display. ``verify_report`` rebuilds a report at its ``known_at`` and says whether
+the digest reproduces, naming the figures that differ: in display, or in any other field of
+their document (label, unit, suppression, derivation), so an edited derivation fails too.
+Facts recorded after ``known_at`` (a back-dated leaver, a correction) do not change it: that
+is what ``known_at`` is for.
+
+Disclosure: a report never writes an unrounded value, only ``display``. The number of facts
+behind a figure is given only under the ``none`` policy, because it can reveal a suppressed
+or rounded count (the enrolments behind ``reach.enrolled`` are the count). The digest does
+hash unrounded values; hundreds of figures make guessing them from it impractical.
+
+``check_ledger(ledger)`` checks the stored facts themselves in one pass; further checks
+(a hash chain) join :data:`INTEGRITY_CHECKS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+import orjson
+from pydantic import ValidationError
+
+from legacyledger.application import interchange, subject_class
+from legacyledger.facts import KEY_OF, MODELS
+from legacyledger.persistence import iter_states
+from legacyledger.projections.base import Derivation, Value
+from legacyledger.projections.compliance import ComplianceParams
+from legacyledger.projections.costs import CostParams
+from legacyledger.projections.disclosure import POLICIES, DisclosedFigure, apply_disclosure
+from legacyledger.projections.periods import display as pence
+from legacyledger.projections.reach import ReachParams
+from legacyledger.projections.retention import RetentionParams
+from legacyledger.views import FAMILIES, Views, build_views, resolve_known_at
+
+if TYPE_CHECKING:
+    from legacyledger.application import Ledger
+
+SCHEMA = "legacyledger.report/1"
+SCHEMA_FILE = "report-1.schema.json"
+FAMILY_NAMES: tuple[str, ...] = tuple(FAMILIES)
+PERIODS = ("month", "quarter", "fy")
+#: The parameter classes, read for the types of options given as JSON text (dates, decimals).
+PARAMETER_CLASSES: Mapping[str, type] = {
+    "retention": RetentionParams,
+    "costs": CostParams,
+    "compliance": ComplianceParams,
+    "reach": ReachParams,
+}
+#: ``display`` in a report: a number, an exact decimal as text, ``"*"`` or ``"n/a"``.
+Shown = str | int | float
+Parameters = Mapping[str, Mapping[str, Any]]
+Progress = Callable[[str], None]
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ReportFigure:
+    """A disclosed figure. ``display`` is all that may be shown; ``unrounded`` feeds the digest
+    and must never be written out (it is the value disclosure control hides)."""
+
+    family: str
+    id: str
+    label: str
+    display: Shown
+    unit: str
+    kind: str
+    suppressed: bool
+    derivation: Derivation
+    unrounded: Value = attrs.field(repr=False)
+
+
+@attrs.frozen
+class Report:
+    """What a report shows, and all it takes to make it again (``views`` holds the rows,
+    undisclosed: a renderer showing rows must disclose them itself)."""
+
+    families: tuple[str, ...]
+    as_of: date
+    known_at: int
+    parameters: Parameters
+    disclosure: str
+    figures: tuple[ReportFigure, ...]
+    generated_at: datetime
+    ledger_head: int
+    #: The hash-chain link at ``known_at``: the digest ties the report to the facts behind it.
+    chain_link: str | None
+    digest: str
+    views: Views = attrs.field(eq=False, repr=False)
+    #: Where each family's figures came from: ``"persisted"`` (current snapshots kept by
+    #: ``legacyledger follow``, at ``known_at``) or ``"computed"`` (folded for this report).
+    sources: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+
+    def of(self, family: str) -> tuple[ReportFigure, ...]:
+        return tuple(f for f in self.figures if f.family == family)
+
+    @property
+    def suppressed(self) -> int:
+        return sum(f.suppressed for f in self.figures)
+
+
+def build_report(
+    ledger: Ledger,
+    families: Iterable[str] = FAMILY_NAMES,
+    as_of: date | None = None,
+    known_at: int | datetime | str | None = None,
+    params: Parameters | None = None,
+    disclosure: str = "nhs",
+    by: Sequence[str] | None = None,
+    period: str | None = None,
+    scope: str | None = None,
+    progress: Progress | None = None,
+    persisted: bool = False,
+) -> Report:
+    """A report of ``families`` for business date ``as_of`` (today) as known at ``known_at``
+    (the ledger's head). ``by``, ``period`` and ``scope`` are shorthands laid over ``params``:
+    retention's ``by``, ``period`` and ``scope``, and the cost grains from ``period``."""
+    chosen = _families(families)
+    _check_policy(disclosure)
+    parameters = _parameters(chosen, params, by, period, scope)
+    position = _position(ledger, known_at)
+    sources: dict[str, str] = {}
+    stored = _persisted(ledger, chosen, as_of, position, parameters) if persisted else {}
+    views = _views(ledger, chosen, as_of or date.today(), position, parameters, progress,
+                   stored, sources)  # fmt: skip
+    figures = _disclosed(views, disclosure)
+    link = ledger.chain_link(position) if position else None
+    digest = report_digest(chosen, views.as_of, position, parameters, disclosure, figures, link)
+    now = datetime.now(UTC).replace(microsecond=0)
+    return Report(chosen, views.as_of, position, parameters, disclosure, figures, now,
+                  ledger.head(), link, digest, views, sources)  # fmt: skip
+
+
+def _families(families: Iterable[str]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(families))
+    unknown = [f for f in chosen if f not in FAMILIES]
+    if unknown or not chosen:
+        raise ValueError(f"families must be some of {', '.join(FAMILIES)}; got {chosen}")
+    return chosen
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in POLICIES:
+        raise ValueError(f"unknown disclosure policy {policy!r}; use one of {', '.join(POLICIES)}")
+
+
+def _position(ledger: Ledger, known_at: int | datetime | str | None) -> int:
+    position, head = resolve_known_at(ledger, known_at), ledger.head()
+    if position > head:
+        raise ValueError(f"known_at {position} is beyond the ledger's last position ({head})")
+    return position
+
+
+# -- parameters: given, written as JSON, and read back into the folds' types ---------------------
+
+
+def _parameters(
+    families: tuple[str, ...],
+    params: Parameters | None,
+    by: Sequence[str] | None,
+    period: str | None,
+    scope: str | None,
+) -> dict[str, dict[str, Any]]:
+    given = {name: dict((params or {}).get(name, {})) for name in families}
+    grains = None if period is None else (period,)
+    shorthand: dict[str, dict[str, Any]] = {
+        "retention": {"by": None if by is None else tuple(by), "period": period, "scope": scope},
+        "costs": {"grains": grains, "unit_grains": grains},
+    }
+    for name, options in given.items():
+        options.update((k, v) for k, v in shorthand.get(name, {}).items() if v is not None)
+    return {name: plain(options, strict=True) for name, options in given.items()}
+
+
+def plain(value: Any, strict: bool = False) -> Any:
+    """A value as JSON: dates ISO, decimals as exact text, tuples and sets as lists. Anything
+    else is an error when ``strict`` (a report's parameters must read back), else its text."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v, strict) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, strict) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(v, strict) for v in value)
+    if strict:
+        raise ValueError(f"a {type(value).__name__} cannot be a report parameter: {value!r}")
+    return str(value)
+
+
+def fold_options(family: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Report parameters (JSON) as the family's parameter class takes them."""
+    hints = {f.name: str(f.type) for f in attrs.fields(PARAMETER_CLASSES[family])}
+    return {name: _typed(value, hints.get(name, "")) for name, value in options.items()}
+
+
+def _typed(value: Any, hint: str) -> Any:
+    if isinstance(value, list):
+        return tuple(_typed(v, "") for v in value)
+    if isinstance(value, str) and re.search(r"\bdate\b", hint):
+        return date.fromisoformat(value)
+    if isinstance(value, str) and "Decimal" in hint:
+        return Decimal(value)
+    return value
+
+
+# -- folding and disclosing ---------------------------------------------------------------------
+
+
+def _views(
+    ledger: Ledger,
+    families: tuple[str, ...],
+    as_of: date,
+    position: int,
+    parameters: Parameters,
+    progress: Progress | None,
+    stored: Mapping[str, Views] | None = None,
+    sources: dict[str, str] | None = None,
+) -> Views:
+    """One family at a time (so progress can be told), merged into one :class:`Views`; a
+    family in ``stored`` (current persisted figures) is not folded again."""
+    parts: dict[str, Views] = {}
+    for name in families:
+        if progress is not None:
+            progress(name)
+        if stored and name in stored:
+            parts[name] = stored[name]
+            if sources is not None:
+                sources[name] = "persisted"
+            continue
+        options = {name: fold_options(name, parameters[name])}
+        parts[name] = build_views(ledger, as_of, position, [name], options)
+        if sources is not None:
+            sources[name] = "computed"
+    by_id = {k: f for views in parts.values() for k, f in views.by_id.items()}
+    return Views(as_of, position, {n: v[n] for n, v in parts.items()}, by_id)
+
+
+@attrs.frozen
+class PersistedFamily:
+    """A family read from persisted figure snapshots: its figures, without the view's rows
+    (curves, restatements) that only the HTML charts draw."""
+
+    figures: tuple[Any, ...]
+
+
+def _persisted(
+    ledger: Ledger,
+    families: tuple[str, ...],
+    as_of: date | None,
+    position: int,
+    parameters: Parameters,
+) -> dict[str, Views]:
+    """The families whose persisted snapshot (kept by ``legacyledger follow`` for this as-of
+    date, or for "today" when none is given, and these parameters) is at ``position``, the
+    ledger's head. Anything else is folded as usual."""
+    if position != ledger.head():
+        return {}
+    from legacyledger.views.store import PersistedViews
+    from legacyledger.views.store.backends import store_exists
+
+    if not store_exists(ledger):
+        return {}
+    found: dict[str, Views] = {}
+    day = as_of or date.today()
+    with PersistedViews(ledger) as stored:
+        for name in families:
+            options = {name: fold_options(name, parameters[name])}
+            reading = stored.read(name, as_of, options)
+            if as_of is not None and not reading.current and as_of == date.today():
+                reading = stored.read(name, None, options)
+            if reading.current and reading.position == position:
+                by_id = {f.id: f for f in reading.figures}
+                found[name] = Views(day, position, {name: PersistedFamily(reading.figures)}, by_id)
+    return found
+
+
+def _disclosed(views: Views, policy: str) -> tuple[ReportFigure, ...]:
+    figures = views.figures
+    disclosed = apply_disclosure(figures, policy)
+    return tuple(_figure(d, f.value) for d, f in zip(disclosed, figures, strict=True))
+
+
+def _figure(disclosed: DisclosedFigure, value: Value) -> ReportFigure:
+    d = disclosed
+    return ReportFigure(d.id.partition(".")[0], d.id, d.label, shown(d), d.unit, d.kind,
+                        d.suppressed, d.derivation, value)  # fmt: skip
+
+
+def is_money(unit: str, kind: str) -> bool:
+    return kind == "money" or unit.upper().startswith("GBP")
+
+
+def shown(figure: DisclosedFigure) -> Shown:
+    """The disclosed display as JSON: money in whole pence (half up), decimals as exact text."""
+    display = figure.display
+    if isinstance(display, Decimal):
+        exact = pence(display) if is_money(figure.unit, figure.kind) else display
+        return plain(exact)  # type: ignore[no-any-return]
+    return display
+
+
+# -- digest and JSON ----------------------------------------------------------------------------
+
+
+def canonical_json(document: Any) -> bytes:
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def report_digest(
+    families: Sequence[str],
+    as_of: date,
+    known_at: int,
+    parameters: Parameters,
+    disclosure: str,
+    figures: Iterable[ReportFigure],
+    chain_link: str | None = None,
+) -> str:
+    rows = sorted(([f.id, plain(f.unrounded), f.display] for f in figures), key=lambda r: r[0])
+    body = {"schema": SCHEMA, "families": list(families), "as_of": as_of.isoformat(),
+            "known_at": known_at, "chain_link": chain_link, "parameters": parameters,
+            "disclosure": disclosure, "figures": rows}  # fmt: skip
+    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The report as a ``legacyledger.report/1`` document; the footer fields close it."""
+    return {
+        "schema": SCHEMA,
+        "families": list(report.families),
+        "as_of": report.as_of.isoformat(),
+        "figures": [figure_json(f, report.disclosure) for f in report.figures],
+        "known_at": report.known_at,
+        "ledger_head": report.ledger_head,
+        "chain_link": report.chain_link,
+        "parameters": plain(report.parameters),
+        "disclosure": report.disclosure,
+        "generated_at": report.generated_at.isoformat().replace("+00:00", "Z"),
+        "digest": report.digest,
+    }
+
+
+def figure_json(figure: ReportFigure, policy: str) -> dict[str, Any]:
+    return {
+        "family": figure.family,
+        "id": figure.id,
+        "label": figure.label,
+        "display": figure.display,
+        "unit": figure.unit,
+        "kind": figure.kind,
+        "suppressed": figure.suppressed,
+        "derivation": derivation_json(figure.derivation, policy),
+    }
+
+
+def derivation_json(derivation: Derivation, policy: str) -> dict[str, Any]:
+    d = derivation
+    return {
+        "formula": d.formula,
+        "version": d.version,
+        "parameters": plain(d.parameters),
+        "as_of": plain(d.as_of),
+        "known_at": d.known_at,
+        "contributing": len(d.contributing) if policy == "none" else None,
+        "disclosure": d.disclosure,
+        "note": d.note,
+        "inputs": list(d.inputs),
+    }
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of ``legacyledger.report/1`` documents."""
+    text = resources.files("legacyledger").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+# -- verifying a report -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FigureMismatch:
+    """A figure whose display (or another ``field`` of its document: its label, unit or
+    derivation) differs; ``None`` on the side that lacks the figure."""
+
+    id: str
+    reported: Shown | None
+    rebuilt: Shown | None
+    field: str = "display"
+
+
+@attrs.frozen
+class VerifyResult:
+    claimed_digest: str
+    rebuilt_digest: str | None
+    known_at: int | None
+    ledger_head: int
+    differences: tuple[FigureMismatch, ...] = ()
+    #: Why the report could not be rebuilt at all (a bad document, a shorter ledger).
+    problems: tuple[str, ...] = ()
+
+    @property
+    def reproduces(self) -> bool:
+        same = self.rebuilt_digest == self.claimed_digest
+        return same and not self.differences and not self.problems
+
+
+def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
+    """Rebuild the report at its ``known_at``: same digest and same displays, or what differs."""
+    claimed = str(document.get("digest", ""))
+    if document.get("schema") != SCHEMA:
+        return _unverified(ledger, document, f"not a {SCHEMA} document")
+    try:
+        rebuilt = _rebuild(ledger, document)
+    except (KeyError, TypeError, ValueError) as error:
+        return _unverified(ledger, document, f"cannot rebuild the report: {error}")
+    differences = tuple(compare(document.get("figures", []), rebuilt.figures,
+                                str(document.get("disclosure", rebuilt.disclosure))))
+    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(), differences)
+
+
+def _unverified(ledger: Ledger, document: Mapping[str, Any], why: str) -> VerifyResult:
+    known_at = document.get("known_at")
+    position = known_at if isinstance(known_at, int) else None
+    return VerifyResult(str(document.get("digest", "")), None, position, ledger.head(),
+                        problems=(why,))  # fmt: skip
+
+
+def _rebuild(ledger: Ledger, document: Mapping[str, Any]) -> Report:
+    known_at, head = document["known_at"], ledger.head()
+    if not isinstance(known_at, int) or known_at > head:
+        raise ValueError(f"it was made at position {known_at}; this ledger ends at {head}")
+    return build_report(
+        ledger,
+        document["families"],
+        date.fromisoformat(document["as_of"]),
+        known_at,
+        document["parameters"],
+        document["disclosure"],
+    )
+
+
+def compare(
+    reported: Iterable[Mapping[str, Any]], rebuilt: Iterable[ReportFigure], policy: str = "nhs"
+) -> Iterator[FigureMismatch]:
+    """Figures whose display differs, or that only one side has, in the report's order; then
+    any other field of a figure's document that differs (an edited derivation, label...)."""
+    theirs = {str(f.get("id")): f for f in reported if isinstance(f, Mapping)}
+    ours = {f.id: figure_json(f, policy) for f in rebuilt}
+    for figure_id in [*theirs, *(i for i in ours if i not in theirs)]:
+        a, b = theirs.get(figure_id), ours.get(figure_id)
+        if a is None or b is None or not _same(a.get("display"), b["display"]):
+            yield FigureMismatch(figure_id, None if a is None else a.get("display"),
+                                 None if b is None else b["display"])
+            continue
+        for field in sorted(set(a) | set(b)):
+            if canonical_json(plain(a.get(field))) != canonical_json(plain(b.get(field))):
+                yield FigureMismatch(figure_id, _text(a.get(field)), _text(b.get(field)), field)
+                break
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else canonical_json(plain(value)).decode()
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+# -- the ledger's own integrity -----------------------------------------------------------------
+
+
+@attrs.frozen
+class Problem:
+    position: int | None
+    message: str
+
+
+@attrs.frozen
+class StoredState:
+    """One stored fact as read: its raw bytes, and the decoded dict (None if they do not decode)."""
+
+    position: int
+    state: bytes
+    fact: Mapping[str, Any] | None
+
+
+class IntegrityCheck(Protocol):
+    """Sees every stored fact in ledger order, then sums up. ``name`` heads its lines."""
+
+    name: str
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]: ...
+
+    def finish(self) -> Iterable[Problem]: ...
+
+    def summary(self) -> str: ...
+
+
+@attrs.frozen
+class CheckOutcome:
+    name: str
+    summary: str
+    problems: tuple[Problem, ...]
+
+
+@attrs.frozen
+class IntegrityReport:
+    facts: int
+    head: int
+    checks: tuple[CheckOutcome, ...]
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(p for c in self.checks for p in c.problems)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_ledger(ledger: Ledger, checks: Sequence[CheckFactory] | None = None) -> IntegrityReport:
+    """One pass over the stored facts, each check seeing every one; problems are reported."""
+    running: list[tuple[IntegrityCheck, list[Problem]]] = [
+        (make(ledger), []) for make in (INTEGRITY_CHECKS if checks is None else checks)
+    ]
+    count = 0
+    for count, stored in enumerate(stored_states(ledger), start=1):  # noqa: B007
+        for check, problems in running:
+            problems.extend(check.visit(stored))
+    outcomes = tuple(_outcome(check, problems) for check, problems in running)
+    return IntegrityReport(count, ledger.head(), outcomes)
+
+
+def stored_states(ledger: Ledger) -> Iterator[StoredState]:
+    for position, state in iter_states(ledger.app.recorder, 0, None):
+        yield StoredState(position, state, _decoded(state))
+
+
+def _outcome(check: IntegrityCheck, problems: list[Problem]) -> CheckOutcome:
+    problems.extend(check.finish())
+    return CheckOutcome(check.name, check.summary(), tuple(problems))
+
+
+def _decoded(state: bytes) -> Mapping[str, Any] | None:
+    try:
+        fact = orjson.loads(state)
+    except orjson.JSONDecodeError:
+        return None
+    return fact if isinstance(fact, dict) else None
+
+
+class Positions:
+    """Positions strictly ascending, the last one the ledger's head, every fact counted."""
+
+    name = "positions"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger, self.seen, self.first, self.last = ledger, 0, 0, 0
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]:
+        position, last = stored.position, self.last
+        self.seen, self.last, self.first = self.seen + 1, position, self.first or position
+        if position <= last:
+            return (Problem(position, f"position {position} follows {last}: not ascending"),)
+        return ()
+
+    def finish(self) -> Iterable[Problem]:
+        head, count = self.ledger.head(), self.ledger.count()
+        if self.last != head:
+            yield Problem(None, f"the last stored fact is at {self.last}, the head says {head}")
+        if self.seen != count:
+            yield Problem(None, f"{self.seen} facts read, the store counts {count}")
+
+    def summary(self) -> str:
+        span = f"positions {self.first}-{self.last}" if self.seen else "no positions"
+        return f"{self.seen} facts, {span}, ascending; head {self.ledger.head()}"
+
+
+class Validates:
+    """Every stored fact decodes and, in its interchange form, validates against its model."""
+
+    name = "facts"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.seen = self.valid = 0
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]:
+        self.seen += 1
+        why = _invalid(stored.fact)
+        if why is not None:
+            return (Problem(stored.position, why),)
+        self.valid += 1
+        return ()
+
+    def finish(self) -> Iterable[Problem]:
+        return ()
+
+    def summary(self) -> str:
+        return f"{self.valid} of {self.seen} decode and validate against their fact models"
+
+
+def _invalid(fact: Mapping[str, Any] | None) -> str | None:
+    if fact is None:
+        return "the stored bytes are not a JSON object"
+    name = fact.get("fact")
+    if name not in MODELS:
+        return f"unknown fact {name!r}"
+    try:
+        datetime.fromisoformat(str(fact.get("recorded_at")))
+        MODELS[name].model_validate(interchange(fact))
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        return f"{name} {fact.get('source_ref')}: {_first_error(error)}"
+    return None
+
+
+def _first_error(error: ValueError) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    return f"recorded_at: {error}"
+
+
+class SourceRefIndex:
+    """Every stored fact's ``source_ref`` is in the index, naming the fact's subject and the
+    next version of that subject. (An index entry with no fact is not looked for: the
+    recorders offer no way to list the index.)"""
+
+    name = "source_ref index"
+    BATCH = 500
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.recorder: Any = ledger.app.recorder
+        self.pending: list[tuple[int, str, Any]] = []
+        self.versions: dict[Any, int] = {}
+        self.seen = self.indexed = 0
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]:
+        self.seen += 1
+        fact = stored.fact
+        if fact is None or "source_ref" not in fact:
+            return (Problem(stored.position, "no source_ref to look up"),)
+        self.pending.append((stored.position, str(fact["source_ref"]), _subject_id(fact)))
+        return self._flush() if len(self.pending) >= self.BATCH else ()
+
+    def finish(self) -> Iterable[Problem]:
+        return self._flush()
+
+    def _flush(self) -> list[Problem]:
+        found = self.recorder.lookup_refs([ref for _, ref, _ in self.pending])
+        problems = [p for item in self.pending for p in self._check(item, found.get(item[1]))]
+        self.pending = []
+        return problems
+
+    def _check(self, item: tuple[int, str, Any], entry: Any) -> Iterator[Problem]:
+        position, ref, subject = item
+        if entry is None:
+            yield Problem(position, f"{ref} is not in the source_ref index")
+            return
+        self.indexed += 1
+        originator, version = entry[0], entry[1]
+        expected = self.versions.get(subject, 0) + 1
+        self.versions[subject] = version if originator == subject else expected
+        if subject is not None and originator != subject:
+            yield Problem(position, f"{ref}: the index names another subject ({originator})")
+        elif version != expected:
+            yield Problem(position, f"{ref}: the index says version {version}, expected {expected}")
+
+    def summary(self) -> str:
+        return f"{self.indexed} of {self.seen} stored facts found in the index, in version order"
+
+
+def _subject_id(fact: Mapping[str, Any]) -> Any:
+    field = KEY_OF.get(str(fact.get("fact"))) or next(
+        (k for k in ("partnership", "mentor", "registrant", "event") if k in fact), None
+    )
+    if field is None or field not in fact:
+        return None
+    return subject_class(field).id_for(str(fact[field]))
+
+
+class HashChain:
+    """The hash chain over the stored facts recomputes: no fact edited, inserted or deleted
+    behind the ledger's back (the chain has its own pass, so ``visit`` only counts)."""
+
+    name = "hash chain"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.result: Any = None
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]:
+        return ()
+
+    def finish(self) -> Iterable[Problem]:
+        self.result = self.ledger.verify_chain()
+        if self.result.ok:
+            return ()
+        return (Problem(self.result.first_bad, f"chain broken: {self.result.reason}"),)
+
+    def summary(self) -> str:
+        if self.result is None or not self.result.ok:
+            return "the chain does not verify"
+        return (
+            f"{self.result.checked} links verified; head {self.result.head} {self.result.head_link}"
+        )
+
+
+CheckFactory = Callable[["Ledger"], IntegrityCheck]
+#: Run by :func:`check_ledger` in this order; append a factory to add a check.
+INTEGRITY_CHECKS: list[CheckFactory] = [Positions, Validates, SourceRefIndex, HashChain]
+
+__all__ = [
+    "FAMILY_NAMES",
+    "INTEGRITY_CHECKS",
+    "SCHEMA",
+    "CheckOutcome",
+    "FigureMismatch",
+    "IntegrityCheck",
+    "IntegrityReport",
+    "Problem",
+    "Report",
+    "ReportFigure",
+    "StoredState",
+    "VerifyResult",
+    "build_report",
+    "check_ledger",
+    "compare",
+    "report_digest",
+    "report_json",
+    "report_schema",
+    "verify_report",
+]

@@ -1,0 +1,304 @@
+"""Persisted, incremental views of a ledger: exactly-once, resumable, rebuilt blue/green.
+
+``PersistedViews(ledger)`` keeps two kinds of view in a store beside the ledger (the file
+``X.db.views`` for a SQLite ledger ``X.db``; ``views_*`` tables in a PostgreSQL ledger's
+schema; see :mod:`legacyledger.views.store.backends`):
+
+* ``current_facts``: every fact as it now stands (corrections applied, voided facts gone,
+  voided corrections undone), truly incremental. :meth:`~PersistedViews.catch_up` applies the
+  facts recorded since the tracked position in batches, each batch in one transaction with
+  the move of the tracked position.
+* figure snapshots: every family's figures for one (as_of, params), at a position.
+  :meth:`~PersistedViews.refresh` recomputes only the families that can use a fact recorded
+  since (``FAMILIES[f].names``), the others just move their position.
+
+Exactly-once: a transaction first moves the tracked position with ``UPDATE … SET position =
+new WHERE position = old``. If another worker moved it first, no row matches (on PostgreSQL
+the row lock makes the second worker wait for the first one's commit, then re-check), and
+the whole transaction rolls back: a batch is applied by one worker, once. A crash loses only
+the uncommitted batch; the next run starts from the tracked position.
+
+:func:`~legacyledger.views.follow.follow` is the worker loop behind ``legacyledger follow``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+
+from legacyledger.projections.base import Figure
+from legacyledger.views.store.backends import (
+    CURRENT_FACTS,
+    ForeignViews,
+    LostRace,
+    Store,
+    pin,
+    store_exists,
+    store_for,
+)
+from legacyledger.views.store.rows import FactsBatch
+from legacyledger.views.store.snapshots import (
+    Params,
+    Snapshot,
+    names_between,
+    select_figure,
+    select_figures,
+    select_snapshots,
+    view_name,
+    write_snapshot,
+)
+
+if TYPE_CHECKING:
+    from legacyledger.application import Ledger
+    from legacyledger.projections.base import FactRecord
+
+__all__ = [
+    "ForeignViews",
+    "Params",
+    "PersistedViews",
+    "Reading",
+    "Snapshot",
+    "Status",
+    "current_or_built",
+    "persisted_figure",
+]
+
+
+class Reading(NamedTuple):
+    """A family's persisted figures, the position they reflect, and whether that is the head."""
+
+    figures: tuple[Figure, ...]
+    position: int | None
+    current: bool
+
+
+class Status(NamedTuple):
+    head: int
+    tracked: int
+    snapshots: tuple[Snapshot, ...]
+    #: Views built from another ledger history (their position's chain link differs).
+    foreign: tuple[str, ...] = ()
+
+    @property
+    def behind(self) -> int:
+        return max(self.head - self.tracked, 0)
+
+
+class PersistedViews:
+    """The persisted views of one ledger (see the module docstring)."""
+
+    def __init__(self, ledger: Ledger, store: Store | None = None) -> None:
+        self.ledger = ledger
+        self.store = store if store is not None else store_for(ledger)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> PersistedViews:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- current facts --------------------------------------------------------------------
+
+    def tracked(self) -> int:
+        with self.store.read() as cur:
+            cur.execute(f"SELECT position FROM {self.store.table('tracking')} WHERE view = ?",
+                        (CURRENT_FACTS,))
+            return int(cur.fetchone()[0])
+
+    def catch_up(self, batch: int = 5000, stop: int | None = None,
+                 should_stop: Callable[[], bool] = lambda: False,
+                 on_batch: Callable[[int, int], None] | None = None) -> int:
+        """Apply the facts after the tracked position up to ``stop`` (default: the head),
+        ``batch`` per transaction; returns the tracked position."""
+        target = self.ledger.head() if stop is None else stop
+        tracked = self.tracked()
+        if self.foreign(CURRENT_FACTS, tracked):
+            raise ForeignViews(
+                f"the persisted views in {self.store.where} were built from another ledger "
+                f"history (its hash chain differs at position {tracked}): run "
+                "`legacyledger views rebuild`"
+            )
+        while tracked < target and not should_stop():
+            records = list(itertools.islice(
+                self.ledger.records(start=tracked, stop=target, batch=batch), batch))
+            upto = records[-1].position if len(records) == batch else target
+            if self.apply(records, tracked, upto) and on_batch is not None:
+                on_batch(upto, target)
+            tracked = self.tracked()
+        return tracked
+
+    def apply(self, records: list[FactRecord], after: int, upto: int) -> bool:
+        """Apply the facts in (after, upto] and move the tracked position from ``after`` to
+        ``upto``, in one transaction; False (nothing applied) if ``after`` is no longer the
+        tracked position, i.e. another worker applied them."""
+        try:
+            with self.store.write() as cur:
+                cur.execute(
+                    f"UPDATE {self.store.table('tracking')} SET position = ? "
+                    "WHERE view = ? AND position = ?",
+                    (upto, CURRENT_FACTS, after),
+                )
+                if cur.rowcount != 1:
+                    raise LostRace(after)
+                FactsBatch(self.store, cur).apply_all(records)
+                pin(cur, self.store, CURRENT_FACTS, upto, self.ledger.chain_link(upto))
+        except LostRace:
+            return False
+        return True
+
+    # -- figure snapshots -----------------------------------------------------------------
+
+    def refresh(self, as_of: date | None = None, params: Params | None = None,
+                position: int | None = None, families: Iterable[str] | None = None) -> list[str]:
+        """Bring the figure snapshots of (as_of, params) to ``position`` (default: the head);
+        returns the families recomputed (the others only moved their position)."""
+        from legacyledger.views import FAMILIES, build_views
+
+        position = self.ledger.head() if position is None else position
+        day = as_of or date.today()
+        stale: dict[str, int | None] = {}
+        moved: dict[str, int] = {}
+        names: dict[int, frozenset[str]] = {}
+        for family in families or FAMILIES:
+            snapshot = self.snapshot(view_name(family, as_of, params))
+            if snapshot is None or snapshot.as_of != day or self.foreign(snapshot.view,
+                                                                          snapshot.position):
+                stale[family] = None if snapshot is None else snapshot.position
+                continue
+            if snapshot.position >= position:
+                continue
+            if snapshot.position not in names:
+                names[snapshot.position] = names_between(self.ledger, snapshot.position, position)
+            wanted = FAMILIES[family].names(
+                FAMILIES[family].params(day, self.ledger, **dict((params or {}).get(family, {}))))
+            seen = names[snapshot.position]
+            if seen and (wanted is None or seen & wanted):
+                stale[family] = snapshot.position
+            else:
+                moved[family] = snapshot.position
+        views = build_views(self.ledger, day, position, list(stale), params) if stale else None
+        link = self.ledger.chain_link(position)
+        for family, old in stale.items():
+            assert views is not None
+            figures = [f for f in views.by_id.values() if f.id.partition(".")[0] == family]
+            write_snapshot(self.store, family, as_of, day, params, old, position, figures, link)
+        for family, old in moved.items():
+            write_snapshot(self.store, family, as_of, day, params, old, position, None, link)
+        return list(stale)
+
+    def foreign(self, view: str, position: int) -> bool:
+        """Whether ``view`` at ``position`` was built from another ledger history: its pinned
+        chain link differs from the ledger's there (views from before pins: not foreign)."""
+        if position <= 0:
+            return False
+        with self.store.read() as cur:
+            cur.execute(f"SELECT position, link FROM {self.store.table('pins')} WHERE view = ?",
+                        (view,))
+            row = cur.fetchone()
+        if row is None or int(row[0]) != position:
+            return False
+        return bool(row[1] != self.ledger.chain_link(position))
+
+    def snapshot(self, view: str) -> Snapshot | None:
+        with self.store.read() as cur:
+            rows = select_snapshots(self.store, cur, view)
+        return rows[0] if rows else None
+
+    def read(self, family: str, as_of: date | None = None,
+             params: Params | None = None) -> Reading:
+        """A family's persisted figures (derivations known at the snapshot's position), that
+        position, and whether it is current (the ledger head, and today for ``as_of=None``)."""
+        view = view_name(family, as_of, params)
+        with self.store.read() as cur:
+            found = select_snapshots(self.store, cur, view)
+            if not found:
+                return Reading((), None, False)
+            snapshot = found[0]
+            figures = select_figures(self.store, cur, view, snapshot.position)
+        day = as_of or date.today()
+        current = (snapshot.position == self.ledger.head() and day == snapshot.as_of
+                   and not self.foreign(view, snapshot.position))
+        return Reading(figures, snapshot.position, current)
+
+    def figure(self, figure_id: str, as_of: date | None = None,
+               params: Params | None = None) -> Figure | None:
+        """One persisted figure, only if its family's snapshot is current (the ledger head,
+        and today for ``as_of=None``); else None. Reads one row, whatever the ledger's size."""
+        view = view_name(figure_id.partition(".")[0], as_of, params)
+        with self.store.read() as cur:
+            found = select_snapshots(self.store, cur, view)
+            if not found:
+                return None
+            snapshot = found[0]
+            if snapshot.position != self.ledger.head() or snapshot.as_of != (as_of or date.today()):
+                return None
+            figure = select_figure(self.store, cur, view, figure_id, snapshot.position)
+        return None if self.foreign(view, snapshot.position) else figure
+
+    def status(self) -> Status:
+        with self.store.read() as cur:
+            cur.execute(f"SELECT position FROM {self.store.table('tracking')} WHERE view = ?",
+                        (CURRENT_FACTS,))
+            tracked = int(cur.fetchone()[0])
+            snapshots = tuple(select_snapshots(self.store, cur))
+        foreign = tuple(
+            view for view, position in [(CURRENT_FACTS, tracked),
+                                        *((s.view, s.position) for s in snapshots)]
+            if self.foreign(view, position)
+        )
+        return Status(self.ledger.head(), tracked, snapshots, foreign)
+
+    # -- rebuild ------------------------------------------------------------------------
+
+    def rebuild(self, batch: int = 5000) -> int:
+        """Build every view from scratch into a new store (the same figure views as now, at
+        one position), then swap it in whole; returns that position. Readers of the old store
+        keep a consistent view; later readers see the new one."""
+        with self.store.read() as cur:
+            cur.execute(f"SELECT family, view, {self.store.json('params')} "
+                        f"FROM {self.store.table('snapshots')}")
+            groups: dict[tuple[str, str], dict[str, Any]] = {}
+            for family, view, own in cur.fetchall():
+                as_of = view.partition("@")[2].partition("?")[0]
+                groups.setdefault((as_of, orjson.dumps(sorted(orjson.loads(own).items())).decode()),
+                                  {})[family] = orjson.loads(own)
+        with self.store.rebuild_lock():
+            position = self.ledger.head()
+            new = PersistedViews(self.ledger, self.store.fresh())
+            new.catch_up(batch, stop=position)
+            for (as_of, _), by_family in groups.items():
+                day = None if as_of == "today" else date.fromisoformat(as_of)
+                new.refresh(day, by_family, position, list(by_family))
+            self.store.swap_in(new.store)
+        return position
+
+
+def persisted_figure(ledger: Ledger, figure_id: str, as_of: date | None = None,
+                     params: Params | None = None) -> Figure | None:
+    """The figure from the persisted views when they are current for it, else None (and
+    None when there are no persisted views)."""
+    if not store_exists(ledger):
+        return None
+    with PersistedViews(ledger) as views:
+        return views.figure(figure_id, as_of, params)
+
+
+def current_or_built(ledger: Ledger, family: str, as_of: date | None = None,
+                     params: Params | None = None) -> tuple[tuple[Figure, ...], int, str]:
+    """Figures for a report: the persisted ones when current, else computed now; with the
+    position they reflect and where they came from (``"persisted"`` or ``"computed"``)."""
+    reading = Reading((), None, False)
+    if store_exists(ledger):
+        with PersistedViews(ledger) as views:
+            reading = views.read(family, as_of, params)
+    if reading.current and reading.position is not None:
+        return reading.figures, reading.position, "persisted"
+    built = ledger.views(as_of, families=[family], params=params)
+    return built.figures, built.known_at, "computed"

@@ -1,0 +1,238 @@
+"""Where persisted views live: a SQLite file beside the ledger, or ``views_*`` tables in the
+ledger's PostgreSQL schema, behind one small SQL surface.
+
+Both stores take ``?`` placeholders and the same ``INSERT … ON CONFLICT`` statements; table
+names go through :meth:`table` and JSON columns are read through :meth:`json`. A write
+transaction is serialised against other writers (SQLite ``BEGIN IMMEDIATE``; PostgreSQL row
+locks taken by the conditional tracking update), a read transaction sees one consistent
+state (SQLite shared lock; PostgreSQL ``REPEATABLE READ``).
+
+The stores: :class:`~legacyledger.views.store.sqlite.SQLiteStore` and
+:class:`~legacyledger.views.store.postgres.PostgresStore`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+#: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
+TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures",
+          "parts", "pins")
+INDEXES = {
+    "current_facts": ("by_position", "position"),
+    "fact_corrections": ("by_target", "target"),
+    "figures": ("by_ordinal", "view, ordinal"),
+}
+CURRENT_FACTS = "current_facts"
+
+
+def ddl_for(json: str, integer: str) -> dict[str, str]:
+    return {
+        "tracking": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL)",
+        "current_facts": f"(source_ref TEXT PRIMARY KEY, position {integer} NOT NULL, "
+        f"fact TEXT NOT NULL, key TEXT, on_date TEXT, body {json} NOT NULL, "
+        f"positions {json} NOT NULL)",
+        # A correction in force: its target as first recorded, its replacement and position
+        # (to re-apply the others in order if it is voided).
+        "fact_corrections": f"(source_ref TEXT PRIMARY KEY, target TEXT NOT NULL, "
+        f"before {json} NOT NULL)",
+        "voided_facts": f"(source_ref TEXT PRIMARY KEY, positions {json} NOT NULL)",
+        "snapshots": f"(view TEXT PRIMARY KEY, family TEXT NOT NULL, as_of TEXT NOT NULL, "
+        f"params {json} NOT NULL, position {integer} NOT NULL, built_at TEXT NOT NULL)",
+        "figures": f"(view TEXT NOT NULL, figure_id TEXT NOT NULL, ordinal INTEGER NOT NULL, "
+        f"value TEXT, value_type TEXT, unit TEXT NOT NULL, kind TEXT, label TEXT NOT NULL, "
+        f"derivation {json} NOT NULL, PRIMARY KEY (view, figure_id))",
+        # The parts that figures' contributing positions are unions of, stored once per
+        # snapshot (a year's costs and every cumulative total share their months' parts).
+        "parts": f"(view TEXT NOT NULL, part INTEGER NOT NULL, body {json} NOT NULL, "
+        "PRIMARY KEY (view, part))",
+        # The ledger's hash-chain link at each view's position, moved with it: views built
+        # from another ledger history (a ledger re-created at the same path) are foreign.
+        "pins": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, link TEXT)",
+    }
+
+
+class LostRace(Exception):
+    """Another worker moved a tracked position first: this transaction is rolled back."""
+
+
+class ForeignViews(Exception):
+    """The persisted views were built from another ledger history: the ledger's hash chain
+    differs at the position they reflect (e.g. a ledger re-created at the same path)."""
+
+
+def pin(cur: Cursor, store: Store, view: str, position: int, link: str | None) -> None:
+    """Record the ledger's chain link at the position a view now reflects (same transaction)."""
+    cur.execute(
+        f"INSERT INTO {store.table('pins')} VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET "
+        "position = excluded.position, link = excluded.link",
+        (view, position, link),
+    )
+
+
+#: Values per ``IN (...)`` list.
+CHUNK = 500
+
+
+def select_in(cur: Cursor, sql: str, column: str, values: Iterable[Any],
+              params: Sequence[Any] = ()) -> list[Any]:
+    """``sql`` (ending in ``WHERE`` or ``AND``) with ``column IN (...)`` over ``values``, a
+    chunk of them per query; every row found."""
+    wanted = sorted(values)
+    rows: list[Any] = []
+    for i in range(0, len(wanted), CHUNK):
+        chunk = wanted[i : i + CHUNK]
+        cur.execute(f"{sql} {column} IN ({','.join('?' * len(chunk))})", (*params, *chunk))
+        rows.extend(cur.fetchall())
+    return rows
+
+
+class Cursor:
+    """A DB-API cursor that takes ``?`` placeholders on every store."""
+
+    def __init__(self, cursor: Any, marks: str) -> None:
+        self._cursor = cursor
+        self._marks = marks
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._marks == "?" else sql.replace("?", self._marks)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._cursor.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), rows)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+
+class Store:
+    """What both stores offer (the facade only uses this surface)."""
+
+    where: str
+
+    def table(self, name: str) -> str:
+        raise NotImplementedError
+
+    def json(self, column: str) -> str:
+        return column
+
+    def write(self) -> contextlib.AbstractContextManager[Cursor]:
+        raise NotImplementedError
+
+    def read(self) -> contextlib.AbstractContextManager[Cursor]:
+        raise NotImplementedError
+
+    def create(self) -> None:
+        """Create the tables once. Skipped when they exist: on PostgreSQL even ``CREATE INDEX
+        IF NOT EXISTS`` locks the table, which deadlocks against a worker mid-batch."""
+        if self.ready():
+            return
+        with self.read() as cur:
+            cur.execute(self.exists_sql, (self.table_ref("tracking"),))
+            older = bool(cur.fetchone()[0])  # a store written before parts and pins
+        with self.write() as cur:
+            for name, columns in self.ddl().items():
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}")
+            if older:
+                # Its rows follow older formats (corrections, contributing positions): the
+                # views are derived, so empty them; the next catch-up and refresh rebuild them.
+                for name in TABLES:
+                    if name not in ("tracking", "parts", "pins"):
+                        cur.execute(f"DELETE FROM {self.table(name)}")
+                cur.execute(f"UPDATE {self.table('tracking')} SET position = 0")
+            for name, (suffix, columns) in INDEXES.items():
+                cur.execute(
+                    f"CREATE INDEX IF NOT EXISTS {self.index(name, suffix)} "
+                    f"ON {self.table(name)} ({columns})"
+                )
+        with self.write() as cur:  # its row says the tables above are all there
+            cur.execute(
+                f"INSERT INTO {self.table('tracking')} VALUES (?, 0) ON CONFLICT (view) DO NOTHING",
+                (CURRENT_FACTS,),
+            )
+
+    def ready(self) -> bool:
+        with self.read() as cur:
+            for table in ("tracking", "parts", "pins"):
+                cur.execute(self.exists_sql, (self.table_ref(table),))
+                if not cur.fetchone()[0]:
+                    return False
+            cur.execute(f"SELECT count(*) FROM {self.table('tracking')} WHERE view = ?",
+                        (CURRENT_FACTS,))
+            return bool(cur.fetchone()[0])
+
+    exists_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+
+    def table_ref(self, name: str) -> str:
+        return self.table(name)
+
+    @contextlib.contextmanager
+    def rebuild_lock(self) -> Iterator[None]:
+        """Held for a whole rebuild: two at once would build into the same new store."""
+        yield
+
+    def ddl(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def index(self, table: str, suffix: str) -> str:
+        raise NotImplementedError
+
+    def fresh(self) -> Store:
+        """An empty store beside this one, for a rebuild (``swap_in`` makes it this one)."""
+        raise NotImplementedError
+
+    def swap_in(self, new: Store) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def store_for(ledger: Any) -> Store:
+    """The view store of a ledger: ``X.db.views`` beside a SQLite file, ``views_*`` tables in
+    a PostgreSQL schema, a shared-cache memory database beside a memory ledger."""
+    from legacyledger.views.store.postgres import PostgresStore
+    from legacyledger.views.store.sqlite import SQLiteStore
+
+    env = ledger.app.env
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        return PostgresStore(postgres_settings(env))
+    name = str(env.get("SQLITE_DBNAME"))
+    if name.startswith("file:"):
+        base, _, query = name.partition("?")
+        return SQLiteStore(f"{base}-views?{query}")
+    return SQLiteStore(name + ".views")
+
+
+def postgres_settings(env: Any) -> dict[str, str]:
+    keys = ("POSTGRES_DBNAME", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
+            "POSTGRES_PASSWORD", "POSTGRES_SCHEMA")
+    return {key: str(env.get(key, "")) for key in keys}
+
+
+def store_exists(ledger: Any) -> bool:
+    """Whether the ledger has a view store yet (without creating one)."""
+    env = ledger.app.env
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        from legacyledger.persistence import _connect
+
+        with _connect(postgres_settings(env)) as conn:
+            table = f'"{env.get("POSTGRES_SCHEMA")}"."views_tracking"'
+            row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+            return bool(row and row[0])
+    name = str(env.get("SQLITE_DBNAME"))
+    return name.startswith("file:") or os.path.exists(name + ".views")

@@ -1,0 +1,303 @@
+"""Figure snapshots: which families a refresh must recompute, and their rows.
+
+A snapshot view is named by (family, as_of, params): ``costs@2026-03-31?{}``, or
+``costs@today?{}`` for one that follows the current date. Figures are stored with their value
+as text plus its type, and their derivation as JSON in which dates and decimals are tagged
+(``{"$date": …}``, ``{"$decimal": …}``) and every array reads back as a tuple, so a stored
+figure reads back equal to the computed one. A derivation's ``known_at`` is not stored: it
+is the snapshot's position (which a refresh may move without recomputing the family).
+
+Contributing positions are stored as the tree of parts they are a union of
+(:class:`~legacyledger.projections.base.PositionSet`), each node and leaf once per snapshot in
+``parts``, and each figure names its root. Many figures rest on large, overlapping sets (a
+cumulative total is every earlier month's costs): stored whole, the costs of 100,000 facts
+were 2.3 million positions; as parts, 156,000. A figure read back is a ``PositionSet`` of its
+parts (shared parts shared again), equal to the one computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+from eventsourcing.utils import get_topic
+
+from legacyledger.domain import AGGREGATES
+from legacyledger.projections.base import Derivation, Figure, PositionSet
+from legacyledger.views.store.backends import Cursor, LostRace, Store, pin, select_in
+from legacyledger.views.store.rows import dumps
+
+if TYPE_CHECKING:
+    from legacyledger.application import Ledger
+
+Params = Mapping[str, Mapping[str, Any]]
+NAME_OF_TOPIC = {get_topic(cls): name for agg in AGGREGATES for name, cls in agg.FACTS.items()}
+
+
+class Snapshot(NamedTuple):
+    view: str
+    family: str
+    as_of: date
+    position: int
+    built_at: str
+
+
+def view_name(family: str, as_of: date | None, params: Params | None) -> str:
+    """``family@as_of?params``: ``today`` for views that follow the current date."""
+    return f"{family}@{as_of.isoformat() if as_of else 'today'}?{own_params(family, params)}"
+
+
+def own_params(family: str, params: Params | None) -> str:
+    own = dict((params or {}).get(family, {}))
+    return orjson.dumps(own, option=orjson.OPT_SORT_KEYS, default=str).decode()
+
+
+def names_between(ledger: Ledger, after: int, upto: int) -> frozenset[str]:
+    """The fact names recorded in (after, upto], from the stored topics (nothing decoded)."""
+    recorder: Any = ledger.app.recorder
+    table = recorder.events_table_name
+    if hasattr(recorder.datastore, "schema"):  # PostgreSQL
+        sql = (f'SELECT DISTINCT topic FROM "{recorder.datastore.schema}"."{table}" '
+               "WHERE notification_id > %s AND notification_id <= %s")
+        with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, (after, upto))
+            topics = [row["topic"] for row in curs.fetchall()]
+    else:
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT DISTINCT topic FROM {table} WHERE rowid > ? AND rowid <= ?",
+                      (after, upto))
+            topics = [row[0] for row in c.fetchall()]
+    return frozenset(NAME_OF_TOPIC.get(topic, topic) for topic in topics)
+
+
+def select_snapshots(store: Store, cur: Cursor, view: str | None = None) -> list[Snapshot]:
+    sql = f"SELECT view, family, as_of, position, built_at FROM {store.table('snapshots')}"
+    cur.execute(sql + (" WHERE view = ?" if view else " ORDER BY view"), (view,) if view else ())
+    return [Snapshot(v, f, date.fromisoformat(a), int(p), b) for v, f, a, p, b in cur.fetchall()]
+
+
+def select_figures(store: Store, cur: Cursor, view: str, known_at: int) -> tuple[Figure, ...]:
+    cur.execute(
+        f"SELECT figure_id, value, value_type, unit, kind, label, {store.json('derivation')} "
+        f"FROM {store.table('figures')} WHERE view = ? ORDER BY ordinal",
+        (view,),
+    )
+    rows = cur.fetchall()
+    parts = PartReader(_select_parts(store, cur, view, None))
+    return tuple(figure_of(row, known_at, parts) for row in rows)
+
+
+def select_figure(
+    store: Store, cur: Cursor, view: str, figure_id: str, known_at: int
+) -> Figure | None:
+    """One figure of a snapshot, by its primary key (view, figure_id), with only its parts
+    (read level by level: a figure's parts are a shallow tree)."""
+    cur.execute(
+        f"SELECT figure_id, value, value_type, unit, kind, label, {store.json('derivation')} "
+        f"FROM {store.table('figures')} WHERE view = ? AND figure_id = ?",
+        (view, figure_id),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    stored = orjson.loads(row[6])["contributing"]
+    bodies: dict[int, Any] = {}
+    wanted = [stored["root"]] if isinstance(stored, dict) else []
+    while wanted:
+        found = _select_parts(store, cur, view, wanted)
+        bodies.update(found)
+        wanted = sorted({child for body in found.values() if isinstance(body, dict) and "n" in body
+                         for child in [*body["n"], *([body["m"]] if body["m"] is not None else [])]
+                         if child not in bodies})
+    return figure_of(row, known_at, PartReader(bodies))
+
+
+def _select_parts(
+    store: Store, cur: Cursor, view: str, wanted: Sequence[int] | None
+) -> dict[int, Any]:
+    """Stored part bodies of a snapshot (all, or the ``wanted`` ones), as decoded JSON."""
+    sql = f"SELECT part, {store.json('body')} FROM {store.table('parts')} WHERE view = ?"
+    if wanted is None:
+        rows = cur.execute(sql, (view,)).fetchall()
+    else:
+        rows = select_in(cur, f"{sql} AND", "part", wanted, (view,))
+    return {int(part): orjson.loads(body) for part, body in rows}
+
+
+class PartReader:
+    """Stored parts back as the objects they were: positions as tuples, maps of corrected
+    positions as dicts, nodes as PositionSets (each built once, so shared parts stay shared)."""
+
+    def __init__(self, bodies: Mapping[int, Any]) -> None:
+        self.bodies = bodies
+        self.built: dict[int, Any] = {}
+
+    def __getitem__(self, number: int) -> Any:
+        found = self.built.get(number)
+        if found is None:
+            body = self.bodies[number]
+            if isinstance(body, list):
+                found = tuple(body)
+            elif "x" in body:
+                found = {int(k): tuple(v) for k, v in body["x"].items()}
+            else:
+                more = None if body["m"] is None else self[body["m"]]
+                found = PositionSet([self[child] for child in body["n"]], more)
+            self.built[number] = found
+        return found
+
+
+class Parts:
+    """The parts of one snapshot being written, each numbered once (by identity): every
+    PositionSet node (its parts and its map of corrected positions), every leaf of positions
+    (stored sorted and distinct), every map."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[int, int] = {}
+        self.rows: list[tuple[int, str]] = []
+        self._keep: list[Any] = []  # the numbered objects, so that their ids stay theirs
+
+    def _number(self, part: Any, body: Callable[[], Any]) -> int:
+        """The part's number, numbering it (and storing ``body()``) the first time."""
+        found = self.numbers.get(id(part))
+        if found is None:
+            content = dumps(body())  # a node numbers its parts first
+            found = self.numbers[id(part)] = len(self.rows)
+            self.rows.append((found, content))
+            self._keep.append(part)
+        return found
+
+    def node(self, positions: PositionSet) -> int:
+        return self._number(positions, lambda: {
+            "n": [self.node(part) if part.__class__ is PositionSet else self.leaf(part)
+                  for part in positions.parts],
+            "m": None if positions.more is None else self.more(positions.more),
+        })
+
+    def leaf(self, positions: Any) -> int:
+        return self._number(positions, lambda: sorted(set(positions)))
+
+    def more(self, more: Mapping[int, tuple[int, ...]]) -> int:
+        return self._number(more, lambda: {"x": {str(k): list(v) for k, v in more.items()}})
+
+    def contributing(self, derivation: Derivation) -> Any:
+        """A derivation's contributing positions as stored: a list, or its root node."""
+        positions = derivation._contributing
+        if not isinstance(positions, PositionSet):
+            return list(positions)
+        return {"root": self.node(positions)}
+
+
+def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
+                   params: Params | None, old: int | None, position: int,
+                   figures: Sequence[Figure] | None, link: str | None = None) -> bool:
+    """Move a snapshot from position ``old`` (None: there is none yet) to ``position``, with
+    its new figures (None: unchanged) and the ledger's chain ``link`` there, in one
+    transaction; False if another worker moved it first (the transaction is rolled back)."""
+    view = view_name(family, as_of, params)
+    t = store.table
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    built_at = "built_at" if figures is None else "?"
+    try:
+        with store.write() as cur:
+            if old is None:
+                cur.execute(f"INSERT INTO {t('snapshots')} VALUES (?, ?, ?, ?, ?, ?) "
+                            "ON CONFLICT (view) DO NOTHING",
+                            (view, family, day.isoformat(), own_params(family, params), position,
+                             now))
+            else:
+                cur.execute(f"UPDATE {t('snapshots')} SET position = ?, as_of = ?, "
+                            f"built_at = {built_at} WHERE view = ? AND position = ?",
+                            (position, day.isoformat(), *([] if figures is None else [now]),
+                             view, old))
+            if cur.rowcount != 1:
+                raise LostRace(old)
+            pin(cur, store, view, position, link)
+            if figures is not None:
+                parts = Parts()
+                rows = [figure_row(view, i, f, parts) for i, f in enumerate(figures)]
+                cur.execute(f"DELETE FROM {t('figures')} WHERE view = ?", (view,))
+                cur.execute(f"DELETE FROM {t('parts')} WHERE view = ?", (view,))
+                cur.executemany(f"INSERT INTO {t('parts')} VALUES (?, ?, ?)",
+                                [(view, number, body) for number, body in parts.rows])
+                cur.executemany(f"INSERT INTO {t('figures')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                rows)
+    except LostRace:
+        return False
+    return True
+
+
+def _tagged(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Mapping):
+        return {str(k): _tagged(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return [_tagged(v) for v in value]
+    return {"$text": str(value)}
+
+
+TAGS: Mapping[str, Callable[[str], Any]] = {
+    "$decimal": Decimal, "$date": date.fromisoformat, "$datetime": datetime.fromisoformat,
+    "$text": str,
+}
+
+
+def _untagged(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_untagged(v) for v in value)
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (tag, text), = value.items()
+            decode = TAGS.get(tag)
+            if decode is not None:
+                return decode(text)
+        return {k: _untagged(v) for k, v in value.items()}
+    return value
+
+
+VALUE_TYPES = {int: "int", Decimal: "decimal", float: "float"}
+VALUE_READERS = {"int": int, "decimal": Decimal, "float": float}
+
+
+def figure_row(view: str, ordinal: int, figure: Figure, parts: Parts) -> tuple[Any, ...]:
+    """A figure as a ``figures`` row (its parts numbered in ``parts``); its derivation's
+    ``known_at`` is the snapshot's position."""
+    value = figure.value
+    kind = None if value is None else VALUE_TYPES[type(value)]
+    d = figure.derivation
+    derivation = {
+        "formula": d.formula, "version": d.version, "parameters": _tagged(d.parameters),
+        "as_of": _tagged(d.as_of), "contributing": parts.contributing(d),
+        "disclosure": d.disclosure, "note": d.note, "inputs": list(d.inputs),
+    }
+    text = None if value is None else (repr(value) if kind == "float" else str(value))
+    return (view, figure.id, ordinal, text, kind, figure.unit, figure.kind, figure.label,
+            dumps(derivation))
+
+
+def figure_of(row: Sequence[Any], known_at: int, parts: PartReader) -> Figure:
+    """A ``figures`` row (figure_id, value, value_type, unit, kind, label, derivation) back,
+    its contributing positions a PositionSet of its ``parts``."""
+    figure_id, text, value_type, unit, kind, label, derivation = row
+    d = orjson.loads(derivation)
+    value = None if text is None else VALUE_READERS[value_type](text)
+    stored = d["contributing"]
+    contributing = parts[stored["root"]] if isinstance(stored, dict) else tuple(stored)
+    return Figure(
+        id=figure_id, value=value, unit=unit, label=label, kind=kind,
+        derivation=Derivation(
+            formula=d["formula"], version=d["version"], parameters=_untagged(d["parameters"]),
+            as_of=_untagged(d["as_of"]), known_at=known_at, contributing=contributing,
+            disclosure=d["disclosure"], note=d["note"], inputs=tuple(d["inputs"]),
+        ),
+    )

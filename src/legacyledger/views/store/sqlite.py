@@ -1,0 +1,151 @@
+"""Persisted views in a SQLite file beside the ledger (``X.db.views``).
+
+The file uses the rollback journal, not WAL: a blue/green rebuild replaces the file by name
+(``os.replace``), and WAL's ``-wal``/``-shm`` files, which are found by name, would then be
+shared by the old and the new database. Writers check, once they hold the write lock, that
+the file they have open is still the one at the path, so nobody writes into a replaced file;
+readers that opened the old file keep reading it, whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+
+from legacyledger.views.store.backends import Cursor, Store, ddl_for
+
+
+class SQLiteStore(Store):
+    """A SQLite file (or shared-cache memory database) of views."""
+
+    def __init__(self, path: str) -> None:
+        self.path = self.where = path
+        self.memory = path.startswith("file:")
+        self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
+        self._open()
+        self.create()
+
+    def _open(self) -> None:
+        while True:  # the file we opened is the one at the path (not swapped in between)
+            before = self._stat()
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False, uri=self.memory)
+            conn.execute("PRAGMA journal_mode=DELETE")  # (this creates a new file)
+            after = self._stat()
+            if self.memory or before is None or before == after:
+                break
+            conn.close()
+        self._conn, self._identity = conn, after
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def replaced(self) -> bool:
+        """Whether the file at the path is no longer the one this store has open."""
+        return not self.memory and self._stat() != self._identity
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None or self.replaced():
+            self.close()
+            self._open()
+            self.create()  # a no-op unless the file was deleted
+        assert self._conn is not None
+        return self._conn
+
+    def table(self, name: str) -> str:
+        return name
+
+    def index(self, table: str, suffix: str) -> str:
+        return f"{table}_{suffix}"
+
+    def ddl(self) -> dict[str, str]:
+        return ddl_for("TEXT", "INTEGER")
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Cursor]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        while self.replaced():  # swapped while we waited for the lock: write the new file
+            conn.execute("ROLLBACK")
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+        yield from self._finish(conn)
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Cursor]:
+        conn = self.conn
+        conn.execute("BEGIN")
+        yield from self._finish(conn)
+
+    def _finish(self, conn: sqlite3.Connection) -> Iterator[Cursor]:
+        try:
+            yield Cursor(conn.cursor(), "?")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def rebuild_lock(self) -> Iterator[None]:
+        if self.memory:
+            yield
+            return
+        import fcntl
+
+        with open(self.path + ".rebuild-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def fresh(self) -> SQLiteStore:
+        if self.memory:
+            base, _, query = self.path.partition("?")
+            return SQLiteStore(f"{base}-{os.urandom(4).hex()}?{query}")
+        new = self.path + ".new"
+        for leftover in (new, new + "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
+        return SQLiteStore(new)
+
+    def swap_in(self, new: Store) -> None:
+        """Replace the file by the complete new one while holding the write lock on the old
+        one: no writer is mid-transaction on it, and every later writer sees the swap."""
+        assert isinstance(new, SQLiteStore)
+        new.close()
+        if self.memory:
+            self.close()
+            self.path = self.where = new.path
+            self._open()
+            return
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            os.replace(new.path, self.path)
+            _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
+        finally:
+            conn.execute("ROLLBACK")
+        self.close()
+        self._open()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
