@@ -500,7 +500,7 @@ def test_follow_in_a_thread_keeps_up_until_stopped(location: str) -> None:
 def test_explain_reads_a_current_persisted_figure_and_never_a_stale_one(
     location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import legacyledger.views as views_module
+    from legacyledger.views import audit as views_module
 
     with Ledger(location) as ledger, PersistedViews(ledger) as views:
         ledger.import_facts(programme())

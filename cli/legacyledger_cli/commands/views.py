@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from legacyledger.views.store import PersistedViews
+from legacyledger.views.store.location import store_exists
 from legacyledger_cli.shell import Shell, pass_shell
 
 
@@ -22,9 +24,6 @@ def views() -> None:
 @pass_shell
 def status(shell: Shell) -> None:
     """Tracked positions of every persisted view, the ledger head, and how far behind."""
-    from legacyledger.views.store import PersistedViews
-    from legacyledger.views.store.backends import store_exists
-
     with shell.ledger() as ledger:
         if not store_exists(ledger):
             click.echo(f"no persisted views yet (head {ledger.head()}): run `legacyledger follow`")
@@ -56,8 +55,6 @@ def rebuild(shell: Shell, batch: int) -> None:
     Readers never see a half-built view: they read the old store until the swap, the new
     one after it. A running `legacyledger follow` carries on from the rebuilt position.
     """
-    from legacyledger.views.store import PersistedViews
-
     with shell.ledger() as ledger, PersistedViews(ledger) as persisted:
         position = persisted.rebuild(batch)
         views_built = len(persisted.status().snapshots)

@@ -55,10 +55,10 @@ from legacyledger.persistence import (
     verify_chain,
 )
 from legacyledger.projections.base import FactRecord
+from legacyledger.views import Explanation, FigureDiff, Views, build_views, diff, explain
 
 if TYPE_CHECKING:
     from legacyledger.persistence import ChainCheck
-    from legacyledger.views import Explanation, FigureDiff, Views
 
 #: Where the CLI looks when no ``--ledger`` is given.
 LEDGER_ENV = "LEGACYLEDGER_LEDGER"
@@ -257,24 +257,18 @@ class Ledger:
               families: Iterable[str] | None = None,
               params: Mapping[str, Mapping[str, Any]] | None = None) -> Views:
         """Every projection's view as known at ``known_at`` for business date ``as_of``."""
-        from legacyledger.views import build_views
-
         return build_views(self, as_of, known_at, families, params)
 
     def explain(self, figure_id: str, as_of: date | None = None,
                 known_at: int | datetime | str | None = None,
                 params: Mapping[str, Mapping[str, Any]] | None = None) -> Explanation:
         """A figure's derivation and the stored facts that contributed to it."""
-        from legacyledger.views import explain
-
         return explain(self, figure_id, as_of, known_at, params)
 
     def diff(self, figure_id: str, known_at_a: int | datetime | str,
              known_at_b: int | datetime | str, as_of: date | None = None,
              params: Mapping[str, Mapping[str, Any]] | None = None) -> FigureDiff:
         """How a figure changed between two knowledge cut-offs, and which facts changed it."""
-        from legacyledger.views import diff
-
         return diff(self, figure_id, known_at_a, known_at_b, as_of, params)
 
     def export_lines(self, stop: int | None = None) -> Iterator[bytes]:

@@ -51,6 +51,8 @@ from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
 from legacyledger.views import FAMILIES, Views, build_views, resolve_known_at
+from legacyledger.views.store import PersistedViews
+from legacyledger.views.store.location import store_exists
 
 if TYPE_CHECKING:
     from legacyledger.application import Ledger
@@ -283,9 +285,6 @@ def _persisted(
     ledger's head. Anything else is folded as usual."""
     if position != ledger.head():
         return {}
-    from legacyledger.views.store import PersistedViews
-    from legacyledger.views.store.backends import store_exists
-
     if not store_exists(ledger):
         return {}
     found: dict[str, Views] = {}

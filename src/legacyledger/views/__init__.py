@@ -5,321 +5,42 @@ knowledge cut-off ``known_at`` (a ledger position or a recorded time) and folds 
 business cut-off ``as_of``. Every figure comes back with its derivation's ``known_at`` set, so
 it can be recomputed later exactly as it was (``explain``), or compared across two cut-offs
 (``diff``), naming the facts that changed it.
+
+The package: :mod:`~legacyledger.views.families` folds the four families,
+:mod:`~legacyledger.views.store` keeps them persisted and incremental,
+:mod:`~legacyledger.views.audit` explains and diffs a figure, and
+:mod:`~legacyledger.views.follow` is the worker that keeps the store current.
 """
 
-from __future__ import annotations
-
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
-
-import attrs
-
-from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, Value
-from legacyledger.projections.compliance import NAMES as COMPLIANCE_NAMES
-from legacyledger.projections.compliance import (
-    ComplianceParams,
-    compliance_from_settled,
-    project_compliance,
+from legacyledger.views.audit import Explanation, FigureDiff, diff, explain
+from legacyledger.views.families import (
+    BULKY,
+    FAMILIES,
+    Family,
+    Views,
+    build_views,
+    family_of,
+    figure_ids,
+    iter_figures,
+    rebuild_all,
+    resolve_known_at,
 )
-from legacyledger.projections.costs import NAMES as COST_NAMES
-from legacyledger.projections.costs import (
-    CostFold,
-    CostParams,
-    Later,
-    costs_from_settled,
-    project_costs,
-)
-from legacyledger.projections.costs.restate import REPRICING
-from legacyledger.projections.reach import KEPT as REACH_NAMES
-from legacyledger.projections.reach import ReachParams, project_reach, reach_from_settled
-from legacyledger.projections.retention import (
-    RetentionParams,
-    project_retention,
-    retention_from_settled,
-)
-from legacyledger.projections.retention.timeline import relevant_names
-from legacyledger.projections.settled import Settled
+from legacyledger.views.source import LedgerReader
 
-if TYPE_CHECKING:
-    from legacyledger.application import Ledger
-
-#: Facts that make up most of a ledger.
-BULKY = frozenset({"MentorTimeLogged", "MentoringContactRecorded"})
-
-#: ``replay()``: the records again (a fold that keeps history, e.g. cost restatements, reads
-#: them only when asked).
-Replay = Callable[[], Iterable[FactRecord]]
-
-
-@attrs.frozen
-class Family:
-    """One projection: how to parameterise it and which facts it can use.
-
-    ``project(records, params)`` folds records; ``settled(facts, params, replay)`` folds the
-    facts of ``reads(params)`` already settled (``build_views`` reads and settles the ledger
-    once for every family).
-    """
-
-    project: Callable[[Iterable[FactRecord], Any], Any]
-    params: Callable[..., Any]
-    names: Callable[[Any], frozenset[str] | None] = lambda params: None
-    settled: Callable[[Settled, Any, Replay], Any] | None = None
-    reads: Callable[[Any], frozenset[str]] = lambda params: frozenset()
-
-
-def _compliance_params(as_of: date, ledger: Ledger, **options: Any) -> ComplianceParams:
-    if ledger.frameworks is not None:
-        options.setdefault("registry", ledger.frameworks)
-    return ComplianceParams(as_of=as_of, **options)
-
-
-def _retention(settled: Settled, params: RetentionParams, replay: Replay) -> Any:
-    return retention_from_settled(settled, params)
-
-
-def _costs(settled: Settled, params: CostParams, replay: Replay) -> Any:
-    later = Later(lambda: tuple(CostFold(params).extend(replay()).tracker.rows))
-    repricings = Later(
-        lambda: tuple(CostFold(params, only=REPRICING).extend(replay()).tracker.rows)
-    )
-    return costs_from_settled(settled, params, later, repricings)
-
-
-def _compliance(settled: Settled, params: ComplianceParams, replay: Replay) -> Any:
-    return compliance_from_settled(settled, params)
-
-
-def _reach(settled: Settled, params: ReachParams, replay: Replay) -> Any:
-    return reach_from_settled(settled, params)
-
-
-def _retention_names(params: RetentionParams) -> frozenset[str]:
-    return relevant_names(params.anchor, params.count_leave_as_leaving, params.scope)
-
-
-FAMILIES: Mapping[str, Family] = {
-    "retention": Family(
-        project_retention,
-        lambda as_of, ledger, **o: RetentionParams(as_of=as_of, **o),
-        _retention_names,
-        _retention,
-        _retention_names,
-    ),
-    "costs": Family(
-        project_costs,
-        lambda as_of, ledger, **o: CostParams(as_of=as_of, **o),
-        lambda p: COST_NAMES | CORRECTIONS,
-        _costs,
-        lambda p: COST_NAMES,
-    ),
-    "compliance": Family(
-        project_compliance,
-        _compliance_params,
-        lambda p: COMPLIANCE_NAMES | CORRECTIONS,
-        _compliance,
-        lambda p: COMPLIANCE_NAMES,
-    ),
-    "reach": Family(
-        project_reach,
-        lambda as_of, ledger, **o: ReachParams(as_of=as_of, **o),
-        lambda p: REACH_NAMES | CORRECTIONS,
-        _reach,
-        lambda p: REACH_NAMES,
-    ),
-}
-
-
-@attrs.frozen
-class Views:
-    """Every family's view, and all their figures by id, as known at ``known_at``."""
-
-    as_of: date
-    known_at: int
-    families: Mapping[str, Any]
-    by_id: Mapping[str, Figure]
-
-    @property
-    def figures(self) -> tuple[Figure, ...]:
-        return tuple(self.by_id.values())
-
-    def figure(self, figure_id: str) -> Figure:
-        try:
-            return self.by_id[figure_id]
-        except KeyError:
-            raise KeyError(
-                f"no figure {figure_id!r} (as of {self.as_of}, known at {self.known_at})"
-            ) from None
-
-    def __getitem__(self, family: str) -> Any:
-        return self.families[family]
-
-
-def family_of(figure_id: str) -> str:
-    family = figure_id.partition(".")[0]
-    if family not in FAMILIES:
-        raise KeyError(f"figure ids start with one of {', '.join(FAMILIES)}: {figure_id!r}")
-    return family
-
-
-def resolve_known_at(ledger: Ledger, known_at: int | datetime | str | None) -> int:
-    """A knowledge cut-off as a ledger position: positions pass through, times are looked up.
-
-    A position beyond the ledger's head is a ValueError: nothing was known there yet, and
-    answering as of the head would label today's figures with a position never reached.
-    """
-    if known_at is None:
-        return ledger.head()
-    if isinstance(known_at, str):
-        known_at = int(known_at) if known_at.isdigit() else datetime.fromisoformat(known_at)
-    if isinstance(known_at, datetime):
-        moment = known_at if known_at.tzinfo else known_at.replace(tzinfo=UTC)
-        return ledger.position_at(moment.astimezone(UTC))
-    position, head = int(known_at), ledger.head()
-    if position > head:
-        raise ValueError(f"known_at {position} is beyond the ledger's last position ({head})")
-    return position
-
-
-def build_views(
-    ledger: Ledger,
-    as_of: date | None = None,
-    known_at: int | datetime | str | None = None,
-    families: Iterable[str] | None = None,
-    params: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Views:
-    """Fold each family over the facts known at ``known_at``, for business date ``as_of``.
-
-    The ledger is read once: the facts any chosen family can use are settled (corrections
-    applied, see :class:`~legacyledger.projections.settled.Settled`) and every family folds
-    from them. The cyclic GC is paused meanwhile (the folds build many acyclic objects that
-    it would otherwise rescan again and again).
-    """
-    as_of = as_of or date.today()
-    position = resolve_known_at(ledger, known_at)
-    chosen = [(name, FAMILIES[name]) for name in families or FAMILIES]
-    with _gc_paused():
-        prepared = [
-            (name, family, family.params(as_of, ledger, **dict((params or {}).get(name, {}))))
-            for name, family in chosen
-        ]
-        reads = frozenset().union(*(family.reads(p) for _, family, p in prepared))
-        # Filtering in SQL saves decoding the rest, but costs a test on every row: worth it
-        # only when the bulky facts (time logs, contacts) are not wanted.
-        names = reads | CORRECTIONS if BULKY.isdisjoint(reads) else None
-        settled = Settled(reads).extend(ledger.records(stop=position, names=names)).finish()
-        views: dict[str, Any] = {}
-        by_id: dict[str, Figure] = {}
-        for name, family, family_params in prepared:
-            replay = _replay(ledger, position, family.names(family_params))
-            assert family.settled is not None
-            views[name] = view = family.settled(settled, family_params, replay)
-            for figure in view.figures:
-                derivation = figure.derivation.with_known_at(position)
-                by_id[figure.id] = attrs.evolve(figure, derivation=derivation)
-        del settled
-    return Views(as_of, position, views, by_id)
-
-
-def _replay(ledger: Ledger, position: int, names: frozenset[str] | None) -> Replay:
-    """The family's records again, for a fold that keeps history (read only when asked)."""
-    return lambda: ledger.records(stop=position, names=names)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@attrs.frozen
-class Explanation:
-    """A figure, and the stored facts that made it (in ledger order)."""
-
-    figure: Figure
-    facts: tuple[FactRecord, ...]
-
-
-def explain(
-    ledger: Ledger,
-    figure_id: str,
-    as_of: date | None = None,
-    known_at: int | datetime | str | None = None,
-    params: Mapping[str, Mapping[str, Any]] | None = None,
-    persisted: bool = True,
-) -> Explanation:
-    """The figure as known at ``known_at`` (the head), with its contributing facts. At the
-    head, a current persisted snapshot (``legacyledger follow`` keeps them current) gives the
-    figure from one row, whatever the ledger's size; otherwise its family is folded."""
-    figure = None
-    if persisted and (known_at is None or resolve_known_at(ledger, known_at) == ledger.head()):
-        from legacyledger.views.store import persisted_figure
-
-        figure = persisted_figure(ledger, figure_id, as_of, params)
-    if figure is None:
-        views = build_views(ledger, as_of, known_at, [family_of(figure_id)], params)
-        figure = views.figure(figure_id)
-    return Explanation(figure, tuple(ledger.records_at(figure.derivation.contributing)))
-
-
-@attrs.frozen
-class FigureDiff:
-    """How a figure changed between two knowledge cut-offs, and the facts behind the change."""
-
-    figure_id: str
-    before: Figure | None
-    after: Figure | None
-    added: tuple[FactRecord, ...]
-    removed: tuple[FactRecord, ...]
-
-    @property
-    def changed(self) -> bool:
-        return _value(self.before) != _value(self.after)
-
-
-def _value(figure: Figure | None) -> Value | None:
-    return None if figure is None else figure.value
-
-
-def diff(
-    ledger: Ledger,
-    figure_id: str,
-    known_at_a: int | datetime | str,
-    known_at_b: int | datetime | str,
-    as_of: date | None = None,
-    params: Mapping[str, Mapping[str, Any]] | None = None,
-) -> FigureDiff:
-    """``added``: facts behind the figure at B but not at A (e.g. a back-dated leaver);
-    ``removed``: facts behind it at A that no longer count at B (e.g. voided)."""
-    family = [family_of(figure_id)]
-    a = build_views(ledger, as_of, known_at_a, family, params).by_id.get(figure_id)
-    b = build_views(ledger, as_of, known_at_b, family, params).by_id.get(figure_id)
-    before = set(a.derivation.contributing) if a else set()
-    after = set(b.derivation.contributing) if b else set()
-    return FigureDiff(
-        figure_id,
-        a,
-        b,
-        tuple(ledger.records_at(sorted(after - before))),
-        tuple(ledger.records_at(sorted(before - after))),
-    )
-
-
-def rebuild_all(ledger: Ledger, as_of: date | None = None) -> Mapping[str, Any]:
-    """Every view from scratch, as of ``as_of`` (benchmarks and ``replay`` use it)."""
-    return build_views(ledger, as_of).families
-
-
-def figure_ids(ledger: Ledger, as_of: date | None = None) -> list[str]:
-    return list(build_views(ledger, as_of).by_id)
-
-
-def iter_figures(views: Views, prefix: str = "") -> Iterator[Figure]:
-    return (f for f in views.figures if f.id.startswith(prefix))
+__all__ = [
+    "BULKY",
+    "FAMILIES",
+    "Explanation",
+    "Family",
+    "FigureDiff",
+    "LedgerReader",
+    "Views",
+    "build_views",
+    "diff",
+    "explain",
+    "family_of",
+    "figure_ids",
+    "iter_figures",
+    "rebuild_all",
+    "resolve_known_at",
+]

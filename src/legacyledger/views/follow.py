@@ -19,7 +19,7 @@ from legacyledger.views.store import Params, PersistedViews
 from legacyledger.views.store.backends import CURRENT_FACTS
 
 if TYPE_CHECKING:
-    from legacyledger.application import Ledger
+    from legacyledger.views.source import LedgerReader
 
 
 class Progress(Protocol):
@@ -51,7 +51,7 @@ def _stop_on_signals(stopping: threading.Event) -> Iterator[None]:
 
 
 def follow(
-    ledger: Ledger,
+    ledger: LedgerReader,
     poll_seconds: float = 1.0,
     batch: int = 5000,
     stop: threading.Event | Callable[[], bool] | None = None,

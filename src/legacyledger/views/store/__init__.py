@@ -31,15 +31,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from legacyledger.projections.base import Figure
+from legacyledger.views.families import FAMILIES, build_views
 from legacyledger.views.store.backends import (
     CURRENT_FACTS,
     ForeignViews,
     LostRace,
     Store,
     pin,
-    store_exists,
-    store_for,
 )
+from legacyledger.views.store.location import store_exists, store_for
 from legacyledger.views.store.rows import FactsBatch
 from legacyledger.views.store.snapshots import (
     Params,
@@ -53,8 +53,8 @@ from legacyledger.views.store.snapshots import (
 )
 
 if TYPE_CHECKING:
-    from legacyledger.application import Ledger
     from legacyledger.projections.base import FactRecord
+    from legacyledger.views.source import LedgerReader
 
 __all__ = [
     "ForeignViews",
@@ -91,7 +91,7 @@ class Status(NamedTuple):
 class PersistedViews:
     """The persisted views of one ledger (see the module docstring)."""
 
-    def __init__(self, ledger: Ledger, store: Store | None = None) -> None:
+    def __init__(self, ledger: LedgerReader, store: Store | None = None) -> None:
         self.ledger = ledger
         self.store = store if store is not None else store_for(ledger)
 
@@ -159,8 +159,6 @@ class PersistedViews:
                 position: int | None = None, families: Iterable[str] | None = None) -> list[str]:
         """Bring the figure snapshots of (as_of, params) to ``position`` (default: the head);
         returns the families recomputed (the others only moved their position)."""
-        from legacyledger.views import FAMILIES, build_views
-
         position = self.ledger.head() if position is None else position
         day = as_of or date.today()
         stale: dict[str, int | None] = {}
@@ -280,7 +278,7 @@ class PersistedViews:
         return position
 
 
-def persisted_figure(ledger: Ledger, figure_id: str, as_of: date | None = None,
+def persisted_figure(ledger: LedgerReader, figure_id: str, as_of: date | None = None,
                      params: Params | None = None) -> Figure | None:
     """The figure from the persisted views when they are current for it, else None (and
     None when there are no persisted views)."""
@@ -290,7 +288,7 @@ def persisted_figure(ledger: Ledger, figure_id: str, as_of: date | None = None,
         return views.figure(figure_id, as_of, params)
 
 
-def current_or_built(ledger: Ledger, family: str, as_of: date | None = None,
+def current_or_built(ledger: LedgerReader, family: str, as_of: date | None = None,
                      params: Params | None = None) -> tuple[tuple[Figure, ...], int, str]:
     """Figures for a report: the persisted ones when current, else computed now; with the
     position they reflect and where they came from (``"persisted"`` or ``"computed"``)."""
@@ -300,5 +298,5 @@ def current_or_built(ledger: Ledger, family: str, as_of: date | None = None,
             reading = views.read(family, as_of, params)
     if reading.current and reading.position is not None:
         return reading.figures, reading.position, "persisted"
-    built = ledger.views(as_of, families=[family], params=params)
+    built = build_views(ledger, as_of, families=[family], params=params)
     return built.figures, built.known_at, "computed"

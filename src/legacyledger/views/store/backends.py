@@ -14,7 +14,6 @@ The stores: :class:`~legacyledger.views.store.sqlite.SQLiteStore` and
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -200,39 +199,3 @@ class Store:
 
     def close(self) -> None:
         raise NotImplementedError
-
-
-def store_for(ledger: Any) -> Store:
-    """The view store of a ledger: ``X.db.views`` beside a SQLite file, ``views_*`` tables in
-    a PostgreSQL schema, a shared-cache memory database beside a memory ledger."""
-    from legacyledger.views.store.postgres import PostgresStore
-    from legacyledger.views.store.sqlite import SQLiteStore
-
-    env = ledger.app.env
-    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        return PostgresStore(postgres_settings(env))
-    name = str(env.get("SQLITE_DBNAME"))
-    if name.startswith("file:"):
-        base, _, query = name.partition("?")
-        return SQLiteStore(f"{base}-views?{query}")
-    return SQLiteStore(name + ".views")
-
-
-def postgres_settings(env: Any) -> dict[str, str]:
-    keys = ("POSTGRES_DBNAME", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
-            "POSTGRES_PASSWORD", "POSTGRES_SCHEMA")
-    return {key: str(env.get(key, "")) for key in keys}
-
-
-def store_exists(ledger: Any) -> bool:
-    """Whether the ledger has a view store yet (without creating one)."""
-    env = ledger.app.env
-    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        from legacyledger.persistence import _connect
-
-        with _connect(postgres_settings(env)) as conn:
-            table = f'"{env.get("POSTGRES_SCHEMA")}"."views_tracking"'
-            row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()
-            return bool(row and row[0])
-    name = str(env.get("SQLITE_DBNAME"))
-    return name.startswith("file:") or os.path.exists(name + ".views")

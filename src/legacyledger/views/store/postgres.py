@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from legacyledger.persistence import _connect
 from legacyledger.views.store.backends import INDEXES, TABLES, Cursor, Store, ddl_for
 
 
@@ -28,8 +29,6 @@ class PostgresStore(Store):
     @property
     def conn(self) -> Any:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            from legacyledger.persistence import _connect
-
             self._conn = _connect(self.env)
         return self._conn
 

@@ -31,7 +31,7 @@ from legacyledger.views.store.backends import Cursor, LostRace, Store, pin, sele
 from legacyledger.views.store.rows import dumps
 
 if TYPE_CHECKING:
-    from legacyledger.application import Ledger
+    from legacyledger.views.source import LedgerReader
 
 Params = Mapping[str, Mapping[str, Any]]
 NAME_OF_TOPIC = {get_topic(cls): name for agg in AGGREGATES for name, cls in agg.FACTS.items()}
@@ -55,7 +55,7 @@ def own_params(family: str, params: Params | None) -> str:
     return orjson.dumps(own, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
-def names_between(ledger: Ledger, after: int, upto: int) -> frozenset[str]:
+def names_between(ledger: LedgerReader, after: int, upto: int) -> frozenset[str]:
     """The fact names recorded in (after, upto], from the stored topics (nothing decoded)."""
     recorder: Any = ledger.app.recorder
     table = recorder.events_table_name
