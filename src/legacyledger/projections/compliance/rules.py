@@ -22,23 +22,22 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import attrs
 
 from legacyledger.projections.base import PositionSet, Value
+from legacyledger.projections.compliance.subjects import (
+    EventFacts,
+    FactIndex,
+    MentorFacts,
+    PartnershipFacts,
+    RegistrantFacts,
+    attendees,
+)
 from legacyledger.projections.periods import parse_date
 from legacyledger.projections.settled import POS, FactRows
 from legacyledger.projections.settled import FactView as Fact
-
-if TYPE_CHECKING:
-    from legacyledger.projections.compliance import (
-        EventFacts,
-        FactIndex,
-        MentorFacts,
-        PartnershipFacts,
-        RegistrantFacts,
-    )
 
 Status = Literal["met", "partial", "not_met", "not_applicable", "no_evidence"]
 
@@ -195,11 +194,6 @@ def registrant_base(registrant: RegistrantFacts) -> list[Fact]:
 
 def event_base(event: EventFacts) -> list[Fact]:
     return [f for f in (event.planned, event.delivered, event.cancelled) if f is not None]
-
-
-def attendees(event: EventFacts) -> tuple[str, ...]:
-    assert event.delivered is not None
-    return tuple(event.delivered.get("attendees", ()))
 
 
 def delivered(p: PartnershipFacts, kind: str | None = None) -> list[EventFacts]:

@@ -18,8 +18,8 @@ from typing import Any
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.costs.mentors import MentorIndex
 from legacyledger.projections.costs.params import CostParams
-from legacyledger.projections.costs.pricing import Segment, cost_segments
-from legacyledger.projections.costs.restate import RestatementTracker
+from legacyledger.projections.costs.pricing import MonthKey, Segment, cost_segments
+from legacyledger.projections.costs.restate import RestatementTracker, RunningTotals
 from legacyledger.projections.current import FactStore, Known, gc_paused
 from legacyledger.projections.periods import SUM_CTX, ZERO
 
@@ -40,7 +40,6 @@ STORED = frozenset(
 #: so that :func:`~legacyledger.projections.costs.build_view` can read the fold's state.
 PRICED = frozenset({"MentorTimeLogged", "CostIncurred", "MentorPayRateSet", "MentorEnrolled"})
 
-Key = tuple[str, str, str]
 Change = Callable[[Known | None, Known | None], None]
 
 
@@ -55,10 +54,10 @@ class CostFold:
         self.params = params
         self.store = FactStore(STORED | PRICED)
         self.contrib: dict[str, tuple[Segment, ...]] = {}
-        self.totals: dict[Key, Decimal] = {}
+        self.totals: dict[MonthKey, Decimal] = {}
         self.month_totals: dict[tuple[str, str], Decimal] = {}
-        self.unpriced: dict[Key, Decimal] = {}
-        self.delta: dict[Key, Decimal] = {}
+        self.unpriced: dict[MonthKey, Decimal] = {}
+        self.delta: dict[MonthKey, Decimal] = {}
         #: months before this one were reported when the record in hand was recorded
         self.open_month = ""
         self.mentors = MentorIndex(self)
@@ -175,5 +174,5 @@ class _Untracked(RestatementTracker):
     def advance_to(self, day: str) -> None:
         pass
 
-    def observe(self, record: FactRecord, fold: CostFold) -> None:
+    def observe(self, record: FactRecord, fold: RunningTotals) -> None:
         pass

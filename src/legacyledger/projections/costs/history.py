@@ -28,14 +28,27 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from legacyledger.projections.base import FactRecord
-from legacyledger.projections.costs.pricing import UNASSIGNED
+from legacyledger.projections.costs.fold import CostFold
+from legacyledger.projections.costs.params import CostParams
+from legacyledger.projections.costs.pricing import UNASSIGNED, MonthKey
 from legacyledger.projections.settled import Settled
 
-if TYPE_CHECKING:
-    from legacyledger.projections.costs.state import CostState, MonthKey
+
+class PricedState(Protocol):
+    """The end-state cost fold as the history sees it (:class:`~.state.CostState` is one)."""
+
+    @property
+    def params(self) -> CostParams: ...
+
+    @property
+    def rates(self) -> Mapping[str, Any]: ...
+
+    def price(self, rate: int, hours: Any) -> Decimal: ...
+
+    def decimal_hours(self, hours: Any) -> Decimal: ...
 
 PRICED_NAMES = ("MentorTimeLogged", "CostIncurred", "MentorPayRateSet", "MentorEnrolled")
 MENTOR_NAMES = ("MentorPayRateSet", "MentorEnrolled")
@@ -55,7 +68,7 @@ class History:
         #: facts to replay through the fold: original positions, and whole mentors
         self.replay_positions: set[int] = set()
         self.replay_mentors: set[str] = set()
-        self._state: CostState | None = None
+        self._state: PricedState | None = None
         self._enrolments: dict[str, list[tuple[int, str]]] = {}
         self._records: dict[tuple[str, int], list[int]] = {}
         self._seen: dict[tuple[int, int, Any], tuple[int, int | None]] = {}
@@ -67,7 +80,7 @@ class History:
 
     # -- working it out ------------------------------------------------------------------
 
-    def prepare(self, state: CostState, settled: Settled) -> None:
+    def prepare(self, state: PricedState, settled: Settled) -> None:
         """Before the time logs are read: the mentors whose rates or enrolments were
         corrected or voided, and every mentor's enrolments in ledger order."""
         self._state = state
@@ -109,7 +122,7 @@ class History:
         if seen[1] is not None:  # none was in force on its date: unpriced, until one was
             self._lower(self.hours, key, seen[1])
 
-    def settle(self, state: CostState, settled: Settled) -> None:
+    def settle(self, state: PricedState, settled: Settled) -> None:
         """After the logs are read: replay what has a history the analysis does not cover."""
         if self.replay_positions or self.replay_mentors:
             self._replay(state, settled)
@@ -117,9 +130,7 @@ class History:
         self._records.clear()
         self._seen.clear()
 
-    def _replay(self, state: CostState, settled: Settled) -> None:
-        from legacyledger.projections.costs.fold import CostFold
-
+    def _replay(self, state: PricedState, settled: Settled) -> None:
         records = _records_to_replay(settled, self.replay_positions, self.replay_mentors)
         fold = CostFold(state.params, restate=False).extend(records)
         for key, total in fold.totals.items():
@@ -129,11 +140,11 @@ class History:
         fold.close()
 
 
-def _exponent_of_hours(state: CostState, hours: Any) -> int:
+def _exponent_of_hours(state: PricedState, hours: Any) -> int:
     return exponent(state.decimal_hours(hours))
 
 
-def _records(state: CostState, mentor: str, interval: int) -> list[int]:
+def _records(state: PricedState, mentor: str, interval: int) -> list[int]:
     """The rates (by position, which is also when they arrived) that became the one in force
     on a day of this interval (between two rate start dates), in the order they arrived."""
     timeline = state.rates[mentor]

@@ -9,20 +9,27 @@ partnership, so all of that mentor's logs are re-attributed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import UNASSIGNED, Segment, log_segments
 from legacyledger.projections.costs.rates import MentorRates, rate_from_fact
-from legacyledger.projections.current import Known
+from legacyledger.projections.current import FactStore, Known
 
-if TYPE_CHECKING:
-    from legacyledger.projections.costs.fold import CostFold
+
+class SegmentSink(Protocol):
+    """The cost fold as the mentor index sees it (:class:`~.fold.CostFold` is one)."""
+
+    params: CostParams
+    store: FactStore
+
+    def set_segments(self, ref: str, segments: tuple[Segment, ...]) -> None: ...
 
 
 class MentorIndex:
     """Per-mentor state of the cost fold, with the change handlers that maintain it."""
 
-    def __init__(self, fold: CostFold) -> None:
+    def __init__(self, fold: SegmentSink) -> None:
         self.fold = fold
         self.rates: dict[str, MentorRates] = {}
         self.enrolments: dict[str, dict[str, None]] = {}

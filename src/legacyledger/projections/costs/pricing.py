@@ -24,6 +24,8 @@ from legacyledger.projections.costs.rates import MentorRates
 from legacyledger.projections.periods import ZERO, divide, next_month, parse_date, to_decimal
 
 UNASSIGNED = "unassigned"
+#: (partnership, month, category): the key of a cost total.
+MonthKey = tuple[str, str, str]
 _ONE_DAY = timedelta(days=1)
 
 

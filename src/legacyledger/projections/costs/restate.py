@@ -13,12 +13,13 @@ still open are ordinary accumulation and are not listed.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.costs.params import CostParams
+from legacyledger.projections.costs.pricing import MonthKey
 from legacyledger.projections.current import Known
 from legacyledger.projections.figures import figure_id
 from legacyledger.projections.periods import ZERO, months_in, period_end, period_of
@@ -26,7 +27,15 @@ from legacyledger.projections.periods import ZERO, months_in, period_end, period
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from legacyledger.projections.costs.fold import CostFold
+
+class RunningTotals(Protocol):
+    """The cost fold as a restatement sees it (:class:`~.fold.CostFold` is one): running
+    totals by (partnership, month, category) and by (month, category), and the change the
+    record being applied made to them."""
+
+    totals: dict[MonthKey, Decimal]
+    month_totals: dict[tuple[str, str], Decimal]
+    delta: dict[MonthKey, Decimal]
 
 CATEGORIES = ("administration", "delivery")
 #: The facts that restate a reported period by changing what is already recorded (rather
@@ -88,7 +97,7 @@ class RestatementTracker:
     def clock(self) -> str:
         return self.recorded or self.activity
 
-    def observe(self, record: FactRecord, fold: CostFold) -> None:
+    def observe(self, record: FactRecord, fold: RunningTotals) -> None:
         if self.only is not None and record.fact["fact"] not in self.only:
             return
         clock = self.clock
@@ -119,7 +128,7 @@ class RestatementTracker:
         return changes
 
     def _row(
-        self, record: FactRecord, fold: CostFold, grain: str, scoped: Scoped, change: Decimal
+        self, record: FactRecord, fold: RunningTotals, grain: str, scoped: Scoped, change: Decimal
     ) -> Restatement:
         scope, label, category = scoped
         after = period_total(fold, scope, label, grain, category)
@@ -141,7 +150,7 @@ class RestatementTracker:
 
 
 def period_total(
-    fold: CostFold, scope: str | None, label: str, grain: str, category: str | None
+    fold: RunningTotals, scope: str | None, label: str, grain: str, category: str | None
 ) -> Decimal:
     """A period's running total from the month-level totals (scope None: all partnerships)."""
     cats = CATEGORIES if category is None else (category,)

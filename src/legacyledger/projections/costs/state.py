@@ -29,12 +29,11 @@ from typing import Any, cast
 from legacyledger.projections.base import PositionSet
 from legacyledger.projections.costs.history import History
 from legacyledger.projections.costs.params import CostParams
-from legacyledger.projections.costs.pricing import UNASSIGNED, log_segments
+from legacyledger.projections.costs.pricing import UNASSIGNED, MonthKey, log_segments
 from legacyledger.projections.costs.rates import MentorRates, Rate
 from legacyledger.projections.periods import ZERO, divide, to_decimal
 from legacyledger.projections.settled import POS, Settled
 
-MonthKey = tuple[str, str, str]
 SubKey = tuple[str, str]
 CONTACT_ACTIVITIES = frozenset({"one_to_one", "group"})
 
