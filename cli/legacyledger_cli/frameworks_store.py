@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from legacyledger.frameworks import Framework, FrameworkError, FrameworkRegistry, load_framework
-from legacyledger_cli.shell import is_postgres
+from legacyledger_cli.locations import is_postgres
 
 POSTGRES_DIRECTORY = ".legacyledger-frameworks"
 

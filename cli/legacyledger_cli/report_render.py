@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
+from legacyledger_cli.html.report import render_html
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "xlsx")
 BINARY = frozenset({"csv", "xlsx"})
@@ -262,17 +263,11 @@ def _sheet(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[object]])
     return sheet
 
 
-# -- HTML (written by html_report, when it is there) ------------------------------------------
+# -- HTML ----------------------------------------------------------------------------------------
 
 
 def html(report: Report, color: bool, timeline: Any = None) -> str:
-    try:
-        from legacyledger_cli.html.report import render_html  # type: ignore[import-untyped, unused-ignore]
-    except ImportError as error:
-        raise Unavailable(
-            f"the html format is not available in this installation ({error})"
-        ) from None
-    return render_html(report, timeline)  # type: ignore[no-any-return]
+    return render_html(report, timeline)
 
 
 RENDERERS: dict[str, Callable[[Report, bool], str | bytes]] = {

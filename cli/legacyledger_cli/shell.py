@@ -20,6 +20,8 @@ import click
 
 from legacyledger import Ledger
 from legacyledger.views import resolve_known_at
+from legacyledger_cli.frameworks_store import registry
+from legacyledger_cli.locations import is_postgres
 
 
 class Failure(click.ClickException):
@@ -33,10 +35,6 @@ class Failure(click.ClickException):
         click.echo(click.style(f"Error: {self.format_message()}", fg="red"), err=True)
         for line in self.details:
             click.echo(f"  {line}", err=True)
-
-
-def is_postgres(location: str) -> bool:
-    return location.startswith(("postgresql://", "postgres://"))
 
 
 def display_location(location: str) -> str:
@@ -83,8 +81,6 @@ class Shell:
             opened.close()
 
     def _open(self, batch_size: int | None) -> Ledger:
-        from legacyledger_cli.frameworks_store import registry  # it imports this module
-
         try:
             frameworks = registry(self.location)
             if batch_size is None:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import click
 
+from legacyledger.views.follow import follow as run
 from legacyledger_cli.shell import Shell, pass_shell
 
 AS_OF = click.DateTime(formats=["%Y-%m-%d"])
@@ -36,8 +37,6 @@ def follow(shell: Shell, poll: float, batch: int, as_of: datetime | None, once: 
     can change. Stores them beside a SQLite ledger (FILE.views) or in views_* tables of a
     PostgreSQL schema. SIGTERM or Ctrl-C stop it between batches.
     """
-    from legacyledger.views.follow import follow as run
-
     def progress(event: str, position: int, head: int, families: list[str]) -> None:
         if event == "caught_up":
             shell.say(f"caught up to {position} of {head}")

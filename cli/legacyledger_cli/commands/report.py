@@ -15,6 +15,7 @@ from legacyledger.projections.disclosure import POLICIES
 from legacyledger.projections.retention.scope import SCOPES
 from legacyledger.reports import FAMILY_NAMES, PERIODS, Progress, Report, build_report
 from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
+from legacyledger_cli.html.report import report_timeline
 from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
 from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pass_shell
 
@@ -147,10 +148,6 @@ def progress(shell: Shell, steps: int) -> Iterator[Progress | None]:
 
 def activity(ledger: Ledger, made: Report) -> Any:
     """Reach per quarter for the HTML report's charts over time (None without reach)."""
-    try:
-        from legacyledger_cli.html.report import report_timeline
-    except ImportError:  # the html renderer says so itself
-        return None
     return report_timeline(ledger, made)
 
 

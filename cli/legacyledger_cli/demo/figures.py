@@ -18,6 +18,7 @@ import attrs
 
 from legacyledger import Ledger
 from legacyledger.reports import Report, ReportFigure, build_report, report_json
+from legacyledger_cli.html.report import report_timeline
 from legacyledger_cli.render import heading, table
 from legacyledger_cli.report_render import readable, render
 
@@ -37,8 +38,6 @@ def write_reports(ledger: Ledger, out: Path, as_of: date, timeline: bool = True)
     report = build_report(ledger, as_of=as_of, disclosure="nhs")
     activity = None
     if timeline:
-        from legacyledger_cli.html.report import report_timeline
-
         activity = report_timeline(ledger, report)
     html_path, json_path = out / "report.html", out / "report.json"
     html_path.write_text(str(render(report, "html", timeline=activity)), encoding="utf-8")
