@@ -25,7 +25,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src cli tests bench
-	$(BIN)/python -m mypy --strict src/legacyledger
+	$(BIN)/python -m mypy --strict
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
