@@ -18,6 +18,7 @@ import orjson
 from pydantic import ValidationError
 
 from legacyledger.facts import FACT_ADAPTER, KEY_OF, MODELS, Fact, canonical, digest
+from legacyledger.facts.upcasting import VersionError, needed, upcast
 
 
 @attrs.frozen
@@ -99,6 +100,9 @@ def parse_lines(
         except orjson.JSONDecodeError as error:
             errors.append(FactError(number, None, None, f"not valid JSON: {error}"))
             continue
+        except VersionError as error:
+            errors.append(FactError(number, _fact_name(line), "v", str(error)))
+            continue
         fact = canonical(model)
         try:
             body = orjson.dumps(fact)
@@ -121,9 +125,25 @@ def _compact(body: bytes) -> bytes:
 
 
 def _validate(line: bytes | str | Mapping[str, Any]) -> Fact:
+    """The line's fact at its current version: a line at an older one (``"v"``; none is
+    version 1) is upcast first. Lines are validated straight from JSON when they cannot be."""
     if isinstance(line, Mapping):
-        return FACT_ADAPTER.validate_python(line)  # type: ignore[no-any-return]
+        return FACT_ADAPTER.validate_python(_current(line))  # type: ignore[no-any-return]
+    if needed() or _mentions_v(line):
+        return FACT_ADAPTER.validate_python(_current(orjson.loads(line)))  # type: ignore[no-any-return]
     return FACT_ADAPTER.validate_json(line)  # type: ignore[no-any-return]
+
+
+def _mentions_v(line: bytes | str) -> bool:
+    return '"v"' in line if isinstance(line, str) else b'"v"' in line
+
+
+def _current(data: Any) -> Any:
+    """A fact dict brought to its current version (anything else is left to validation)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("fact"), str):
+        return data
+    fact = upcast(dict(data))
+    return {k: v for k, v in fact.items() if k != "v"} if fact.get("v") == 1 else fact
 
 
 def _with_derived_ref(
