@@ -74,6 +74,7 @@ import json, sys
 from click.testing import CliRunner
 from legacyledger import Ledger
 from legacyledger.persistence import fact_of
+from legacyledger.reports import check_ledger
 from legacyledger.views.store.snapshots import names_between
 from legacyledger_cli import main
 
@@ -81,6 +82,8 @@ location, step = sys.argv[1], sys.argv[2]
 out = {}
 with Ledger(location) as ledger:
     head = ledger.head()
+    checked = check_ledger(ledger)
+    out["checked"] = [checked.ok, str(checked)[:2000]]
     out["by_name"] = [[r.position, r.fact] for r in ledger.records(names=["MentorTrained"])]
     out["all"] = [r.fact for r in ledger.records()]
     out["names_between"] = sorted(names_between(ledger, 0, head))

@@ -63,6 +63,7 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def test_version_1_rows_read_as_version_2_everywhere(location: str, tmp_path: Path) -> None:
     seen = read_back(version_2_library(tmp_path), location)
+    assert seen["checked"][0], seen["checked"][1]  # stored version 1 facts still validate
     assert_version_2([f for _, f in seen["by_name"]], 7)  # 6 from 0.1.0, one newer
     assert_version_2(trained(seen["all"]), 7)
     assert_version_2(seen["at"], 7)

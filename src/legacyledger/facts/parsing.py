@@ -89,11 +89,12 @@ def parse_lines(
     parsed: list[Parsed] = []
     errors: list[FactError] = []
     seen: dict[str, int] = {}
+    upcasting = needed()
     for number, line in enumerate(lines, start=1):
         if isinstance(line, (bytes, str)) and not line.strip():
             continue
         try:
-            model = _validate(line)
+            model = _validate(line, upcasting)
         except ValidationError as error:
             errors.extend(describe(error, number, line))
             continue
@@ -124,12 +125,13 @@ def _compact(body: bytes) -> bytes:
     return bytes(memoryview(body))
 
 
-def _validate(line: bytes | str | Mapping[str, Any]) -> Fact:
+def _validate(line: bytes | str | Mapping[str, Any], upcasting: bool) -> Fact:
     """The line's fact at its current version: a line at an older one (``"v"``; none is
-    version 1) is upcast first. Lines are validated straight from JSON when they cannot be."""
+    version 1) is upcast first. Lines are validated straight from JSON when none can be
+    (``upcasting``: some fact has a version above 1)."""
     if isinstance(line, Mapping):
         return FACT_ADAPTER.validate_python(_current(line))  # type: ignore[no-any-return]
-    if needed() or _mentions_v(line):
+    if upcasting or _mentions_v(line):
         return FACT_ADAPTER.validate_python(_current(orjson.loads(line)))  # type: ignore[no-any-return]
     return FACT_ADAPTER.validate_json(line)  # type: ignore[no-any-return]
 
