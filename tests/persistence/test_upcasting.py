@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from legacyledger.facts.upcasting import VersionError, at_version, upcast, version_of
+from legacyledger.domain.upcasting import VersionError, at_version, upcast, version_of
 from tests.persistence.old_ledgers import NEW_FACTS, ledger_with_0_1_0_rows, library_copy, read_back
 
 UPCASTER = '''
@@ -38,7 +38,7 @@ def version_2_library(tmp_path: Path) -> Path:
         hours: Hours
         FACT, GUARD, VERSION = "MentorTrained", "check_active", 2
 '''))
-    upcasting = library / "legacyledger" / "facts" / "upcasting.py"
+    upcasting = library / "legacyledger" / "domain" / "upcasting.py"
     upcasting.write_text(upcasting.read_text() + UPCASTER)
     return library
 

@@ -43,13 +43,13 @@ from legacyledger.facts.parsing import (
     parse_lines,
     validate_replacement,
 )
-from legacyledger.facts.upcasting import loader
 from legacyledger.persistence import (
     LedgerApplication,
     ensure_schema,
     environment_for,
     iter_states,
     layout,
+    loader,
     schema_lock,
     topic_of,
     topics_of,

@@ -44,7 +44,7 @@ class Subject(Aggregate):
 
         FACT = ""
         #: The fact's schema version: raise it (and register an upcaster from the previous
-        #: one, ``legacyledger.facts.upcasting``) when its fields must change.
+        #: one, ``legacyledger.domain.upcasting``) when its fields must change.
         VERSION = 1
         GUARD = ""
 

@@ -17,8 +17,8 @@ import attrs
 import orjson
 from pydantic import ValidationError
 
+from legacyledger.domain.upcasting import VersionError, needed, upcast
 from legacyledger.facts import FACT_ADAPTER, KEY_OF, MODELS, Fact, canonical, digest
-from legacyledger.facts.upcasting import VersionError, needed, upcast
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from legacyledger.persistence.environment import (
     iter_states,
     schema_lock,
 )
-from legacyledger.persistence.mapper import ENVELOPE_KEYS, FactMapper, fact_of, layout
+from legacyledger.persistence.mapper import ENVELOPE_KEYS, FactMapper, fact_of, layout, loader
 from legacyledger.persistence.names import name_of, topic_of, topics_of
 from legacyledger.persistence.postgres import postgres_recorder_topic
 from legacyledger.persistence.sqlite import REF_BATCH, LedgerSQLiteRecorder
@@ -46,6 +46,7 @@ __all__ = [
     "iter_states",
     "layout",
     "link",
+    "loader",
     "name_of",
     "postgres_recorder_topic",
     "schema_lock",

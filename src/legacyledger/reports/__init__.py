@@ -41,8 +41,8 @@ import orjson
 from pydantic import ValidationError
 
 from legacyledger.application import interchange, subject_class
+from legacyledger.domain.upcasting import VersionError, upcast
 from legacyledger.facts import KEY_OF, MODELS
-from legacyledger.facts.upcasting import VersionError, upcast
 from legacyledger.persistence import iter_states
 from legacyledger.projections.base import Derivation, Value
 from legacyledger.projections.compliance import ComplianceParams

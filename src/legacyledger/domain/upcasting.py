@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orjson import loads
-
 from legacyledger.domain import AGGREGATES
 
 Fact = dict[str, Any]
@@ -114,21 +112,8 @@ def _latest() -> dict[str, int]:
 
 
 def needed() -> bool:
-    """Whether any fact has a version above 1 (else a read only checks for a ``"v"``)."""
+    """Whether any fact has a version above 1 (else a read need only look for a ``"v"``)."""
     return any(version > 1 for version in _latest().values())
-
-
-def loader() -> Callable[[bytes], Fact]:
-    """Stored JSON bytes → the fact at its current version, as cheaply as the code's
-    versions allow (chosen once per read, not per fact)."""
-    if needed():
-        return lambda state: upcast(loads(state))
-
-    def load(state: bytes) -> Fact:
-        fact: Fact = loads(state)
-        return upcast(fact) if "v" in fact else fact
-
-    return load
 
 
 def reset() -> None:
@@ -140,7 +125,6 @@ __all__ = [
     "VersionError",
     "at_version",
     "latest_versions",
-    "loader",
     "needed",
     "reset",
     "upcast",
