@@ -72,3 +72,23 @@ def test_it_takes_new_facts_and_keeps_its_chain(old_ledger: Path) -> None:
     with Ledger(old_ledger) as reopened:
         history = reopened.history("mentor", "M-002")
         assert history[-1].fact["source_ref"] == "after-0.1.0"
+
+
+def test_its_facts_are_found_by_name(old_ledger: Path) -> None:
+    from legacyledger.views.store.snapshots import names_between
+
+    with Ledger(old_ledger) as ledger:
+        every = list(ledger.records())
+        names = {r.fact["fact"] for r in every}
+        assert len(names) > 20
+        assert names_between(ledger, 0, ledger.head()) == names
+        for name in ("MentorEnrolled", "FactCorrected", "MentorTimeLogged"):
+            found = list(ledger.records(names=[name]))
+            assert found == [r for r in every if r.fact["fact"] == name] and found
+        ledger.record({"fact": "MentorTimeLogged", "mentor": "M-002", "on": "2026-03-02",
+                       "hours": "1.5", "activity": "admin", "category": "administration",
+                       "source_ref": "after-0.1.0"})
+        assert names_between(ledger, 1345, ledger.head()) == {"MentorTimeLogged"}
+        logged = list(ledger.records(names=["MentorTimeLogged"]))
+        assert logged[-1].fact["source_ref"] == "after-0.1.0"
+        assert len(logged) == 1 + sum(r.fact["fact"] == "MentorTimeLogged" for r in every)

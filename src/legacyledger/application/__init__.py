@@ -24,7 +24,6 @@ import attrs
 import orjson
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.utils import get_topic
 
 from legacyledger.domain import AGGREGATES, FACT_TYPES, DomainError, Subject
 from legacyledger.domain.base import (
@@ -50,7 +49,9 @@ from legacyledger.persistence import (
     environment_for,
     iter_states,
     layout,
+    loader,
     schema_lock,
+    topic_of,
     topics_of,
     verify_chain,
 )
@@ -225,7 +226,7 @@ class Ledger:
         """Stored facts after position ``start`` up to ``stop``, in ledger order; only the
         facts named in ``names`` when given (filtered in SQL, so the rest are never decoded)."""
         topics = topics_of(names) if names is not None else ()
-        loads = orjson.loads
+        loads = loader()
         for position, state in iter_states(self.app.recorder, start, stop, batch, topics):
             yield FactRecord(position, loads(state))
 
@@ -245,7 +246,8 @@ class Ledger:
     def records_at(self, positions: Iterable[int]) -> Iterator[FactRecord]:
         """The stored facts at these positions, in ledger order."""
         rows = self.app.recorder.read_positions(sorted(positions))  # type: ignore[attr-defined]
-        return (FactRecord(position, orjson.loads(state)) for position, state in rows)
+        loads = loader()
+        return (FactRecord(position, loads(state)) for position, state in rows)
 
     def position_at(self, moment: datetime) -> int:
         """The last position recorded at or before ``moment`` (0 if none)."""
@@ -274,8 +276,9 @@ class Ledger:
     def export_lines(self, stop: int | None = None) -> Iterator[bytes]:
         """The ledger as interchange JSON Lines: import them into an empty ledger and export
         again, and the bytes are identical."""
+        loads = loader()
         for _, state in iter_states(self.app.recorder, 0, stop):
-            yield orjson.dumps(interchange(orjson.loads(state))) + b"\n"
+            yield orjson.dumps(interchange(loads(state))) + b"\n"
 
     def export(self, out: IO[bytes], stop: int | None = None) -> int:
         count = 0
@@ -289,8 +292,9 @@ class Ledger:
         position."""
         cls = subject_class(kind)
         rows = self.app.recorder.read_aggregate(cls.id_for(key))  # type: ignore[attr-defined]
+        loads = loader()
         return [
-            FactRecord(position, orjson.loads(state))
+            FactRecord(position, loads(state))
             for position, _, state in rows
             if known_at is None or position <= known_at
         ]
@@ -309,15 +313,6 @@ class Ledger:
             return self.app.repository.get(cls.id_for(key), version=version)
         except AggregateNotFoundError:
             raise KeyError(f"no {kind} {key} in the ledger") from None
-
-
-_TOPICS: dict[type, str] = {}
-
-
-def topic_of(cls: type) -> str:
-    if cls not in _TOPICS:
-        _TOPICS[cls] = get_topic(cls)
-    return _TOPICS[cls]
 
 
 @contextlib.contextmanager

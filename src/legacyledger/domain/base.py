@@ -43,6 +43,9 @@ class Subject(Aggregate):
         note: Text | None
 
         FACT = ""
+        #: The fact's schema version: raise it (and register an upcaster from the previous
+        #: one, ``legacyledger.domain.upcasting``) when its fields must change.
+        VERSION = 1
         GUARD = ""
 
         def apply(self, aggregate: Any) -> None:

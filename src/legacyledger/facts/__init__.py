@@ -153,6 +153,8 @@ def _model(name: str, key_field: str | None, event_class: type[Any]) -> type[Fac
     hints = field_types(event_class)
     own = [f for f in event_class.__dataclass_fields__ if f not in ENVELOPE | {"key", *COMMON}]
     fields: dict[str, Any] = {"fact": (Literal[name], ...)}
+    if event_class.VERSION > 1:  # version 1 carries no "v" (legacyledger.domain.upcasting)
+        fields["v"] = (Literal[event_class.VERSION], event_class.VERSION)
     if key_field:
         fields[key_field] = (pydantic_type(Key), ...)
     fields["on"] = (pydantic_type(date), ...)

@@ -17,6 +17,7 @@ import attrs
 import orjson
 from pydantic import ValidationError
 
+from legacyledger.domain.upcasting import VersionError, needed, upcast
 from legacyledger.facts import FACT_ADAPTER, KEY_OF, MODELS, Fact, canonical, digest
 
 
@@ -88,16 +89,20 @@ def parse_lines(
     parsed: list[Parsed] = []
     errors: list[FactError] = []
     seen: dict[str, int] = {}
+    upcasting = needed()
     for number, line in enumerate(lines, start=1):
         if isinstance(line, (bytes, str)) and not line.strip():
             continue
         try:
-            model = _validate(line)
+            model = _validate(line, upcasting)
         except ValidationError as error:
             errors.extend(describe(error, number, line))
             continue
         except orjson.JSONDecodeError as error:
             errors.append(FactError(number, None, None, f"not valid JSON: {error}"))
+            continue
+        except VersionError as error:
+            errors.append(FactError(number, _fact_name(line), "v", str(error)))
             continue
         fact = canonical(model)
         try:
@@ -120,10 +125,27 @@ def _compact(body: bytes) -> bytes:
     return bytes(memoryview(body))
 
 
-def _validate(line: bytes | str | Mapping[str, Any]) -> Fact:
+def _validate(line: bytes | str | Mapping[str, Any], upcasting: bool) -> Fact:
+    """The line's fact at its current version: a line at an older one (``"v"``; none is
+    version 1) is upcast first. Lines are validated straight from JSON when none can be
+    (``upcasting``: some fact has a version above 1)."""
     if isinstance(line, Mapping):
-        return FACT_ADAPTER.validate_python(line)  # type: ignore[no-any-return]
+        return FACT_ADAPTER.validate_python(_current(line))  # type: ignore[no-any-return]
+    if upcasting or _mentions_v(line):
+        return FACT_ADAPTER.validate_python(_current(orjson.loads(line)))  # type: ignore[no-any-return]
     return FACT_ADAPTER.validate_json(line)  # type: ignore[no-any-return]
+
+
+def _mentions_v(line: bytes | str) -> bool:
+    return '"v"' in line if isinstance(line, str) else b'"v"' in line
+
+
+def _current(data: Any) -> Any:
+    """A fact dict brought to its current version (anything else is left to validation)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("fact"), str):
+        return data
+    fact = upcast(dict(data))
+    return {k: v for k, v in fact.items() if k != "v"} if fact.get("v") == 1 else fact
 
 
 def _with_derived_ref(

@@ -6,6 +6,8 @@
 * :mod:`.sqlite` and :mod:`.postgres` are eventsourcing's recorders plus a ``source_refs`` index
   (idempotent imports, corrections) and a hash chain (:mod:`.chain`), both written in the same
   transaction as the events.
+* :mod:`.names` gives each stored row a stable name, ``fact:<Name>:<version>``, and reads
+  the module-path topics of 0.1.0 ledgers as the same facts: reads never go by module path.
 * :mod:`.environment` turns a location (SQLite path, ``:memory:``, PostgreSQL DSN) into settings,
   ignoring the host process's environment (eventsourcing brief §8, P10).
 """
@@ -20,9 +22,9 @@ from legacyledger.persistence.environment import (
     environment_for,
     iter_states,
     schema_lock,
-    topics_of,
 )
-from legacyledger.persistence.mapper import ENVELOPE_KEYS, FactMapper, fact_of, layout
+from legacyledger.persistence.mapper import ENVELOPE_KEYS, FactMapper, fact_of, layout, loader
+from legacyledger.persistence.names import name_of, topic_of, topics_of
 from legacyledger.persistence.postgres import postgres_recorder_topic
 from legacyledger.persistence.sqlite import REF_BATCH, LedgerSQLiteRecorder
 
@@ -44,8 +46,11 @@ __all__ = [
     "iter_states",
     "layout",
     "link",
+    "loader",
+    "name_of",
     "postgres_recorder_topic",
     "schema_lock",
+    "topic_of",
     "topics_of",
     "verify_chain",
 ]

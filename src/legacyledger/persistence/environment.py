@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID, uuid4
@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 from eventsourcing.application import Application
 from eventsourcing.utils import Environment, get_topic
 
-from legacyledger.domain import AGGREGATES
 from legacyledger.persistence.mapper import FactMapper
 from legacyledger.persistence.postgres import postgres_recorder_topic
 from legacyledger.persistence.sqlite import LedgerSQLiteRecorder
@@ -130,13 +129,3 @@ def iter_states(
         after = rows[-1][0]
         if len(rows) < batch:
             return
-
-
-def topics_of(names: Iterable[str]) -> tuple[str, ...]:
-    """The stored topics of these fact names (corrections: on every aggregate)."""
-    topics = []
-    for aggregate in AGGREGATES:
-        for name, event_class in aggregate.FACTS.items():
-            if name in names:
-                topics.append(get_topic(event_class))
-    return tuple(sorted(set(topics)))

@@ -41,6 +41,7 @@ import orjson
 from pydantic import ValidationError
 
 from legacyledger.application import interchange, subject_class
+from legacyledger.domain.upcasting import VersionError, upcast
 from legacyledger.facts import KEY_OF, MODELS
 from legacyledger.persistence import iter_states
 from legacyledger.projections.base import Derivation, Value
@@ -635,7 +636,7 @@ def _invalid(fact: Mapping[str, Any] | None) -> str | None:
         return f"unknown fact {name!r}"
     try:
         datetime.fromisoformat(str(fact.get("recorded_at")))
-        MODELS[name].model_validate(interchange(fact))
+        MODELS[name].model_validate(upcast(interchange(fact)))  # older versions: as read
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         return f"{name} {fact.get('source_ref')}: {_first_error(error)}"
     return None
@@ -646,6 +647,8 @@ def _first_error(error: ValueError) -> str:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         return f"{where}: {first['msg']}" if where else str(first["msg"])
+    if isinstance(error, VersionError):
+        return f"v: {error}"
     return f"recorded_at: {error}"
 
 

@@ -23,9 +23,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
-from eventsourcing.utils import get_topic
 
-from legacyledger.domain import AGGREGATES
+from legacyledger.persistence import name_of
 from legacyledger.projections.base import Derivation, Figure, PositionSet
 from legacyledger.views.store.backends import Cursor, LostRace, Store, pin, select_in
 from legacyledger.views.store.rows import dumps
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from legacyledger.views.source import LedgerReader
 
 Params = Mapping[str, Mapping[str, Any]]
-NAME_OF_TOPIC = {get_topic(cls): name for agg in AGGREGATES for name, cls in agg.FACTS.items()}
 
 
 class Snapshot(NamedTuple):
@@ -70,7 +68,7 @@ def names_between(ledger: LedgerReader, after: int, upto: int) -> frozenset[str]
             c.execute(f"SELECT DISTINCT topic FROM {table} WHERE rowid > ? AND rowid <= ?",
                       (after, upto))
             topics = [row[0] for row in c.fetchall()]
-    return frozenset(NAME_OF_TOPIC.get(topic, topic) for topic in topics)
+    return frozenset(name_of(topic).fact for topic in topics)
 
 
 def select_snapshots(store: Store, cur: Cursor, view: str | None = None) -> list[Snapshot]:
