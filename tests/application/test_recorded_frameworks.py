@@ -14,6 +14,7 @@ from legacyledger.application import framework_fact
 from legacyledger.facts import json_schema
 from legacyledger.facts.parsing import ImportRejected
 from legacyledger.frameworks import framework_of
+from legacyledger.reports import build_report, report_digest, report_json
 from tests.builders import CUSTOM_FRAMEWORK, framework_adopted, framework_loaded, partnership_formed
 
 AS_OF = date(2025, 3, 31)
@@ -135,3 +136,19 @@ def test_content_must_be_a_framework_naming_the_facts_version() -> None:
         ledger.import_facts([framework_loaded(version="2"),
                              framework_loaded({**CUSTOM_FRAMEWORK, "items": []})])
     assert [(e.line, e.field) for e in caught.value.errors] == [(1, "content"), (2, "content")]
+
+
+def test_a_reports_digest_and_footer_name_the_framework_versions(memory_ledger: Ledger) -> None:
+    memory_ledger.import_facts([partnership_formed()])
+    before = memory_ledger.head()
+    memory_ledger.load_framework(CUSTOM)
+    memory_ledger.import_facts([framework_adopted(framework="custom-csf", version="1")])
+    report = build_report(memory_ledger, ["compliance"], as_of=AS_OF)
+    assert "custom-csf@1" in report.frameworks
+    assert report_json(report)["frameworks"] == list(report.frameworks)
+    r = report
+    unnamed = report_digest(r.families, r.as_of, r.known_at, r.parameters, r.disclosure,
+                            r.figures, r.chain_link)
+    assert report.digest != unnamed
+    earlier = build_report(memory_ledger, ["compliance"], as_of=AS_OF, known_at=before)
+    assert "custom-csf@1" not in earlier.frameworks
