@@ -83,10 +83,10 @@ class Shell:
             opened.close()
 
     def _open(self, batch_size: int | None) -> Ledger:
-        from legacyledger_cli.frameworks_store import registry  # it imports this module
+        from legacyledger_cli.frameworks_store import catalogue  # it imports this module
 
         try:
-            frameworks = registry(self.location)
+            frameworks = catalogue(self.location)
             if batch_size is None:
                 return Ledger(self.location, frameworks=frameworks)
             return Ledger(self.location, batch_size=batch_size, frameworks=frameworks)
