@@ -46,6 +46,26 @@ def fact(name: str, key_field: str | None, key: str | None, on: str, body: dict[
     return {k: v for k, v in built.items() if v is not OMIT}
 
 
+# -- Framework -----------------------------------------------------------------------------
+
+#: A small framework of one computed and one self-assessed item, for FrameworkLoaded facts.
+CUSTOM_FRAMEWORK: dict[str, Any] = {
+    "id": "custom-csf", "version": "1", "title": "A partnership's own framework",
+    "source": "tests", "items": [
+        {"id": "spoc", "title": "Single point of contact", "description": "", "area": "a",
+         "assessment": "computed", "rule": {"id": "single_point_of_contact"}},
+        {"id": "voice", "title": "Voice", "description": "", "area": "a",
+         "assessment": "self_assessed"},
+    ],
+}
+
+
+def framework_loaded(content: Mapping[str, Any] = CUSTOM_FRAMEWORK, on: str = "2024-04-01",
+                     **over: Any) -> dict[str, Any]:
+    body = {"version": content["version"], "content": content}
+    return fact("FrameworkLoaded", "framework", str(content["id"]), on, body, over)
+
+
 # -- Partnership ---------------------------------------------------------------------------
 
 
@@ -292,7 +312,7 @@ BUILDERS = {
     "EventPlanned": event_planned, "EventRescheduled": event_rescheduled,
     "AmbassadorRostered": rostered, "AmbassadorStoodDown": stood_down,
     "EventDelivered": delivered, "EventCancelled": cancelled, "FeedbackRecorded": feedback,
-    "FactCorrected": corrected, "FactVoided": voided,
+    "FrameworkLoaded": framework_loaded, "FactCorrected": corrected, "FactVoided": voided,
 }
 
 

@@ -86,6 +86,7 @@ def footer(report: Report) -> list[tuple[str, str]]:
         ("Parameters", parameters_text(report)),
         ("Disclosure", f"{report.disclosure}: {POLICIES.get(report.disclosure, '')}"),
         ("Figures", sources_text(report)),
+        ("Frameworks", ", ".join(report.frameworks) or "none judged"),
         ("Generated", report.generated_at.isoformat().replace("+00:00", "Z")),
         ("Digest", report.digest),
         ("Verify", "save with --format json, then: legacyledger verify REPORT.json"),

@@ -20,7 +20,7 @@ import click
 
 from legacyledger import Ledger
 from legacyledger.views import resolve_known_at
-from legacyledger_cli.frameworks_store import registry
+from legacyledger_cli.frameworks_store import catalogue
 from legacyledger_cli.locations import is_postgres
 
 
@@ -82,7 +82,7 @@ class Shell:
 
     def _open(self, batch_size: int | None) -> Ledger:
         try:
-            frameworks = registry(self.location)
+            frameworks = catalogue(self.location)
             if batch_size is None:
                 return Ledger(self.location, frameworks=frameworks)
             return Ledger(self.location, batch_size=batch_size, frameworks=frameworks)

@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from legacyledger import Ledger
 from legacyledger.application import LEDGER_ENV
+from legacyledger.reports import build_report
 from legacyledger_cli import main
 from legacyledger_cli.commands.record import build
 
@@ -287,14 +288,13 @@ def test_a_loaded_framework_can_be_adopted_through_record(cli: Cli, db: Path) ->
     assert cli(*adopt).exit_code == 1, "unknown before it is loaded"
     loaded = cli("frameworks", "load", str(PILLARS))
     assert loaded.exit_code == 0, loaded.output
-    assert (db.parent / "ledger.db.frameworks").is_dir()
+    assert not (db.parent / "ledger.db.frameworks").exists(), "a fact, not a file"
     assert "already loaded" in cli("frameworks", "load", str(PILLARS)).output
-    assert re.search(
-        r"^ney-six-pillars-example\s+0\s+loaded\s+6\s", cli("frameworks", "list").output, re.M
-    )
+    assert re.search(rf"^ney-six-pillars-example\s+0\s+ledger@{AFTER + 1}\s+6\s",
+                     cli("frameworks", "list").output, re.M)
     recorded = cli(*adopt)
     assert recorded.exit_code == 0, recorded.output
-    assert count(db) == AFTER + 1
+    assert count(db) == AFTER + 2
 
 
 def test_loading_other_content_under_a_loaded_version_is_refused(cli: Cli, tmp_path: Path) -> None:
@@ -303,17 +303,34 @@ def test_loading_other_content_under_a_loaded_version_is_refused(cli: Cli, tmp_p
     changed.write_text(PILLARS.read_text().replace("Pillar 1 (placeholder)", "Something else"))
     result = cli("frameworks", "load", str(changed))
     assert result.exit_code == 1
-    assert "already registered with different content" in result.output
+    assert "FrameworkLoaded.content.items[" in result.output
+    assert "already known with other content" in result.output
 
 
-def test_a_ledger_whose_framework_file_is_gone_fails_clearly(cli: Cli, db: Path) -> None:
+def test_the_library_alone_gets_the_figures_the_cli_reports(cli: Cli, db: Path) -> None:
     cli("frameworks", "load", str(PILLARS))
     cli("record", "FrameworkAdopted", "--partnership", "wy-legacy", "--on", "2024-05-01",
         "--framework", "ney-six-pillars-example", "--version", "0")  # fmt: skip
-    shutil.rmtree(db.parent / "ledger.db.frameworks")
-    result = cli("replay", "--family", "compliance")
-    assert result.exit_code == 1
-    assert "unknown framework 'ney-six-pillars-example'" in result.output
+    shown = cli("report", "compliance", "--format", "json", "--as-of", "2025-03-31")
+    document = json.loads(shown.output)
+    with Ledger(db) as ledger:  # no CLI, no frameworks given
+        alone = build_report(ledger, ["compliance"], as_of=date(2025, 3, 31))
+    assert alone.digest == document["digest"]
+    assert "ney-six-pillars-example@0" in document["frameworks"]
+
+
+def test_a_0_1_0_folder_is_still_read_and_loading_its_file_records_it(cli: Cli, db: Path) -> None:
+    folder = db.parent / "ledger.db.frameworks"
+    folder.mkdir()
+    shutil.copyfile(PILLARS, folder / "ney-six-pillars-example-0.json")
+    listed = cli("frameworks", "list").output
+    assert re.search(r"^ney-six-pillars-example\s+0\s+folder\s+6\s", listed, re.M)
+    adopted = cli("record", "FrameworkAdopted", "--partnership", "wy-legacy", "--on",
+                  "2024-05-01", "--framework", "ney-six-pillars-example", "--version", "0")
+    assert adopted.exit_code == 0, adopted.output
+    assert cli("frameworks", "load", str(folder / "ney-six-pillars-example-0.json")).exit_code == 0
+    assert re.search(r"^ney-six-pillars-example\s+0\s+ledger@", cli("frameworks", "list").output,
+                     re.M)
 
 
 # -- help ------------------------------------------------------------------------------------

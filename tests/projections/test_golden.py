@@ -70,7 +70,7 @@ def test_one_shared_read_equals_each_family_folded_alone(memory_ledger: Ledger) 
         params = CostParams(as_of=as_of)
         assert views["costs"].restatements == restatements(memory_ledger.records(stop=cut), params)
         for name, family in FAMILIES.items():
-            params = family.params(as_of, memory_ledger)
+            params = family.params(as_of, memory_ledger, cut)
             alone = family.project(memory_ledger.records(stop=cut), params)
             assert _figures(views[name]) == _figures(alone), name
             assert {f.id for f in views.figures if f.id.startswith(name + ".")} == set(

@@ -7,21 +7,34 @@ from pathlib import Path
 
 import click
 
-from legacyledger.frameworks import Framework, FrameworkError, FrameworkItem, UnknownFrameworkError
+from legacyledger import Ledger
+from legacyledger.facts.parsing import ImportRejected
+from legacyledger.frameworks import (
+    Framework,
+    FrameworkError,
+    FrameworkItem,
+    UnknownFrameworkError,
+    load_framework,
+    shipped_frameworks,
+)
 from legacyledger.frameworks import FrameworkRegistry as Registry
 from legacyledger_cli import frameworks_store
 from legacyledger_cli.render import heading, plural, table, value
 from legacyledger_cli.shell import Failure, Shell, pass_shell
 
 
-def known(shell: Shell) -> Registry:
-    try:
-        return frameworks_store.registry(shell.location)
-    except FrameworkError as error:
-        lines = str(error).splitlines()
-        folder = frameworks_store.directory(shell.location)
-        details = [*lines[1:], f"(stored in {folder})"]
-        raise Failure(f"a stored framework file is invalid: {lines[0]}", details) from None
+def known(ledger: Ledger) -> Registry:
+    return ledger.frameworks
+
+
+def origins(shell: Shell, ledger: Ledger) -> dict[tuple[str, str], str]:
+    """Where each framework came from: the ledger (a recorded fact), the 0.1.0 folder beside
+    it, or the package (shipped)."""
+    found = {(f.id, f.version): "shipped" for f in shipped_frameworks().values()}
+    found |= {(f.id, f.version): "folder" for f in frameworks_store.folder_frameworks(
+        shell.location)}
+    found |= {(f.id, f.version): f"ledger@{at}" for at, f in ledger.recorded_frameworks()}
+    return found
 
 
 @click.group(
@@ -32,20 +45,22 @@ def known(shell: Shell) -> Registry:
 def frameworks() -> None:
     """List, show and load the frameworks that compliance is measured against.
 
-    The library ships some; `load` adds your own file (format: the library's
-    frameworks/FORMAT.md), kept beside the ledger so FrameworkAdopted and
-    FrameworkItemAssessed facts can name it.
+    The library ships some; `load` records your own file (format: the library's
+    frameworks/FORMAT.md) in the ledger as a FrameworkLoaded fact, so every reader of
+    the ledger sees it and FrameworkAdopted and FrameworkItemAssessed facts can name it.
     """
 
 
 @frameworks.command("list", epilog="\b\nExample:\n  legacyledger frameworks list")
 @pass_shell
 def list_(shell: Shell) -> None:
-    """List the shipped and loaded frameworks: id, version, title, number of items."""
-    registry, loaded = known(shell), frameworks_store.loaded_ids(shell.location)
-    origin = {True: "loaded", False: "shipped"}
+    """List the frameworks this ledger knows: id, version, where it came from (shipped with
+    the library, ledger@POSITION where it was recorded, or folder: a 0.1.0 file beside the
+    ledger, not yet recorded), number of items and title."""
+    with shell.ledger() as ledger:
+        registry, origin = known(ledger), origins(shell, ledger)
     rows = (
-        (f.id, f.version, origin[(f.id, f.version) in loaded], str(len(f.items)), f.title)
+        (f.id, f.version, origin.get((f.id, f.version), "given"), str(len(f.items)), f.title)
         for f in registry
     )
     for line in table(("ID", "VERSION", "FROM", "ITEMS", "TITLE"), rows):
@@ -62,7 +77,8 @@ def list_(shell: Shell) -> None:
 def show(shell: Shell, framework_id: str, version: str | None) -> None:
     """Show one framework: its items, how each is assessed, and the rule's parameters."""
     try:
-        framework = known(shell).get(framework_id, version)
+        with shell.ledger() as ledger:
+            framework = known(ledger).get(framework_id, version)
     except UnknownFrameworkError as error:
         raise Failure(str(error.args[0])) from None
     for line in describe(framework):
@@ -92,18 +108,25 @@ def item_row(item: FrameworkItem) -> tuple[str, ...]:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_shell
 def load(shell: Shell, file: Path) -> None:
-    """Check a framework file and keep it with the ledger, so later commands know it.
+    """Check a framework file and record it in the ledger, so every reader knows it.
 
-    The file is validated (see the library's frameworks/FORMAT.md) and copied beside the
-    ledger (programme.db.frameworks/ for a SQLite ledger, ./.legacyledger-frameworks/
-    for PostgreSQL). Loading the same file again changes nothing; the same id and
-    version with other content is refused: give the new content another version.
+    The file is validated (see the library's frameworks/FORMAT.md) and recorded as a
+    FrameworkLoaded fact: the hash chain covers it, exports carry it, and a report as
+    known before it does not see it. Loading the same file again records nothing; the
+    same id and version with other content is refused: give the new content another
+    version.
     """
     try:
-        framework, new = frameworks_store.store(shell.location, file)
+        framework = load_framework(file)
+        with shell.ledger() as ledger:
+            result = ledger.load_framework(framework)
     except FrameworkError as error:
         lines = str(error).splitlines()
         raise Failure(f"cannot load {file}: {lines[0]}", lines[1:]) from None
+    except ImportRejected as error:
+        raise Failure(f"cannot load {file}", [str(e) for e in error.errors]) from None
     what = f"{framework.id} version {framework.version} ({plural(len(framework.items), 'item')})"
-    folder = frameworks_store.directory(shell.location)
-    shell.say(f"Loaded {what} into {folder}" if new else f"{what} was already loaded")
+    if result.recorded:
+        shell.say(f"Loaded {what} into the ledger at position {result.last_position}")
+    else:
+        shell.say(f"{what} was already loaded")

@@ -34,7 +34,8 @@ from legacyledger.domain.base import (
     effective,
     fields_of,
 )
-from legacyledger.domain.errors import ImpossibleHistory
+from legacyledger.domain.errors import ImpossibleHistory, RuleBroken
+from legacyledger.domain.framework import Framework as FrameworkSubject
 from legacyledger.domain.links import CLOSING, SPANS, Link, closed_subject, links_of, pair_id
 from legacyledger.facts.parsing import (
     FactError,
@@ -42,6 +43,16 @@ from legacyledger.facts.parsing import (
     Parsed,
     parse_lines,
     validate_replacement,
+)
+from legacyledger.frameworks import (
+    Framework,
+    FrameworkError,
+    FrameworkRegistry,
+    UnknownFrameworkError,
+    difference,
+    document,
+    framework_of,
+    shipped_frameworks,
 )
 from legacyledger.persistence import (
     LedgerApplication,
@@ -89,11 +100,6 @@ def _silent(phase: str, done: int, total: int) -> None:
     """The default progress: say nothing."""
 
 
-class FrameworkCatalogue(Protocol):
-    def __contains__(self, framework: object) -> bool: ...
-    def has_item(self, framework: str, item: str) -> bool: ...
-
-
 @attrs.frozen
 class ImportResult:
     read: int
@@ -112,7 +118,7 @@ class Ledger:
         location: str | os.PathLike[str] | None = None,
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
-        frameworks: FrameworkCatalogue | None = None,
+        frameworks: Iterable[Framework] | None = None,
     ) -> None:
         self.location = str(location or os.environ.get(LEDGER_ENV) or DEFAULT_LOCATION)
         env = environment_for(self.location)
@@ -127,7 +133,12 @@ class Ledger:
         #: the one it has (another writer may have moved it on). See ``_Batch.get``.
         self.subjects: OrderedDict[UUID, Subject] = OrderedDict()
         self.subjects_kept = SUBJECTS_KEPT
-        self.frameworks = frameworks if frameworks is not None else _default_frameworks()
+        #: The catalogue the frameworks recorded in the ledger join (default: the shipped ones).
+        self.base_frameworks = tuple(
+            shipped_frameworks().values() if frameworks is None else frameworks
+        )
+        self._recorded: list[tuple[int, Framework]] = []
+        self._recorded_to = 0
 
     def close(self) -> None:
         self.app.close()
@@ -206,6 +217,45 @@ class Ledger:
             if done % 10_000 == 0:
                 progress("checked", done, len(parsed))
         return batch
+
+    def load_framework(self, framework: Framework, on: date | None = None) -> ImportResult:
+        """Record a framework version as a ``FrameworkLoaded`` fact (dated ``on``, default
+        today); the same version with the same content already recorded records nothing."""
+        if any(held == framework for _, held in self.recorded_frameworks()):
+            return ImportResult(1, 0, 1, 0, None, None)
+        return self.record(framework_fact(framework, on or date.today()))
+
+    # -- frameworks ----------------------------------------------------------------------------
+
+    @property
+    def frameworks(self) -> FrameworkRegistry:
+        """The frameworks every reader of this ledger sees: the shipped ones (or those given
+        to ``Ledger``) and every framework recorded in the ledger."""
+        return self.frameworks_at(self.head())
+
+    def frameworks_at(self, position: int) -> FrameworkRegistry:
+        """The frameworks as known at ledger ``position``: one recorded later is not there.
+        A recorded version wins over a given one with the same id and version."""
+        registry = FrameworkRegistry(shipped=False)
+        for at, framework in self.recorded_frameworks():
+            if at <= position:
+                registry.register(framework)
+        for framework in self.base_frameworks:
+            with contextlib.suppress(FrameworkError):
+                registry.register(framework)
+        return registry
+
+    def recorded_frameworks(self) -> tuple[tuple[int, Framework], ...]:
+        """Every framework version recorded in the ledger, with its position, in ledger
+        order (read once; later calls read only what was recorded since)."""
+        head = self.head()
+        if head > self._recorded_to:
+            for record in self.records(self._recorded_to, head, names=[FRAMEWORK_LOADED]):
+                origin = f"{FRAMEWORK_LOADED} at position {record.position}"
+                self._recorded.append((record.position, framework_of(record.fact["content"],
+                                                                     origin)))
+            self._recorded_to = head
+        return tuple(self._recorded)
 
     # -- facts out ---------------------------------------------------------------------------
 
@@ -351,12 +401,13 @@ def interchange(stored: Mapping[str, Any]) -> dict[str, Any]:
     return fact
 
 
-def _default_frameworks() -> FrameworkCatalogue | None:
-    try:
-        from legacyledger.frameworks import FrameworkRegistry
-    except ImportError:  # pragma: no cover - the package always ships it
-        return None
-    return FrameworkRegistry()
+FRAMEWORK_LOADED = FrameworkSubject.Loaded.FACT
+
+
+def framework_fact(framework: Framework, on: date) -> dict[str, Any]:
+    """The ``FrameworkLoaded`` fact that records ``framework`` (its ref derives from it)."""
+    return {"fact": FRAMEWORK_LOADED, "framework": framework.id, "version": framework.version,
+            "on": on.isoformat(), "content": document(framework)}  # fmt: skip
 
 
 class _Batch:
@@ -380,6 +431,14 @@ class _Batch:
         self.link_ops: list[tuple[int, bool, tuple[UUID, str, str, str]]] = []
         #: This import's links by subject and source_ref (None: removed), over the stored ones.
         self.overlay: dict[UUID, dict[str, tuple[str, str] | None]] = {}
+        self._frameworks: FrameworkRegistry | None = None
+
+    @property
+    def frameworks(self) -> FrameworkRegistry:
+        """The ledger's frameworks and those this import has recorded so far (in file order)."""
+        if self._frameworks is None:
+            self._frameworks = self.ledger.frameworks
+        return self._frameworks
 
     # -- planning ---------------------------------------------------------------------------
 
@@ -446,7 +505,9 @@ class _Batch:
         fields = self.typed_fields(item, model, event_class)
         check_references(self, name, key, fields, item)
         self.check_closing(cls, name, key, fields)
-        if issubclass(event_class, Subject.Created):
+        if issubclass(event_class, Subject.Created) and (
+            cls.CREATED_ONCE or self.get(cls, key) is None
+        ):
             if self.get(cls, key) is not None:
                 raise DomainError(f"{cls.__name__.lower()} {key} already exists", cls.KEY_FIELD)
             created: Subject = create(cls, event_class, key, **fields)
@@ -786,22 +847,52 @@ def check_references(
                     f"registrant {fields['registrant']} was not matched to {key} on {day}",
                     "registrant",
                 )
-    check_framework(batch.ledger.frameworks, name, fields)
+    if name == FRAMEWORK_LOADED:
+        check_new_framework(batch.frameworks, fields)
+    else:
+        check_framework(batch.frameworks, name, fields)
 
 
-def check_framework(
-    catalogue: FrameworkCatalogue | None, name: str, fields: Mapping[str, Any]
-) -> None:
-    from legacyledger.domain.errors import RuleBroken
+def check_new_framework(catalogue: FrameworkRegistry, fields: Mapping[str, Any]) -> None:
+    """A version already known (shipped, given or recorded) must have the same content; the
+    new one is known to the rest of the import from here on."""
+    framework = framework_of(fields["content"])
+    try:
+        catalogue.register(framework)
+    except FrameworkError:
+        held = catalogue.get(framework.id, framework.version)
+        where = difference(held, framework)
+        raise RuleBroken(
+            f"framework {framework.id} version {framework.version} is already known with other"
+            f" content ({where} is {_shown(held, where)} there, {_shown(framework, where)} here):"
+            " give the new content another version",
+            f"content.{where}",
+        ) from None
 
-    if catalogue is None or name not in (
-        "FrameworkAdopted",
-        "FrameworkItemAssessed",
-        "ActionAgreed",
-    ):
+
+def _shown(framework: Framework, path: str | None) -> str:
+    """The value at a :func:`difference` path, for a message."""
+    node: Any = document(framework)
+    for part in (path or "").replace("[", ".[").split("."):
+        if part.startswith("["):
+            name = part[1:-1]
+            node = next((i for n, i in enumerate(node) if i.get("id") == name or str(n) == name),
+                        None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+    return "absent" if node is None else repr(node)
+
+
+def check_framework(catalogue: FrameworkRegistry, name: str, fields: Mapping[str, Any]) -> None:
+    if name not in ("FrameworkAdopted", "FrameworkItemAssessed", "ActionAgreed"):
         return
     framework = fields["framework"]
     if framework not in catalogue:
         raise RuleBroken(f"unknown framework {framework}", "framework")
+    if "version" in fields:
+        try:
+            catalogue.get(framework, fields["version"])
+        except UnknownFrameworkError as error:
+            raise RuleBroken(str(error.args[0]), "version") from None
     if "item" in fields and not catalogue.has_item(framework, fields["item"]):
         raise RuleBroken(f"framework {framework} has no item {fields['item']}", "item")

@@ -1,4 +1,5 @@
-"""The write model: four aggregates whose events are the facts of ``docs/spec/facts.md``."""
+"""The write model: five aggregates whose events are the facts of ``docs/spec/facts.md``
+(the card's four subjects, and the frameworks loaded into the ledger)."""
 
 from typing import Any
 
@@ -10,12 +11,19 @@ from legacyledger.domain.errors import (
     SubjectClosed,
     UnknownSubject,
 )
+from legacyledger.domain.framework import Framework
 from legacyledger.domain.mentor import Mentor
 from legacyledger.domain.partnership import Partnership
 from legacyledger.domain.programme_event import ProgrammeEvent
 from legacyledger.domain.registrant import Registrant
 
-AGGREGATES: tuple[type[Subject], ...] = (Partnership, Mentor, Registrant, ProgrammeEvent)
+AGGREGATES: tuple[type[Subject], ...] = (
+    Partnership,
+    Mentor,
+    Registrant,
+    ProgrammeEvent,
+    Framework,
+)
 
 #: Fact name → (aggregate class, event class); corrections are resolved by target.
 FACT_TYPES: dict[str, tuple[type[Subject], type[Any]]] = {
@@ -29,6 +37,7 @@ __all__ = [
     "AGGREGATES",
     "FACT_TYPES",
     "DomainError",
+    "Framework",
     "ImpossibleHistory",
     "Mentor",
     "Partnership",

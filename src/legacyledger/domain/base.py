@@ -30,9 +30,11 @@ ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp", "origi
 
 
 class Subject(Aggregate):
-    """Base of Mentor, Registrant, ProgrammeEvent and Partnership."""
+    """Base of Mentor, Registrant, ProgrammeEvent, Partnership and Framework."""
 
     KEY_FIELD: ClassVar[str] = ""
+    #: False for a subject whose creation fact is recorded again for each version of it.
+    CREATED_ONCE: ClassVar[bool] = True
     FACTS: ClassVar[dict[str, type[Any]]] = {}
 
     class Event(Aggregate.Event):

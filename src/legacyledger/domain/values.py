@@ -7,6 +7,7 @@ field's type and its validation rule live in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -31,6 +32,10 @@ class DecimalText:
     """A decimal given as a string (or an integer), never as a float."""
 
 
+class FrameworkDocument:
+    """A framework file's content (``legacyledger/frameworks/FORMAT.md``), validated whole."""
+
+
 KEY_RE = r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}"
 #: Organisations are ``system:code``; ODS codes are upper-case alphanumerics.
 ORG_RE = r"(ods:[A-Z0-9]{1,9}|gss:[EWSN][0-9]{8}|cqc:1-[0-9]{6,12}|other:[A-Za-z0-9._\-]{1,64})"
@@ -38,6 +43,7 @@ FY_RE = r"[0-9]{4}/[0-9]{2}"
 
 Key = Annotated[str, Pattern(KEY_RE), Pseudonymous()]
 Pseudonym = Annotated[str, Pattern(KEY_RE), Pseudonymous()]
+FrameworkContent = Annotated[Mapping[str, Any], FrameworkDocument()]
 Org = Annotated[str, Pattern(ORG_RE)]
 FinancialYear = Annotated[str, Pattern(FY_RE)]
 Text = Annotated[str, MaxLen(2000), FreeText()]

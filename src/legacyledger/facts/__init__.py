@@ -28,6 +28,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     create_model,
 )
 
@@ -35,6 +36,7 @@ from legacyledger.domain import AGGREGATES
 from legacyledger.domain.base import ENVELOPE, field_types
 from legacyledger.domain.values import (
     DecimalText,
+    FrameworkDocument,
     FreeText,
     Key,
     Pattern,
@@ -42,6 +44,7 @@ from legacyledger.domain.values import (
     Pseudonymous,
     Text,
 )
+from legacyledger.frameworks import FrameworkError, document, framework_of
 
 COMMON = ("on", "source_ref", "recorded_by", "note")
 _DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -111,12 +114,26 @@ def _not_an_nhs_number(value: str) -> str:
     return value
 
 
+def _framework_content(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+    """A valid framework naming the fact's framework and version, in its canonical form."""
+    try:
+        framework = framework_of(value, "framework")
+    except FrameworkError as error:
+        lines = [line.strip() for line in str(error).splitlines()]
+        lines[0] = lines[0].removeprefix("framework: ").removeprefix("invalid framework file")
+        raise ValueError(f"is not a valid framework: {'; '.join(filter(None, lines))}") from None
+    for field, given in (("framework", framework.id), ("version", framework.version)):
+        if field in info.data and info.data[field] != given:
+            raise ValueError(f"is {field} {given!r}, but the fact names {info.data[field]!r}")
+    return document(framework)
+
+
 def pydantic_type(hint: Any) -> Any:
     """Translate a domain annotation into one pydantic validates strictly."""
     origin = get_origin(hint)
     if origin is Annotated:
         base, *marks = get_args(hint)
-        return Annotated[(pydantic_type(base), *(_mark(m) for m in marks))]
+        return Annotated[(pydantic_type(base), *(found for m in marks for found in _marks(m)))]
     if origin in (Union, types.UnionType):
         inner = [pydantic_type(a) for a in get_args(hint) if a is not type(None)]
         return inner[0] | None
@@ -130,6 +147,13 @@ def pydantic_type(hint: Any) -> Any:
         int: StrictInt,
         date: Annotated[date, BeforeValidator(_iso_date)],
     }.get(hint, hint)
+
+
+def _marks(mark: Any) -> tuple[Any, ...]:
+    if isinstance(mark, FrameworkDocument):
+        described = Field(description="a framework file's content (frameworks/FORMAT.md)")
+        return (AfterValidator(_framework_content), described)
+    return (_mark(mark),)
 
 
 def _mark(mark: Any) -> Any:

@@ -41,6 +41,9 @@ __all__ = [
     "FrameworkRegistry",
     "Rule",
     "UnknownFrameworkError",
+    "difference",
+    "document",
+    "framework_of",
     "load_framework",
     "parse_framework",
     "shipped_frameworks",
@@ -187,11 +190,65 @@ def parse_framework(text: str, origin: str = "<framework>") -> Framework:
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
         raise FrameworkError(f"{origin}: not valid JSON at {where}: {error.msg}") from None
+    return framework_of(raw, origin)
+
+
+def framework_of(raw: Any, origin: str = "<framework>") -> Framework:
+    """A framework from its decoded JSON (as a ``FrameworkLoaded`` fact carries it)."""
     try:
         model = _FrameworkIn.model_validate(raw)
     except ValidationError as error:
         raise FrameworkError(_describe(error, raw, origin)) from None
     return _build(model, origin)
+
+
+def document(framework: Framework) -> dict[str, Any]:
+    """The framework as JSON, every rule parameter present: the content a ledger records.
+
+    ``framework_of(document(f)) == f``, and equal frameworks give equal documents (keys in
+    the order of the format, parameters in the order of :data:`RULES`)."""
+    return {
+        "id": framework.id,
+        "version": framework.version,
+        "title": framework.title,
+        "source": framework.source,
+        "items": [_item_document(item) for item in framework.items],
+    }
+
+
+def _item_document(item: FrameworkItem) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": item.id, "title": item.title, "description": item.description,
+        "area": item.area, "assessment": item.assessment,
+    }  # fmt: skip
+    if item.rule is not None:
+        found["rule"] = {"id": item.rule.id, "params": dict(item.rule.params)}
+    return found
+
+
+def difference(held: Framework, given: Framework) -> str | None:
+    """Where two frameworks first differ, as a path such as
+    ``items[ongoing_cpd].rule.params.window_months`` (None when they are equal)."""
+    return _difference(document(held), document(given), "")
+
+
+def _difference(a: Any, b: Any, path: str) -> str | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in dict.fromkeys([*a, *b]):
+            found = _difference(a.get(key), b.get(key), f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for index in range(max(len(a), len(b))):
+            x, y = (a[index] if index < len(a) else None), (b[index] if index < len(b) else None)
+            item = x if isinstance(x, dict) else y
+            name = item.get("id", index) if isinstance(item, dict) else index
+            found = _difference(x, y, f"{path}[{name}]")
+            if found is not None:
+                return found
+        return None
+    return None if a == b else path
 
 
 def _describe(error: ValidationError, raw: Any, origin: str) -> str:
@@ -315,7 +372,8 @@ class FrameworkRegistry:
         if held != framework:
             raise FrameworkError(
                 f"framework {framework.id!r} version {framework.version!r} is already"
-                " registered with different content: give the new one another version"
+                f" registered with different content ({difference(held, framework)} differs):"
+                " give the new one another version"
             )
         return framework
 

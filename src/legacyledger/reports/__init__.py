@@ -114,6 +114,8 @@ class Report:
     #: Where each family's figures came from: ``"persisted"`` (current snapshots kept by
     #: ``legacyledger follow``, at ``known_at``) or ``"computed"`` (folded for this report).
     sources: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+    #: The framework versions the compliance figures were judged against (``id@version``).
+    frameworks: tuple[str, ...] = ()
 
     def of(self, family: str) -> tuple[ReportFigure, ...]:
         return tuple(f for f in self.figures if f.family == family)
@@ -149,10 +151,22 @@ def build_report(
                    stored, sources)  # fmt: skip
     figures = _disclosed(views, disclosure)
     link = ledger.chain_link(position) if position else None
-    digest = report_digest(chosen, views.as_of, position, parameters, disclosure, figures, link)
+    used = frameworks_used(figures)
+    digest = report_digest(chosen, views.as_of, position, parameters, disclosure, figures, link,
+                           used)  # fmt: skip
     now = datetime.now(UTC).replace(microsecond=0)
     return Report(chosen, views.as_of, position, parameters, disclosure, figures, now,
-                  ledger.head(), link, digest, views, sources)  # fmt: skip
+                  ledger.head(), link, digest, views, sources, used)  # fmt: skip
+
+
+def frameworks_used(figures: Iterable[ReportFigure]) -> tuple[str, ...]:
+    """``id@version`` of every framework a figure was judged against, sorted."""
+    found = {
+        f"{f.derivation.parameters['framework']}@{f.derivation.parameters['framework_version']}"
+        for f in figures
+        if "framework_version" in f.derivation.parameters
+    }
+    return tuple(sorted(found))
 
 
 def _families(families: Iterable[str]) -> tuple[str, ...]:
@@ -344,11 +358,16 @@ def report_digest(
     disclosure: str,
     figures: Iterable[ReportFigure],
     chain_link: str | None = None,
+    frameworks: Sequence[str] | None = None,
 ) -> str:
+    """``frameworks`` (the versions judged against) is hashed when given; reports made before
+    frameworks were facts have none, and their digests stay what they were."""
     rows = sorted(([f.id, plain(f.unrounded), f.display] for f in figures), key=lambda r: r[0])
     body = {"schema": SCHEMA, "families": list(families), "as_of": as_of.isoformat(),
             "known_at": known_at, "chain_link": chain_link, "parameters": parameters,
             "disclosure": disclosure, "figures": rows}  # fmt: skip
+    if frameworks is not None:
+        body["frameworks"] = list(frameworks)
     return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -365,6 +384,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "parameters": plain(report.parameters),
         "disclosure": report.disclosure,
         "generated_at": report.generated_at.isoformat().replace("+00:00", "Z"),
+        "frameworks": list(report.frameworks),
         "digest": report.digest,
     }
 
@@ -458,7 +478,7 @@ def _rebuild(ledger: Ledger, document: Mapping[str, Any]) -> Report:
     known_at, head = document["known_at"], ledger.head()
     if not isinstance(known_at, int) or known_at > head:
         raise ValueError(f"it was made at position {known_at}; this ledger ends at {head}")
-    return build_report(
+    rebuilt = build_report(
         ledger,
         document["families"],
         date.fromisoformat(document["as_of"]),
@@ -466,6 +486,12 @@ def _rebuild(ledger: Ledger, document: Mapping[str, Any]) -> Report:
         document["parameters"],
         document["disclosure"],
     )
+    if "frameworks" in document:
+        return rebuilt
+    r = rebuilt  # made before frameworks were facts: its digest does not name them
+    digest = report_digest(r.families, r.as_of, r.known_at, r.parameters, r.disclosure,
+                           r.figures, r.chain_link)  # fmt: skip
+    return attrs.evolve(rebuilt, digest=digest)
 
 
 def compare(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from legacyledger.domain.framework import Framework as FrameworkSubject
 from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure
 from legacyledger.projections.compliance import NAMES as COMPLIANCE_NAMES
 from legacyledger.projections.compliance import (
@@ -58,9 +59,10 @@ Replay = Callable[[], Iterable[FactRecord]]
 class Family:
     """One projection: how to parameterise it and which facts it can use.
 
-    ``project(records, params)`` folds records; ``settled(facts, params, replay)`` folds the
-    facts of ``reads(params)`` already settled (``build_views`` reads and settles the ledger
-    once for every family).
+    ``params(as_of, ledger, position, **options)`` makes its parameters as known at ledger
+    ``position``; ``project(records, params)`` folds records; ``settled(facts, params, replay)``
+    folds the facts of ``reads(params)`` already settled (``build_views`` reads and settles the
+    ledger once for every family).
     """
 
     project: Callable[[Iterable[FactRecord], Any], Any]
@@ -70,9 +72,11 @@ class Family:
     reads: Callable[[Any], frozenset[str]] = lambda params: frozenset()
 
 
-def _compliance_params(as_of: date, ledger: LedgerReader, **options: Any) -> ComplianceParams:
-    if ledger.frameworks is not None:
-        options.setdefault("registry", ledger.frameworks)
+def _compliance_params(
+    as_of: date, ledger: LedgerReader, position: int, **options: Any
+) -> ComplianceParams:
+    """Judged against the frameworks as known at ``position`` (shipped, given and recorded)."""
+    options.setdefault("registry", ledger.frameworks_at(position))
     return ComplianceParams(as_of=as_of, **options)
 
 
@@ -103,14 +107,14 @@ def _retention_names(params: RetentionParams) -> frozenset[str]:
 FAMILIES: Mapping[str, Family] = {
     "retention": Family(
         project_retention,
-        lambda as_of, ledger, **o: RetentionParams(as_of=as_of, **o),
+        lambda as_of, ledger, position, **o: RetentionParams(as_of=as_of, **o),
         _retention_names,
         _retention,
         _retention_names,
     ),
     "costs": Family(
         project_costs,
-        lambda as_of, ledger, **o: CostParams(as_of=as_of, **o),
+        lambda as_of, ledger, position, **o: CostParams(as_of=as_of, **o),
         lambda p: COST_NAMES | CORRECTIONS,
         _costs,
         lambda p: COST_NAMES,
@@ -118,13 +122,13 @@ FAMILIES: Mapping[str, Family] = {
     "compliance": Family(
         project_compliance,
         _compliance_params,
-        lambda p: COMPLIANCE_NAMES | CORRECTIONS,
+        lambda p: COMPLIANCE_NAMES | CORRECTIONS | {FrameworkSubject.Loaded.FACT},
         _compliance,
         lambda p: COMPLIANCE_NAMES,
     ),
     "reach": Family(
         project_reach,
-        lambda as_of, ledger, **o: ReachParams(as_of=as_of, **o),
+        lambda as_of, ledger, position, **o: ReachParams(as_of=as_of, **o),
         lambda p: REACH_NAMES | CORRECTIONS,
         _reach,
         lambda p: REACH_NAMES,
@@ -202,7 +206,8 @@ def build_views(
     chosen = [(name, FAMILIES[name]) for name in families or FAMILIES]
     with _gc_paused():
         prepared = [
-            (name, family, family.params(as_of, ledger, **dict((params or {}).get(name, {}))))
+            (name, family,
+             family.params(as_of, ledger, position, **dict((params or {}).get(name, {}))))
             for name, family in chosen
         ]
         reads = frozenset().union(*(family.reads(p) for _, family, p in prepared))

@@ -20,10 +20,11 @@ class LedgerReader(Protocol):
     #: The eventsourcing application (its ``env`` places the view store; its ``recorder``
     #: answers cheap questions about stored topics).
     app: Any
-    #: The framework catalogue compliance is assessed against (``None``: the shipped ones).
-    frameworks: Any
 
     def head(self) -> int: ...
+
+    def frameworks_at(self, position: int) -> Any:
+        """The framework catalogue compliance is judged against, as known at ``position``."""
 
     def records(
         self,

@@ -175,7 +175,8 @@ class PersistedViews:
             if snapshot.position not in names:
                 names[snapshot.position] = names_between(self.ledger, snapshot.position, position)
             wanted = FAMILIES[family].names(
-                FAMILIES[family].params(day, self.ledger, **dict((params or {}).get(family, {}))))
+                FAMILIES[family].params(day, self.ledger, position,
+                                        **dict((params or {}).get(family, {}))))
             seen = names[snapshot.position]
             if seen and (wanted is None or seen & wanted):
                 stale[family] = snapshot.position
