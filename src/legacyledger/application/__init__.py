@@ -36,7 +36,15 @@ from legacyledger.domain.base import (
     fields_of,
 )
 from legacyledger.domain.errors import ImpossibleHistory
-from legacyledger.domain.links import CLOSING, SPANS, Link, closed_subject, links_of, pair_id
+from legacyledger.domain.links import (
+    CLOSING,
+    NEEDS_OF,
+    SPANS,
+    Link,
+    closed_subject,
+    links_of,
+    spans_held,
+)
 from legacyledger.facts.parsing import (
     FactError,
     ImportRejected,
@@ -536,9 +544,10 @@ class _Batch:
         later = self.links_after(subject, on, cls.id_for(key) in self.stored_versions)
         if later:
             ref, (day, fact) = max(later.items(), key=lambda found: (found[1][0], found[0]))
+            closing = CLOSING[name]
             raise ImpossibleHistory(
-                f"{CLOSING[name]} on {on}, but {fact} {ref} (dated {day}) needs "
-                f"{'the match' if name == 'MentorUnmatched' else key} active on {day}",
+                f"{closing.verb} on {on}, but {fact} {ref} (dated {day}) needs "
+                f"{closing.what or key} active on {day}",
                 "on",
             )
 
@@ -558,27 +567,11 @@ class _Batch:
         """After an amendment that moves when ``subject`` is active (an enrolment, a
         withdrawal, a resumption, a match...), every fact on another subject that needs it
         active on a day must still find it active then."""
-        from legacyledger.domain import Mentor, Partnership, Registrant
-
         after = type(subject).__new__(type(subject))
         after.reset()
         for event in facts:
             event.apply(after)
-        key = subject.key
-        checks: list[tuple[UUID, Any, str]] = []
-        if isinstance(subject, Mentor):
-            checks.append((Mentor.id_for(key), after.active_on, f"mentor {key} active"))  # type: ignore[attr-defined]
-        elif isinstance(subject, Partnership):
-            checks.append((Partnership.id_for(key), after.open_on, f"partnership {key} open"))  # type: ignore[attr-defined]
-        elif isinstance(subject, Registrant):
-            mentors = {m[0] for m in [*subject.matches, *after.matches]}  # type: ignore[attr-defined]
-            for mentor in sorted(mentors):
-                checks.append((
-                    pair_id(key, mentor),
-                    lambda day, m=mentor: after.matched_on(m, day),  # type: ignore[attr-defined]
-                    f"{key} matched to {mentor}",
-                ))
-        for link_subject, holds, what in checks:
+        for link_subject, holds, what in spans_held(subject, after):
             for ref, (day, fact) in sorted(self.links_after(link_subject, "", True).items()):
                 if not holds(date.fromisoformat(day)):
                     raise ImpossibleHistory(
@@ -753,50 +746,18 @@ def subject_ids(parsed: Iterable[Parsed]) -> list[UUID]:
 def check_references(
     batch: _Batch, name: str, key: str, fields: Mapping[str, Any], item: Parsed
 ) -> None:
-    """Rules that span two subjects: the other subject must exist and be active then."""
-    from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
+    """Rules that span two subjects (``legacyledger.domain.links.NEEDS``): the other subject
+    must exist and, where the rule says so, be active then."""
     from legacyledger.domain.errors import RuleBroken
 
-    on = fields["on"]
-    if (
-        "partnership" in fields
-        and name != "PartnershipFormed"
-        and FACT_TYPES[name][0] is not Partnership
-    ):
-        partnership = batch.require(Partnership, fields["partnership"], "partnership")
-        if not partnership.open_on(on):  # type: ignore[attr-defined]
-            raise RuleBroken(
-                f"partnership {fields['partnership']} was not open on {on}", "partnership"
-            )
-    mentor_key = fields.get("mentor")
-    if mentor_key and name in (
-        "MentorMatched",
-        "AmbassadorRostered",
-        "CostIncurred",
-        "MentoringContactRecorded",
-    ):
-        mentor = batch.require(Mentor, mentor_key, "mentor")
-        if name in (
-            "MentorMatched",
-            "AmbassadorRostered",
-            "MentoringContactRecorded",
-        ) and not mentor.active_on(on):  # type: ignore[attr-defined]
-            raise RuleBroken(f"mentor {mentor_key} was not active on {on}", "mentor")
-    for attendee in fields.get("attendees") or ():
-        mentor = batch.require(Mentor, attendee, "attendees")
-        if not mentor.active_on(on):  # type: ignore[attr-defined]
-            raise RuleBroken(f"attendee {attendee} was not an active mentor on {on}", "attendees")
-    if fields.get("event") and name in ("MentorTimeLogged", "CostIncurred"):
-        batch.require(ProgrammeEvent, fields["event"], "event")
-    if name == "MentorTimeLogged" and fields.get("registrant"):
-        registrant = batch.require(Registrant, fields["registrant"], "registrant")
-        # a one-to-one session spread over days needs the match on its first and last day
-        for day in dict.fromkeys((on, fields.get("until") or on)):
-            if fields["activity"] == "one_to_one" and not registrant.matched_on(key, day):  # type: ignore[attr-defined]
-                raise RuleBroken(
-                    f"registrant {fields['registrant']} was not matched to {key} on {day}",
-                    "registrant",
-                )
+    for rule in NEEDS_OF[name]:
+        for value in rule.values(fields):
+            other = batch.require(rule.kind, value, rule.field)
+            if rule.holds is None or not rule.when(fields):
+                continue
+            for day in rule.days(fields):
+                if not rule.holds(other, key, day):
+                    raise RuleBroken(rule.error.format(value=value, key=key, day=day), rule.field)
     check_framework(batch.ledger.frameworks, name, fields)
 
 
