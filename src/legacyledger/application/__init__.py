@@ -26,7 +26,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
-from legacyledger.domain import AGGREGATES, FACT_TYPES, DomainError, Subject
+from legacyledger.domain import AGGREGATES, FACT_TYPES, DomainError, Partnership, Subject
 from legacyledger.domain.base import (
     corrected,
     create,
@@ -63,6 +63,12 @@ from legacyledger.persistence import (
     verify_chain,
 )
 from legacyledger.projections.base import FactRecord
+
+_ACTION_AGREED = Partnership.ActionAgreed.FACT
+_FACT_CORRECTED = Subject.Corrected.FACT
+_FACT_VOIDED = Subject.Voided.FACT
+_FRAMEWORK_ADOPTED = Partnership.FrameworkAdopted.FACT
+_FRAMEWORK_ITEM_ASSESSED = Partnership.FrameworkItemAssessed.FACT
 
 if TYPE_CHECKING:
     from legacyledger.persistence import ChainCheck
@@ -364,7 +370,7 @@ def subject_class(kind: str) -> type[Subject]:
 def interchange(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored fact as the public format: no envelope; corrections carry no key."""
     fact = {k: v for k, v in stored.items() if k != "recorded_at"}
-    if fact["fact"] in ("FactCorrected", "FactVoided"):
+    if fact["fact"] in (_FACT_CORRECTED, _FACT_VOIDED):
         for key in ("partnership", "mentor", "registrant", "event"):
             fact.pop(key, None)
     return fact
@@ -457,7 +463,7 @@ class _Batch:
 
     def command(self, item: Parsed) -> Subject | None:
         name = item.name
-        if name in ("FactCorrected", "FactVoided"):
+        if name in (_FACT_CORRECTED, _FACT_VOIDED):
             return self.correction(item)
         cls, event_class = FACT_TYPES[name]
         model = item.model
@@ -494,7 +500,7 @@ class _Batch:
             raise DomainError(f"no recorded fact has source_ref {target}", "target")
         common = {k: fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
         common["on"] = item.model.on  # type: ignore[attr-defined]
-        if item.name == "FactVoided" and target in subject.live_corrections():
+        if item.name == _FACT_VOIDED and target in subject.live_corrections():
             affected = next(a.target for a in subject.amendments if a.source_ref == target)
             restored = effective(subject.originals, [*subject.amendments, dummy_void(target)])
             if affected in restored:  # the fact as it will stand must meet the rules again
@@ -512,7 +518,7 @@ class _Batch:
                     "target",
                 )
             raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
-        if item.name == "FactVoided":
+        if item.name == _FACT_VOIDED:
             self.relink(subject, target, dummy_void(target))
             subject.void(target, reason=fact["reason"], **common)
             return subject
@@ -767,9 +773,9 @@ def check_framework(
     from legacyledger.domain.errors import RuleBroken
 
     if catalogue is None or name not in (
-        "FrameworkAdopted",
-        "FrameworkItemAssessed",
-        "ActionAgreed",
+        _FRAMEWORK_ADOPTED,
+        _FRAMEWORK_ITEM_ASSESSED,
+        _ACTION_AGREED,
     ):
         return
     framework = fields["framework"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from legacyledger.domain import Mentor, Registrant
 from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, Value
 from legacyledger.projections.compliance import NAMES as COMPLIANCE_NAMES
 from legacyledger.projections.compliance import (
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from legacyledger.application import Ledger
 
 #: Facts that make up most of a ledger.
-BULKY = frozenset({"MentorTimeLogged", "MentoringContactRecorded"})
+BULKY = frozenset({Mentor.TimeLogged.FACT, Registrant.MentoringContactRecorded.FACT})
 
 #: ``replay()``: the records again (a fold that keeps history, e.g. cost restatements, reads
 #: them only when asked).
