@@ -18,9 +18,19 @@ import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from legacyledger.domain import FACT_TYPES, DomainError, Subject, UnknownSubject
+from legacyledger.domain import (
+    FACT_TYPES,
+    DomainError,
+    Framework,
+    Mentor,
+    Partnership,
+    ProgrammeEvent,
+    Registrant,
+    Subject,
+    UnknownSubject,
+)
 from legacyledger.domain.base import ENVELOPE, create, fields_of
-from legacyledger.facts import FACT_ADAPTER
+from legacyledger.facts import FACT_ADAPTER, KEY_OF
 from legacyledger.facts.parsing import validate_replacement
 from legacyledger.persistence import fact_of
 
@@ -35,10 +45,11 @@ def ref() -> str:
     return f"b-{next(_REFS)}"
 
 
-def fact(name: str, key_field: str | None, key: str | None, on: str, body: dict[str, Any],
+def fact(event_class: type[Subject.Event], key: str | None, on: str, body: dict[str, Any],
          over: Mapping[str, Any]) -> dict[str, Any]:
     """One fact: ``fact``, key, ``on``, the body, a fresh source_ref, then the overrides."""
-    built: dict[str, Any] = {"fact": name}
+    built: dict[str, Any] = {"fact": event_class.FACT}
+    key_field = KEY_OF[event_class.FACT]
     if key_field:
         built[key_field] = key
     built.update(on=on, **body, source_ref=ref())
@@ -63,7 +74,7 @@ CUSTOM_FRAMEWORK: dict[str, Any] = {
 def framework_loaded(content: Mapping[str, Any] = CUSTOM_FRAMEWORK, on: str = "2024-04-01",
                      **over: Any) -> dict[str, Any]:
     body = {"version": content["version"], "content": content}
-    return fact("FrameworkLoaded", "framework", str(content["id"]), on, body, over)
+    return fact(Framework.Loaded, str(content["id"]), on, body, over)
 
 
 # -- Partnership ---------------------------------------------------------------------------
@@ -72,70 +83,70 @@ def framework_loaded(content: Mapping[str, Any] = CUSTOM_FRAMEWORK, on: str = "2
 def partnership_formed(key: str = P, on: str = "2024-04-01", **over: Any) -> dict[str, Any]:
     body = {"name": "West Yorkshire Legacy Mentors", "programme": "legacy_mentoring",
             "lead_org": "ods:QWO"}
-    return fact("PartnershipFormed", "partnership", key, on, body, over)
+    return fact(Partnership.Formed, key, on, body, over)
 
 
 def organisation_joined(key: str = P, on: str = "2024-04-01", **over: Any) -> dict[str, Any]:
     body = {"org": "ods:RXF", "sector": "health", "setting": "secondary_care"}
-    return fact("OrganisationJoined", "partnership", key, on, body, over)
+    return fact(Partnership.OrganisationJoined, key, on, body, over)
 
 
 def organisation_left(key: str = P, on: str = "2025-03-31", **over: Any) -> dict[str, Any]:
     body = {"org": "ods:RXF", "reason": "merged"}
-    return fact("OrganisationLeft", "partnership", key, on, body, over)
+    return fact(Partnership.OrganisationLeft, key, on, body, over)
 
 
 def coordinator_appointed(key: str = P, on: str = "2024-04-15", **over: Any) -> dict[str, Any]:
-    return fact("CoordinatorAppointed", "partnership", key, on, {"coordinator": "C-7"}, over)
+    return fact(Partnership.CoordinatorAppointed, key, on, {"coordinator": "C-7"}, over)
 
 
 def coordinator_left(key: str = P, on: str = "2025-03-31", **over: Any) -> dict[str, Any]:
-    return fact("CoordinatorLeft", "partnership", key, on, {"coordinator": "C-7"}, over)
+    return fact(Partnership.CoordinatorLeft, key, on, {"coordinator": "C-7"}, over)
 
 
 def funding_received(key: str = P, on: str = "2024-04-20", **over: Any) -> dict[str, Any]:
     body = {"amount": "25000.00", "funder": "NHS England NEY", "financial_year": "2024/25",
             "purpose": "delivery"}
-    return fact("FundingReceived", "partnership", key, on, body, over)
+    return fact(Partnership.FundingReceived, key, on, body, over)
 
 
 def cost_incurred(key: str = P, on: str = "2024-05-10", **over: Any) -> dict[str, Any]:
     body = {"amount": "120.50", "category": "administration", "description": "room hire"}
-    return fact("CostIncurred", "partnership", key, on, body, over)
+    return fact(Partnership.CostIncurred, key, on, body, over)
 
 
 def recruitment_target_set(key: str = P, on: str = "2024-04-15", **over: Any) -> dict[str, Any]:
     body = {"target_active": 10, "assumed_dropout_rate": "0.60"}
-    return fact("RecruitmentTargetSet", "partnership", key, on, body, over)
+    return fact(Partnership.RecruitmentTargetSet, key, on, body, over)
 
 
 def commitment_formalised(key: str = P, on: str = "2024-04-15", **over: Any) -> dict[str, Any]:
-    return fact("CommitmentFormalised", "partnership", key, on, {"kind": "mou"}, over)
+    return fact(Partnership.CommitmentFormalised, key, on, {"kind": "mou"}, over)
 
 
 def framework_adopted(key: str = P, on: str = "2024-04-15", **over: Any) -> dict[str, Any]:
     body = {"framework": "ney-legacy-stages", "version": "1"}
-    return fact("FrameworkAdopted", "partnership", key, on, body, over)
+    return fact(Partnership.FrameworkAdopted, key, on, body, over)
 
 
 def framework_item_assessed(key: str = P, on: str = "2024-06-01", **over: Any) -> dict[str, Any]:
     body = {"framework": "ney-legacy-stages", "item": "planning_preparation", "status": "partial",
             "evidence": ["board minutes"], "assessor": "C-7"}
-    return fact("FrameworkItemAssessed", "partnership", key, on, body, over)
+    return fact(Partnership.FrameworkItemAssessed, key, on, body, over)
 
 
 def action_agreed(key: str = P, on: str = "2024-06-01", **over: Any) -> dict[str, Any]:
     body = {"action": "A-1", "framework": "ney-legacy-stages", "item": "planning_preparation",
             "description": "record pay rates", "owner": "C-7", "due": "2024-09-01"}
-    return fact("ActionAgreed", "partnership", key, on, body, over)
+    return fact(Partnership.ActionAgreed, key, on, body, over)
 
 
 def action_completed(key: str = P, on: str = "2024-08-01", **over: Any) -> dict[str, Any]:
-    return fact("ActionCompleted", "partnership", key, on, {"action": "A-1"}, over)
+    return fact(Partnership.ActionCompleted, key, on, {"action": "A-1"}, over)
 
 
 def partnership_closed(key: str = P, on: str = "2026-03-31", **over: Any) -> dict[str, Any]:
-    return fact("PartnershipClosed", "partnership", key, on, {"reason": "funding ended"}, over)
+    return fact(Partnership.Closed, key, on, {"reason": "funding ended"}, over)
 
 
 # -- Mentor --------------------------------------------------------------------------------
@@ -145,44 +156,44 @@ def mentor_enrolled(key: str = M, on: str = "2024-05-01", **over: Any) -> dict[s
     body = {"partnership": P, "role": "legacy_mentor", "sector": "health",
             "profession": "midwife", "employer": "ods:RXF", "setting": "secondary_care",
             "employment_route": "partial_retirement", "contracted_hours_per_week": "22.5"}
-    return fact("MentorEnrolled", "mentor", key, on, body, over)
+    return fact(Mentor.Enrolled, key, on, body, over)
 
 
 def mentor_inducted(key: str = M, on: str = "2024-05-08", **over: Any) -> dict[str, Any]:
-    return fact("MentorInducted", "mentor", key, on, {"induction": "joint", "hours": "6"}, over)
+    return fact(Mentor.Inducted, key, on, {"induction": "joint", "hours": "6"}, over)
 
 
 def mentor_trained(key: str = M, on: str = "2024-06-01", **over: Any) -> dict[str, Any]:
     body = {"course": "coaching skills", "hours": "3.5"}
-    return fact("MentorTrained", "mentor", key, on, body, over)
+    return fact(Mentor.Trained, key, on, body, over)
 
 
 def pay_rate_set(key: str = M, on: str = "2024-04-01", **over: Any) -> dict[str, Any]:
     body = {"annual_salary": "50056", "oncost_rate": "0.287", "basis": "AfC band 7"}
-    return fact("MentorPayRateSet", "mentor", key, on, body, over)
+    return fact(Mentor.PayRateSet, key, on, body, over)
 
 
 def time_logged(key: str = M, on: str = "2024-10-08", **over: Any) -> dict[str, Any]:
     body = {"hours": "1", "activity": "admin", "category": "administration"}
-    return fact("MentorTimeLogged", "mentor", key, on, body, over)
+    return fact(Mentor.TimeLogged, key, on, body, over)
 
 
 def mentor_moved(key: str = M, on: str = "2024-12-01", **over: Any) -> dict[str, Any]:
     body = {"employer": "ods:RR8", "setting": "secondary_care"}
-    return fact("MentorMoved", "mentor", key, on, body, over)
+    return fact(Mentor.Moved, key, on, body, over)
 
 
 def mentor_paused(key: str = M, on: str = "2024-12-01", **over: Any) -> dict[str, Any]:
-    return fact("MentorPaused", "mentor", key, on, {"reason": "sick leave"}, over)
+    return fact(Mentor.Paused, key, on, {"reason": "sick leave"}, over)
 
 
 def mentor_resumed(key: str = M, on: str = "2025-01-06", **over: Any) -> dict[str, Any]:
-    return fact("MentorResumed", "mentor", key, on, {"reason": "back at work"}, over)
+    return fact(Mentor.Resumed, key, on, {"reason": "back at work"}, over)
 
 
 def mentor_withdrew(key: str = M, on: str = "2025-06-30", **over: Any) -> dict[str, Any]:
     body = {"stage": "active", "reason": "retired fully"}
-    return fact("MentorWithdrew", "mentor", key, on, body, over)
+    return fact(Mentor.Withdrew, key, on, body, over)
 
 
 # -- Registrant ----------------------------------------------------------------------------
@@ -192,51 +203,51 @@ def registrant_enrolled(key: str = R, on: str = "2024-09-30", **over: Any) -> di
     body = {"partnership": P, "profession": "midwife", "registered_on": "2024-09-02",
             "employer": "ods:RXF", "setting": "secondary_care", "in_post_since": "2024-09-30",
             "comparator": False}
-    return fact("RegistrantEnrolled", "registrant", key, on, body, over)
+    return fact(Registrant.Enrolled, key, on, body, over)
 
 
 def matched(key: str = R, on: str = "2024-10-01", **over: Any) -> dict[str, Any]:
-    return fact("MentorMatched", "registrant", key, on, {"mentor": M}, over)
+    return fact(Registrant.MentorMatched, key, on, {"mentor": M}, over)
 
 
 def unmatched(key: str = R, on: str = "2025-01-31", **over: Any) -> dict[str, Any]:
     body = {"mentor": M, "reason": "mentor moved"}
-    return fact("MentorUnmatched", "registrant", key, on, body, over)
+    return fact(Registrant.MentorUnmatched, key, on, body, over)
 
 
 def contact(key: str = R, on: str = "2024-10-08", **over: Any) -> dict[str, Any]:
     body = {"mentor": M, "minutes": 55, "mode": "in_person"}
-    return fact("MentoringContactRecorded", "registrant", key, on, body, over)
+    return fact(Registrant.MentoringContactRecorded, key, on, body, over)
 
 
 def outcome_measured(key: str = R, on: str = "2025-03-31", **over: Any) -> dict[str, Any]:
     body = {"instrument": "intention-to-stay", "timepoint": "m6", "score": "4.2"}
-    return fact("OutcomeMeasured", "registrant", key, on, body, over)
+    return fact(Registrant.OutcomeMeasured, key, on, body, over)
 
 
 def employment_status_changed(key: str = R, on: str = "2025-02-01", **over: Any) -> dict[str, Any]:
     body = {"status": "parental_leave"}
-    return fact("EmploymentStatusChanged", "registrant", key, on, body, over)
+    return fact(Registrant.EmploymentStatusChanged, key, on, body, over)
 
 
 def registrant_moved(key: str = R, on: str = "2025-04-01", **over: Any) -> dict[str, Any]:
     body = {"employer": "ods:RR8", "setting": "secondary_care", "sector": "nhs_trust",
             "same_staff_group": True}
-    return fact("RegistrantMoved", "registrant", key, on, body, over)
+    return fact(Registrant.Moved, key, on, body, over)
 
 
 def left(key: str = R, on: str = "2025-08-29", **over: Any) -> dict[str, Any]:
     body = {"destination": "other_nhs", "reason": "relocation"}
-    return fact("RegistrantLeft", "registrant", key, on, body, over)
+    return fact(Registrant.Left, key, on, body, over)
 
 
 def rejoined(key: str = R, on: str = "2025-10-01", **over: Any) -> dict[str, Any]:
     body = {"employer": "ods:RXF", "setting": "secondary_care"}
-    return fact("RegistrantRejoined", "registrant", key, on, body, over)
+    return fact(Registrant.Rejoined, key, on, body, over)
 
 
 def follow_up_ended(key: str = R, on: str = "2026-09-30", **over: Any) -> dict[str, Any]:
-    return fact("FollowUpEnded", "registrant", key, on, {"reason": "programme_end"}, over)
+    return fact(Registrant.FollowUpEnded, key, on, {"reason": "programme_end"}, over)
 
 
 # -- ProgrammeEvent ------------------------------------------------------------------------
@@ -245,37 +256,37 @@ def follow_up_ended(key: str = R, on: str = "2026-09-30", **over: Any) -> dict[s
 def event_planned(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, Any]:
     body = {"partnership": P, "kind": "careers_fair", "audience": "school", "integrated": True,
             "expected_audience": 60}
-    return fact("EventPlanned", "event", key, on, body, over)
+    return fact(ProgrammeEvent.Planned, key, on, body, over)
 
 
 def event_rescheduled(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, Any]:
     body = {"new_date": "2025-02-18", "reason": "half term"}
-    return fact("EventRescheduled", "event", key, on, body, over)
+    return fact(ProgrammeEvent.Rescheduled, key, on, body, over)
 
 
 def rostered(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, Any]:
-    return fact("AmbassadorRostered", "event", key, on, {"mentor": M}, over)
+    return fact(ProgrammeEvent.AmbassadorRostered, key, on, {"mentor": M}, over)
 
 
 def stood_down(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, Any]:
     body = {"mentor": M, "reason": "clinical cover"}
-    return fact("AmbassadorStoodDown", "event", key, on, body, over)
+    return fact(ProgrammeEvent.AmbassadorStoodDown, key, on, body, over)
 
 
 def delivered(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, Any]:
     body = {"audience_reached": 50, "attendees": [], "duration_minutes": 90}
-    return fact("EventDelivered", "event", key, on, body, over)
+    return fact(ProgrammeEvent.Delivered, key, on, body, over)
 
 
 def cancelled(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, Any]:
     body = {"by": "host", "reason": "school closed"}
-    return fact("EventCancelled", "event", key, on, body, over)
+    return fact(ProgrammeEvent.Cancelled, key, on, body, over)
 
 
 def feedback(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, Any]:
     body = {"questionnaire": "ica-2018", "phase": "post", "responses": 40,
             "items": {"would_consider_career": {"agree": 25, "neutral": 10, "disagree": 5}}}
-    return fact("FeedbackRecorded", "event", key, on, body, over)
+    return fact(ProgrammeEvent.FeedbackRecorded, key, on, body, over)
 
 
 # -- Corrections ---------------------------------------------------------------------------
@@ -284,11 +295,11 @@ def feedback(key: str = EV, on: str = "2025-02-11", **over: Any) -> dict[str, An
 def corrected(target: str, replacement: Mapping[str, Any], on: str = "2025-09-03",
               **over: Any) -> dict[str, Any]:
     body = {"target": target, "replacement": dict(replacement), "reason": "typed from the diary"}
-    return fact("FactCorrected", None, None, on, body, over)
+    return fact(Subject.Corrected, None, on, body, over)
 
 
 def voided(target: str, on: str = "2025-09-03", **over: Any) -> dict[str, Any]:
-    return fact("FactVoided", None, None, on, {"target": target, "reason": "entered twice"}, over)
+    return fact(Subject.Voided, None, on, {"target": target, "reason": "entered twice"}, over)
 
 
 #: Fact name → its builder (corrections need a target, so they are called differently).

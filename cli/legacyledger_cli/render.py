@@ -18,6 +18,8 @@ from legacyledger.domain import Subject
 from legacyledger.persistence import fact_of
 from legacyledger_cli.query import is_correction, references, subject_of
 
+_FACT_VOIDED = Subject.Voided.FACT
+
 PAGE = 1000
 
 
@@ -89,7 +91,7 @@ def log_row(record: FactRecord, note: str = "") -> tuple[str, ...]:
 
 
 def correction_detail(fact: Mapping[str, Any]) -> str:
-    if fact["fact"] == "FactVoided":
+    if fact["fact"] == _FACT_VOIDED:
         return f"voids {fact['target']}: {fact['reason']}"
     return f"corrects {fact['target']}: {_pairs(fact['replacement'])}"
 
@@ -203,7 +205,7 @@ def history_rows(history: Sequence[FactRecord]) -> Iterator[tuple[str, ...]]:
     later: dict[str, list[str]] = {}
     for r in history:
         if is_correction(r.fact):
-            done = "voided" if r.fact["fact"] == "FactVoided" else "corrected"
+            done = "voided" if r.fact["fact"] == _FACT_VOIDED else "corrected"
             later.setdefault(r.fact["target"], []).append(f"{done} at {r.position}")
     for record in history:
         yield log_row(record, ", ".join(later.get(record.fact["source_ref"], ())))

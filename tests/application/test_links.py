@@ -24,6 +24,7 @@ from tests.builders import (
     partnership_closed,
     partnership_formed,
     registrant_enrolled,
+    rostered,
     time_logged,
     unmatched,
     voided,
@@ -181,3 +182,45 @@ def test_a_spread_one_to_one_session_needs_the_match_on_its_last_day_either_way(
         ledger.import_facts([unmatched(on="2024-12-01"), session])
     with pytest.raises(ImportRejected):
         ledger.import_facts([session, unmatched(on="2024-12-01")])
+
+
+WITHDRAWN = [*base(), mentor_withdrew(on="2024-12-01")]
+SESSION = {"activity": "one_to_one", "registrant": R, "category": "delivery"}
+
+
+@pytest.mark.parametrize(
+    ("given", "when", "field", "message"),
+    [
+        ([partnership_formed(), partnership_closed(on="2024-06-01")],
+         mentor_enrolled(on="2024-07-01"), "partnership",
+         "partnership p1 was not open on 2024-07-01"),
+        (base(), contact(mentor="M-9"), "mentor", "mentor M-9 does not exist (yet)"),
+        (WITHDRAWN, rostered(), "mentor", "mentor M-1 was not active on 2025-02-11"),
+        (WITHDRAWN, delivered(attendees=[M]), "attendees",
+         "attendee M-1 was not an active mentor on 2025-02-11"),
+        (base(), time_logged(event="EV-9", category="delivery"), "event",
+         "programmeevent EV-9 does not exist (yet)"),
+        (base(), time_logged(**SESSION), "registrant",
+         "registrant R-1 was not matched to M-1 on 2024-10-08"),
+        ([*base(), matched(on="2024-10-01"), unmatched(on="2025-02-01")],
+         time_logged(on="2024-10-08", until="2025-03-01", **SESSION),
+         "registrant", "registrant R-1 was not matched to M-1 on 2025-03-01"),
+    ],
+)
+def test_each_rule_across_subjects_says_what_it_needs(
+    ledger: Ledger, given: list[dict[str, Any]], when: dict[str, Any], field: str, message: str
+) -> None:
+    ledger.import_facts(given)
+    assert refused(ledger, when, field) == message
+
+
+@pytest.mark.parametrize("verb", ["withdrew", "unmatched"])
+def test_a_closing_fact_names_the_fact_that_needs_its_subject(ledger: Ledger, verb: str) -> None:
+    needing = contact() if verb == "withdrew" else time_logged(**SESSION)
+    ledger.import_facts([*base(), matched(on="2024-10-01"), needing])
+    late = (mentor_withdrew if verb == "withdrew" else unmatched)(on="2024-10-05")
+    assert refused(ledger, late) == (
+        f"{verb} on 2024-10-05, but {needing['fact']} {needing['source_ref']} "
+        f"(dated 2024-10-08) needs {'M-1' if verb == 'withdrew' else 'the match'} active on "
+        "2024-10-08"
+    )

@@ -58,10 +58,11 @@ def test_moving_a_module_changes_nothing_read(location: str, tmp_path: Path) -> 
 
 
 def test_every_0_1_0_topic_names_a_fact_of_today() -> None:
-    for topic, fact in LEGACY_TOPICS.items():
+    for topic, cls in LEGACY_TOPICS.items():
         stored = name_of(topic)
-        assert stored.fact == fact and stored.version == 1
-        assert fact == event_class_of(stored).FACT
+        assert stored.fact == cls.FACT and stored.version == 1
+        assert event_class_of(stored) is cls
+        assert topic.partition(":")[2] == cls.__qualname__, "the table names the class 0.1.0 wrote"
     # every fact of 0.1.0's four aggregates; the Framework aggregate came after 0.1.0
     in_0_1_0 = [a for a in AGGREGATES if a.__name__ != "Framework"]
     assert len(LEGACY_TOPICS) == sum(len(a.FACTS) for a in in_0_1_0)
@@ -82,3 +83,13 @@ def test_stable_names_round_trip_and_are_never_module_paths() -> None:
     }
     with pytest.raises(LookupError):
         name_of("legacyledger.domain.somewhere:Else.Happened")
+
+
+def test_the_table_covers_every_topic_the_0_1_0_ledger_file_holds() -> None:
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "data" / "ledger-0.1.0" / "ledger.db"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        topics = {row[0] for row in conn.execute("SELECT DISTINCT topic FROM stored_events")}
+    assert topics and topics <= set(LEGACY_TOPICS)

@@ -7,6 +7,7 @@ import pickle
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,12 @@ def test_a_derivation_reads_its_positions_as_a_tuple_whatever_it_was_given() -> 
     assert lazy.with_known_at(9).known_at == 9
     assert pickle.loads(pickle.dumps(lazy)) == plain
     assert Derivation("f", 1, {}, None, None, contributing=(1,)) != plain
+
+
+def test_a_kept_field_the_fact_does_not_declare_is_an_error_at_import() -> None:
+    from legacyledger.domain import Mentor
+    from legacyledger.projections.settled import KEPT, _checked
+
+    assert _checked(KEPT) == FIELDS
+    with pytest.raises(TypeError, match="MentorTimeLogged has no field hour"):
+        _checked({Mentor.TimeLogged: ("mentor", "hour")})

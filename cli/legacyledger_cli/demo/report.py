@@ -25,10 +25,18 @@ from typing import Any
 import attrs
 
 from legacyledger import FactRecord, ImportResult, Ledger
+from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
 from legacyledger.domain.values import financial_year_of
 from legacyledger.projections.base import effective_facts
 from legacyledger_cli.query import KINDS, subject_of
 from legacyledger_cli.render import heading, plural, table
+
+_EVENT_PLANNED = ProgrammeEvent.Planned.FACT
+_MENTOR_ENROLLED = Mentor.Enrolled.FACT
+_MENTOR_WITHDREW = Mentor.Withdrew.FACT
+_PARTNERSHIP_FORMED = Partnership.Formed.FACT
+_REGISTRANT_ENROLLED = Registrant.Enrolled.FACT
+_REGISTRANT_LEFT = Registrant.Left.FACT
 
 
 @attrs.define(slots=False)
@@ -77,27 +85,27 @@ class Tally:
 
     def add(self, fact: Mapping[str, Any]) -> None:
         name = fact["fact"]
-        if name == "PartnershipFormed":
+        if name == _PARTNERSHIP_FORMED:
             self.partnerships[fact["partnership"]] = {
                 "name": fact["name"],
                 "programme": fact["programme"],
             }
             self.partnerships[fact["partnership"]].update(mentors=0, registrants=0, events=0)
-        elif name in ("MentorEnrolled", "RegistrantEnrolled", "EventPlanned"):
+        elif name in (_MENTOR_ENROLLED, _REGISTRANT_ENROLLED, _EVENT_PLANNED):
             self.enrolled(name, fact)
-        elif name == "RegistrantLeft":
+        elif name == _REGISTRANT_LEFT:
             self.leavers[fact["destination"]] += 1
-        elif name == "MentorWithdrew":
+        elif name == _MENTOR_WITHDREW:
             self.withdrawn += 1
 
     def enrolled(self, name: str, fact: Mapping[str, Any]) -> None:
-        plural_kind = {"MentorEnrolled": "mentors", "RegistrantEnrolled": "registrants"}.get(
+        plural_kind = {_MENTOR_ENROLLED: "mentors", _REGISTRANT_ENROLLED: "registrants"}.get(
             name, "events"
         )
         partnership = self.partnerships.get(fact["partnership"])
         if partnership is not None:
             partnership[plural_kind] += 1
-        if name == "RegistrantEnrolled":
+        if name == _REGISTRANT_ENROLLED:
             group = "comparator" if fact["comparator"] else "mentored"
             self.cohorts[financial_year_of(date.fromisoformat(fact["registered_on"])), group] += 1
 

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from legacyledger import __version__
+from legacyledger.domain import Mentor, ProgrammeEvent
 from legacyledger.projections.base import CORRECTIONS
 from legacyledger.projections.disclosure import (
     DisclosedFigure,
@@ -41,6 +42,9 @@ from legacyledger.projections.settled import Settled
 from legacyledger.reports import fold_options
 from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.charts import esc
+
+_EVENT_PLANNED = ProgrammeEvent.Planned.FACT
+_MENTOR_ENROLLED = Mentor.Enrolled.FACT
 
 # -- numbers as printed ------------------------------------------------------------------------
 
@@ -275,7 +279,7 @@ def report_timeline(ledger: Any, report: Any) -> ActivityTimeline | None:
 
 
 def _first_day(settled: Settled, as_of: date) -> date:
-    days = [day for name in ("EventPlanned", "MentorEnrolled")
+    days = [day for name in (_EVENT_PLANNED, _MENTOR_ENROLLED)
             for day in settled.table(name).col("on")]
     return date.fromisoformat(min(days)) if days else as_of
 

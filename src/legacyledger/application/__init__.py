@@ -25,7 +25,7 @@ import orjson
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from legacyledger.domain import AGGREGATES, FACT_TYPES, DomainError, Subject
+from legacyledger.domain import AGGREGATES, FACT_TYPES, DomainError, Partnership, Subject
 from legacyledger.domain.base import (
     corrected,
     create,
@@ -36,7 +36,15 @@ from legacyledger.domain.base import (
 )
 from legacyledger.domain.errors import ImpossibleHistory, RuleBroken
 from legacyledger.domain.framework import Framework as FrameworkSubject
-from legacyledger.domain.links import CLOSING, SPANS, Link, closed_subject, links_of, pair_id
+from legacyledger.domain.links import (
+    CLOSING,
+    NEEDS_OF,
+    SPANS,
+    Link,
+    closed_subject,
+    links_of,
+    spans_held,
+)
 from legacyledger.facts.parsing import (
     FactError,
     ImportRejected,
@@ -68,6 +76,12 @@ from legacyledger.persistence import (
 )
 from legacyledger.projections.base import FactRecord
 from legacyledger.views import Explanation, FigureDiff, Views, build_views, diff, explain
+
+_ACTION_AGREED = Partnership.ActionAgreed.FACT
+_FACT_CORRECTED = Subject.Corrected.FACT
+_FACT_VOIDED = Subject.Voided.FACT
+_FRAMEWORK_ADOPTED = Partnership.FrameworkAdopted.FACT
+_FRAMEWORK_ITEM_ASSESSED = Partnership.FrameworkItemAssessed.FACT
 
 if TYPE_CHECKING:
     from legacyledger.persistence import ChainCheck
@@ -395,7 +409,7 @@ def subject_class(kind: str) -> type[Subject]:
 def interchange(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored fact as the public format: no envelope; corrections carry no key."""
     fact = {k: v for k, v in stored.items() if k != "recorded_at"}
-    if fact["fact"] in ("FactCorrected", "FactVoided"):
+    if fact["fact"] in (_FACT_CORRECTED, _FACT_VOIDED):
         for key in ("partnership", "mentor", "registrant", "event"):
             fact.pop(key, None)
     return fact
@@ -497,7 +511,7 @@ class _Batch:
 
     def command(self, item: Parsed) -> Subject | None:
         name = item.name
-        if name in ("FactCorrected", "FactVoided"):
+        if name in (_FACT_CORRECTED, _FACT_VOIDED):
             return self.correction(item)
         cls, event_class = FACT_TYPES[name]
         model = item.model
@@ -536,7 +550,7 @@ class _Batch:
             raise DomainError(f"no recorded fact has source_ref {target}", "target")
         common = {k: fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
         common["on"] = item.model.on  # type: ignore[attr-defined]
-        if item.name == "FactVoided" and target in subject.live_corrections():
+        if item.name == _FACT_VOIDED and target in subject.live_corrections():
             affected = next(a.target for a in subject.amendments if a.source_ref == target)
             restored = effective(subject.originals, [*subject.amendments, dummy_void(target)])
             if affected in restored:  # the fact as it will stand must meet the rules again
@@ -554,7 +568,7 @@ class _Batch:
                     "target",
                 )
             raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
-        if item.name == "FactVoided":
+        if item.name == _FACT_VOIDED:
             self.relink(subject, target, dummy_void(target))
             subject.void(target, reason=fact["reason"], **common)
             return subject
@@ -586,9 +600,10 @@ class _Batch:
         later = self.links_after(subject, on, cls.id_for(key) in self.stored_versions)
         if later:
             ref, (day, fact) = max(later.items(), key=lambda found: (found[1][0], found[0]))
+            closing = CLOSING[name]
             raise ImpossibleHistory(
-                f"{CLOSING[name]} on {on}, but {fact} {ref} (dated {day}) needs "
-                f"{'the match' if name == 'MentorUnmatched' else key} active on {day}",
+                f"{closing.verb} on {on}, but {fact} {ref} (dated {day}) needs "
+                f"{closing.what or key} active on {day}",
                 "on",
             )
 
@@ -608,27 +623,11 @@ class _Batch:
         """After an amendment that moves when ``subject`` is active (an enrolment, a
         withdrawal, a resumption, a match...), every fact on another subject that needs it
         active on a day must still find it active then."""
-        from legacyledger.domain import Mentor, Partnership, Registrant
-
         after = type(subject).__new__(type(subject))
         after.reset()
         for event in facts:
             event.apply(after)
-        key = subject.key
-        checks: list[tuple[UUID, Any, str]] = []
-        if isinstance(subject, Mentor):
-            checks.append((Mentor.id_for(key), after.active_on, f"mentor {key} active"))  # type: ignore[attr-defined]
-        elif isinstance(subject, Partnership):
-            checks.append((Partnership.id_for(key), after.open_on, f"partnership {key} open"))  # type: ignore[attr-defined]
-        elif isinstance(subject, Registrant):
-            mentors = {m[0] for m in [*subject.matches, *after.matches]}  # type: ignore[attr-defined]
-            for mentor in sorted(mentors):
-                checks.append((
-                    pair_id(key, mentor),
-                    lambda day, m=mentor: after.matched_on(m, day),  # type: ignore[attr-defined]
-                    f"{key} matched to {mentor}",
-                ))
-        for link_subject, holds, what in checks:
+        for link_subject, holds, what in spans_held(subject, after):
             for ref, (day, fact) in sorted(self.links_after(link_subject, "", True).items()):
                 if not holds(date.fromisoformat(day)):
                     raise ImpossibleHistory(
@@ -803,50 +802,18 @@ def subject_ids(parsed: Iterable[Parsed]) -> list[UUID]:
 def check_references(
     batch: _Batch, name: str, key: str, fields: Mapping[str, Any], item: Parsed
 ) -> None:
-    """Rules that span two subjects: the other subject must exist and be active then."""
-    from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
+    """Rules that span two subjects (``legacyledger.domain.links.NEEDS``): the other subject
+    must exist and, where the rule says so, be active then."""
     from legacyledger.domain.errors import RuleBroken
 
-    on = fields["on"]
-    if (
-        "partnership" in fields
-        and name != "PartnershipFormed"
-        and FACT_TYPES[name][0] is not Partnership
-    ):
-        partnership = batch.require(Partnership, fields["partnership"], "partnership")
-        if not partnership.open_on(on):  # type: ignore[attr-defined]
-            raise RuleBroken(
-                f"partnership {fields['partnership']} was not open on {on}", "partnership"
-            )
-    mentor_key = fields.get("mentor")
-    if mentor_key and name in (
-        "MentorMatched",
-        "AmbassadorRostered",
-        "CostIncurred",
-        "MentoringContactRecorded",
-    ):
-        mentor = batch.require(Mentor, mentor_key, "mentor")
-        if name in (
-            "MentorMatched",
-            "AmbassadorRostered",
-            "MentoringContactRecorded",
-        ) and not mentor.active_on(on):  # type: ignore[attr-defined]
-            raise RuleBroken(f"mentor {mentor_key} was not active on {on}", "mentor")
-    for attendee in fields.get("attendees") or ():
-        mentor = batch.require(Mentor, attendee, "attendees")
-        if not mentor.active_on(on):  # type: ignore[attr-defined]
-            raise RuleBroken(f"attendee {attendee} was not an active mentor on {on}", "attendees")
-    if fields.get("event") and name in ("MentorTimeLogged", "CostIncurred"):
-        batch.require(ProgrammeEvent, fields["event"], "event")
-    if name == "MentorTimeLogged" and fields.get("registrant"):
-        registrant = batch.require(Registrant, fields["registrant"], "registrant")
-        # a one-to-one session spread over days needs the match on its first and last day
-        for day in dict.fromkeys((on, fields.get("until") or on)):
-            if fields["activity"] == "one_to_one" and not registrant.matched_on(key, day):  # type: ignore[attr-defined]
-                raise RuleBroken(
-                    f"registrant {fields['registrant']} was not matched to {key} on {day}",
-                    "registrant",
-                )
+    for rule in NEEDS_OF[name]:
+        for value in rule.values(fields):
+            other = batch.require(rule.kind, value, rule.field)
+            if rule.holds is None or not rule.when(fields):
+                continue
+            for day in rule.days(fields):
+                if not rule.holds(other, key, day):
+                    raise RuleBroken(rule.error.format(value=value, key=key, day=day), rule.field)
     if name == FRAMEWORK_LOADED:
         check_new_framework(batch.frameworks, fields)
     else:
@@ -884,7 +851,7 @@ def _shown(framework: Framework, path: str | None) -> str:
 
 
 def check_framework(catalogue: FrameworkRegistry, name: str, fields: Mapping[str, Any]) -> None:
-    if name not in ("FrameworkAdopted", "FrameworkItemAssessed", "ActionAgreed"):
+    if name not in (_FRAMEWORK_ADOPTED, _FRAMEWORK_ITEM_ASSESSED, _ACTION_AGREED):
         return
     framework = fields["framework"]
     if framework not in catalogue:

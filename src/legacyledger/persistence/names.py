@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from legacyledger.domain import AGGREGATES, Subject
+from legacyledger.domain import AGGREGATES, Mentor, Partnership, ProgrammeEvent, Registrant, Subject
 
 PREFIX = "fact:"
 
@@ -31,58 +31,68 @@ class StoredName(NamedTuple):
     subject: str = ""
 
 
-#: The topics 0.1.0 wrote (``module:QualName`` of each event class then) and their facts,
-#: every one at version 1. Never computed from the code: the code may move.
-LEGACY_TOPICS: dict[str, str] = {
-    "legacyledger.domain.partnership:Partnership.Formed": "PartnershipFormed",
-    "legacyledger.domain.partnership:Partnership.OrganisationJoined": "OrganisationJoined",
-    "legacyledger.domain.partnership:Partnership.OrganisationLeft": "OrganisationLeft",
-    "legacyledger.domain.partnership:Partnership.CoordinatorAppointed": "CoordinatorAppointed",
-    "legacyledger.domain.partnership:Partnership.CoordinatorLeft": "CoordinatorLeft",
-    "legacyledger.domain.partnership:Partnership.FundingReceived": "FundingReceived",
-    "legacyledger.domain.partnership:Partnership.CostIncurred": "CostIncurred",
-    "legacyledger.domain.partnership:Partnership.RecruitmentTargetSet": "RecruitmentTargetSet",
-    "legacyledger.domain.partnership:Partnership.CommitmentFormalised": "CommitmentFormalised",
-    "legacyledger.domain.partnership:Partnership.FrameworkAdopted": "FrameworkAdopted",
-    "legacyledger.domain.partnership:Partnership.FrameworkItemAssessed": "FrameworkItemAssessed",
-    "legacyledger.domain.partnership:Partnership.ActionAgreed": "ActionAgreed",
-    "legacyledger.domain.partnership:Partnership.ActionCompleted": "ActionCompleted",
-    "legacyledger.domain.partnership:Partnership.Closed": "PartnershipClosed",
-    "legacyledger.domain.partnership:Partnership.Corrected": "FactCorrected",
-    "legacyledger.domain.partnership:Partnership.Voided": "FactVoided",
-    "legacyledger.domain.mentor:Mentor.Enrolled": "MentorEnrolled",
-    "legacyledger.domain.mentor:Mentor.Inducted": "MentorInducted",
-    "legacyledger.domain.mentor:Mentor.Trained": "MentorTrained",
-    "legacyledger.domain.mentor:Mentor.PayRateSet": "MentorPayRateSet",
-    "legacyledger.domain.mentor:Mentor.TimeLogged": "MentorTimeLogged",
-    "legacyledger.domain.mentor:Mentor.Moved": "MentorMoved",
-    "legacyledger.domain.mentor:Mentor.Paused": "MentorPaused",
-    "legacyledger.domain.mentor:Mentor.Resumed": "MentorResumed",
-    "legacyledger.domain.mentor:Mentor.Withdrew": "MentorWithdrew",
-    "legacyledger.domain.mentor:Mentor.Corrected": "FactCorrected",
-    "legacyledger.domain.mentor:Mentor.Voided": "FactVoided",
-    "legacyledger.domain.registrant:Registrant.Enrolled": "RegistrantEnrolled",
-    "legacyledger.domain.registrant:Registrant.MentorMatched": "MentorMatched",
-    "legacyledger.domain.registrant:Registrant.MentorUnmatched": "MentorUnmatched",
+#: The topics 0.1.0 wrote (``module:QualName`` of each event class then) and the event class
+#: each is read as, at version 1. The topics are written out, never computed from the code
+#: (modules may move); the classes are referred to, so a fact's name is still spelled once.
+LEGACY_TOPICS: dict[str, type[Subject.Event]] = {
+    "legacyledger.domain.partnership:Partnership.Formed": Partnership.Formed,
+    "legacyledger.domain.partnership:Partnership.OrganisationJoined":
+        Partnership.OrganisationJoined,
+    "legacyledger.domain.partnership:Partnership.OrganisationLeft": Partnership.OrganisationLeft,
+    "legacyledger.domain.partnership:Partnership.CoordinatorAppointed":
+        Partnership.CoordinatorAppointed,
+    "legacyledger.domain.partnership:Partnership.CoordinatorLeft": Partnership.CoordinatorLeft,
+    "legacyledger.domain.partnership:Partnership.FundingReceived": Partnership.FundingReceived,
+    "legacyledger.domain.partnership:Partnership.CostIncurred": Partnership.CostIncurred,
+    "legacyledger.domain.partnership:Partnership.RecruitmentTargetSet":
+        Partnership.RecruitmentTargetSet,
+    "legacyledger.domain.partnership:Partnership.CommitmentFormalised":
+        Partnership.CommitmentFormalised,
+    "legacyledger.domain.partnership:Partnership.FrameworkAdopted": Partnership.FrameworkAdopted,
+    "legacyledger.domain.partnership:Partnership.FrameworkItemAssessed":
+        Partnership.FrameworkItemAssessed,
+    "legacyledger.domain.partnership:Partnership.ActionAgreed": Partnership.ActionAgreed,
+    "legacyledger.domain.partnership:Partnership.ActionCompleted": Partnership.ActionCompleted,
+    "legacyledger.domain.partnership:Partnership.Closed": Partnership.Closed,
+    "legacyledger.domain.partnership:Partnership.Corrected": Partnership.Corrected,
+    "legacyledger.domain.partnership:Partnership.Voided": Partnership.Voided,
+    "legacyledger.domain.mentor:Mentor.Enrolled": Mentor.Enrolled,
+    "legacyledger.domain.mentor:Mentor.Inducted": Mentor.Inducted,
+    "legacyledger.domain.mentor:Mentor.Trained": Mentor.Trained,
+    "legacyledger.domain.mentor:Mentor.PayRateSet": Mentor.PayRateSet,
+    "legacyledger.domain.mentor:Mentor.TimeLogged": Mentor.TimeLogged,
+    "legacyledger.domain.mentor:Mentor.Moved": Mentor.Moved,
+    "legacyledger.domain.mentor:Mentor.Paused": Mentor.Paused,
+    "legacyledger.domain.mentor:Mentor.Resumed": Mentor.Resumed,
+    "legacyledger.domain.mentor:Mentor.Withdrew": Mentor.Withdrew,
+    "legacyledger.domain.mentor:Mentor.Corrected": Mentor.Corrected,
+    "legacyledger.domain.mentor:Mentor.Voided": Mentor.Voided,
+    "legacyledger.domain.registrant:Registrant.Enrolled": Registrant.Enrolled,
+    "legacyledger.domain.registrant:Registrant.MentorMatched": Registrant.MentorMatched,
+    "legacyledger.domain.registrant:Registrant.MentorUnmatched": Registrant.MentorUnmatched,
     "legacyledger.domain.registrant:Registrant.MentoringContactRecorded":
-        "MentoringContactRecorded",
-    "legacyledger.domain.registrant:Registrant.OutcomeMeasured": "OutcomeMeasured",
-    "legacyledger.domain.registrant:Registrant.EmploymentStatusChanged": "EmploymentStatusChanged",
-    "legacyledger.domain.registrant:Registrant.Moved": "RegistrantMoved",
-    "legacyledger.domain.registrant:Registrant.Left": "RegistrantLeft",
-    "legacyledger.domain.registrant:Registrant.Rejoined": "RegistrantRejoined",
-    "legacyledger.domain.registrant:Registrant.FollowUpEnded": "FollowUpEnded",
-    "legacyledger.domain.registrant:Registrant.Corrected": "FactCorrected",
-    "legacyledger.domain.registrant:Registrant.Voided": "FactVoided",
-    "legacyledger.domain.programme_event:ProgrammeEvent.Planned": "EventPlanned",
-    "legacyledger.domain.programme_event:ProgrammeEvent.Rescheduled": "EventRescheduled",
-    "legacyledger.domain.programme_event:ProgrammeEvent.AmbassadorRostered": "AmbassadorRostered",
-    "legacyledger.domain.programme_event:ProgrammeEvent.AmbassadorStoodDown": "AmbassadorStoodDown",
-    "legacyledger.domain.programme_event:ProgrammeEvent.Delivered": "EventDelivered",
-    "legacyledger.domain.programme_event:ProgrammeEvent.Cancelled": "EventCancelled",
-    "legacyledger.domain.programme_event:ProgrammeEvent.FeedbackRecorded": "FeedbackRecorded",
-    "legacyledger.domain.programme_event:ProgrammeEvent.Corrected": "FactCorrected",
-    "legacyledger.domain.programme_event:ProgrammeEvent.Voided": "FactVoided",
+        Registrant.MentoringContactRecorded,
+    "legacyledger.domain.registrant:Registrant.OutcomeMeasured": Registrant.OutcomeMeasured,
+    "legacyledger.domain.registrant:Registrant.EmploymentStatusChanged":
+        Registrant.EmploymentStatusChanged,
+    "legacyledger.domain.registrant:Registrant.Moved": Registrant.Moved,
+    "legacyledger.domain.registrant:Registrant.Left": Registrant.Left,
+    "legacyledger.domain.registrant:Registrant.Rejoined": Registrant.Rejoined,
+    "legacyledger.domain.registrant:Registrant.FollowUpEnded": Registrant.FollowUpEnded,
+    "legacyledger.domain.registrant:Registrant.Corrected": Registrant.Corrected,
+    "legacyledger.domain.registrant:Registrant.Voided": Registrant.Voided,
+    "legacyledger.domain.programme_event:ProgrammeEvent.Planned": ProgrammeEvent.Planned,
+    "legacyledger.domain.programme_event:ProgrammeEvent.Rescheduled": ProgrammeEvent.Rescheduled,
+    "legacyledger.domain.programme_event:ProgrammeEvent.AmbassadorRostered":
+        ProgrammeEvent.AmbassadorRostered,
+    "legacyledger.domain.programme_event:ProgrammeEvent.AmbassadorStoodDown":
+        ProgrammeEvent.AmbassadorStoodDown,
+    "legacyledger.domain.programme_event:ProgrammeEvent.Delivered": ProgrammeEvent.Delivered,
+    "legacyledger.domain.programme_event:ProgrammeEvent.Cancelled": ProgrammeEvent.Cancelled,
+    "legacyledger.domain.programme_event:ProgrammeEvent.FeedbackRecorded":
+        ProgrammeEvent.FeedbackRecorded,
+    "legacyledger.domain.programme_event:ProgrammeEvent.Corrected": ProgrammeEvent.Corrected,
+    "legacyledger.domain.programme_event:ProgrammeEvent.Voided": ProgrammeEvent.Voided,
 }
 
 #: The subject of a 0.1.0 correction or void, by the module its class was in.
@@ -93,7 +103,7 @@ LEGACY_SUBJECTS = {
 
 
 def legacy_name(topic: str) -> StoredName:
-    fact = LEGACY_TOPICS[topic]
+    fact = str(LEGACY_TOPICS[topic].FACT)
     module = topic.partition(":")[0].rpartition(".")[2]
     return StoredName(fact, 1, LEGACY_SUBJECTS[module] if fact in AMENDMENT_NAMES else "")
 
@@ -151,7 +161,7 @@ def topics_of(names: Iterable[str]) -> tuple[str, ...]:
     """Every topic a fact of these names may be stored under: its stable topic at each
     version up to the current one, and its 0.1.0 topics."""
     wanted = set(names)
-    topics = {topic for topic, fact in LEGACY_TOPICS.items() if fact in wanted}
+    topics = {topic for topic, cls in LEGACY_TOPICS.items() if cls.FACT in wanted}
     for (name, subject), cls in EVENT_CLASSES.items():
         if name in wanted:
             topics.update(stable_topic(name, v, subject) for v in range(1, cls.VERSION + 1))

@@ -19,6 +19,11 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from legacyledger.domain import Subject
+
+_FACT_CORRECTED = Subject.Corrected.FACT
+_FACT_VOIDED = Subject.Voided.FACT
+
 #: The fact names whose key field names the aggregate, by key field.
 KEY_FIELDS: Mapping[str, str] = {
     "partnership": "Partnership",
@@ -27,7 +32,7 @@ KEY_FIELDS: Mapping[str, str] = {
     "event": "ProgrammeEvent",
 }
 
-CORRECTIONS = frozenset({"FactCorrected", "FactVoided"})
+CORRECTIONS = frozenset({Subject.Corrected.FACT, Subject.Voided.FACT})
 
 
 class FactRecord(NamedTuple):
@@ -237,9 +242,9 @@ class EffectiveFacts:
         fact = record.fact
         name = fact["fact"]
         self.last_position = record.position
-        if name == "FactCorrected":
+        if name == _FACT_CORRECTED:
             self._correct(record)
-        elif name == "FactVoided":
+        elif name == _FACT_VOIDED:
             self._void(record)
         else:
             ref = fact["source_ref"]

@@ -14,7 +14,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
+from legacyledger.domain import Subject
 from legacyledger.projections.base import EffectiveFacts, FactRecord
+
+_FACT_CORRECTED = Subject.Corrected.FACT
 
 
 class Known(NamedTuple):
@@ -79,7 +82,7 @@ class FactStore:
         if original is not None:
             self._corrected.apply(original)
         self._corrected.apply(record)
-        if record.fact["fact"] == "FactCorrected":
+        if record.fact["fact"] == _FACT_CORRECTED:
             self._corrections[record.fact["source_ref"]] = target
         new = self.get(target)
         if new is None:

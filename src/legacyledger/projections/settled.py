@@ -29,20 +29,28 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from legacyledger.domain import (
+    Mentor,
+    Partnership,
+    ProgrammeEvent,
+    Registrant,
+    Subject,
+    interchange_fields,
+)
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 
-#: Fields kept per fact name (``on`` always, first); what any projection reads.
-FIELDS: Mapping[str, tuple[str, ...]] = {
-    "PartnershipFormed": ("partnership",),
-    "PartnershipClosed": ("partnership",),
-    "FrameworkAdopted": ("partnership", "framework", "version"),
-    "OrganisationJoined": ("partnership", "org", "sector"),
-    "OrganisationLeft": ("partnership", "org", "sector"),
-    "CoordinatorAppointed": ("partnership", "coordinator"),
-    "CoordinatorLeft": ("partnership", "coordinator"),
-    "RecruitmentTargetSet": ("partnership", "target_active", "assumed_dropout_rate"),
-    "CommitmentFormalised": ("partnership", "kind"),
-    "FrameworkItemAssessed": (
+#: Fields kept per fact (``on`` always, first); what any projection reads.
+KEPT: Mapping[type[Subject.Event], tuple[str, ...]] = {
+    Partnership.Formed: ("partnership",),
+    Partnership.Closed: ("partnership",),
+    Partnership.FrameworkAdopted: ("partnership", "framework", "version"),
+    Partnership.OrganisationJoined: ("partnership", "org", "sector"),
+    Partnership.OrganisationLeft: ("partnership", "org"),
+    Partnership.CoordinatorAppointed: ("partnership", "coordinator"),
+    Partnership.CoordinatorLeft: ("partnership", "coordinator"),
+    Partnership.RecruitmentTargetSet: ("partnership", "target_active", "assumed_dropout_rate"),
+    Partnership.CommitmentFormalised: ("partnership", "kind"),
+    Partnership.FrameworkItemAssessed: (
         "partnership",
         "framework",
         "item",
@@ -50,11 +58,13 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
         "assessor",
         "evidence",
     ),
-    "ActionAgreed": ("partnership", "action", "framework", "item", "description", "owner", "due"),
-    "ActionCompleted": ("partnership", "action"),
-    "FundingReceived": ("partnership", "amount", "financial_year"),
-    "CostIncurred": ("partnership", "amount", "category", "event"),
-    "MentorEnrolled": (
+    Partnership.ActionAgreed: (
+        "partnership", "action", "framework", "item", "description", "owner", "due"
+    ),
+    Partnership.ActionCompleted: ("partnership", "action"),
+    Partnership.FundingReceived: ("partnership", "amount", "financial_year"),
+    Partnership.CostIncurred: ("partnership", "amount", "category", "event"),
+    Mentor.Enrolled: (
         "mentor",
         "partnership",
         "role",
@@ -62,13 +72,13 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
         "employer",
         "contracted_hours_per_week",
     ),
-    "MentorWithdrew": ("mentor",),
-    "MentorMoved": ("mentor", "employer"),
-    "MentorInducted": ("mentor", "induction"),
-    "MentorTrained": ("mentor",),
-    "MentorPayRateSet": ("mentor", "annual_salary", "oncost_rate"),
-    "MentorTimeLogged": ("mentor", "until", "hours", "activity", "category", "event"),
-    "RegistrantEnrolled": (
+    Mentor.Withdrew: ("mentor",),
+    Mentor.Moved: ("mentor", "employer"),
+    Mentor.Inducted: ("mentor", "induction"),
+    Mentor.Trained: ("mentor",),
+    Mentor.PayRateSet: ("mentor", "annual_salary", "oncost_rate"),
+    Mentor.TimeLogged: ("mentor", "until", "hours", "activity", "category", "event"),
+    Registrant.Enrolled: (
         "registrant",
         "partnership",
         "profession",
@@ -78,21 +88,43 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
         "registered_on",
         "in_post_since",
     ),
-    "MentorMatched": ("registrant", "mentor"),
-    "MentorUnmatched": ("registrant", "mentor"),
-    "MentoringContactRecorded": ("registrant", "minutes"),
-    "OutcomeMeasured": ("registrant",),
-    "RegistrantMoved": ("registrant", "employer", "sector", "same_staff_group"),
-    "RegistrantLeft": ("registrant", "destination"),
-    "RegistrantRejoined": ("registrant", "employer"),
-    "FollowUpEnded": ("registrant",),
-    "EmploymentStatusChanged": ("registrant", "status"),
-    "EventPlanned": ("event", "partnership", "kind", "audience", "integrated"),
-    "EventRescheduled": ("event", "new_date"),
-    "EventDelivered": ("event", "audience_reached", "attendees"),
-    "EventCancelled": ("event",),
-    "FeedbackRecorded": ("event", "phase", "responses", "items"),
+    Registrant.MentorMatched: ("registrant", "mentor"),
+    Registrant.MentorUnmatched: ("registrant", "mentor"),
+    Registrant.MentoringContactRecorded: ("registrant", "minutes"),
+    Registrant.OutcomeMeasured: ("registrant",),
+    Registrant.Moved: ("registrant", "employer", "sector", "same_staff_group"),
+    Registrant.Left: ("registrant", "destination"),
+    Registrant.Rejoined: ("registrant", "employer"),
+    Registrant.FollowUpEnded: ("registrant",),
+    Registrant.EmploymentStatusChanged: ("registrant", "status"),
+    ProgrammeEvent.Planned: ("event", "partnership", "kind", "audience", "integrated"),
+    ProgrammeEvent.Rescheduled: ("event", "new_date"),
+    ProgrammeEvent.Delivered: ("event", "audience_reached", "attendees"),
+    ProgrammeEvent.Cancelled: ("event",),
+    ProgrammeEvent.FeedbackRecorded: ("event", "phase", "responses", "items"),
 }
+
+
+def _checked(kept: Mapping[type[Subject.Event], tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Kept fields by fact name; a field the fact does not declare is an error here, at
+    import, rather than a column of None."""
+    for event_class, fields in kept.items():
+        unknown = set(fields) - interchange_fields(event_class)
+        if unknown:
+            raise TypeError(f"{event_class.FACT} has no field {sorted(unknown)[0]}")
+    return {event_class.FACT: fields for event_class, fields in kept.items()}
+
+
+#: :data:`KEPT` by fact name, as the records name facts.
+FIELDS: Mapping[str, tuple[str, ...]] = _checked(KEPT)
+
+#: Facts whose kept fields hold lists or mappings (attendees, feedback items, evidence).
+NESTED = frozenset(
+    c.FACT
+    for c in (ProgrammeEvent.Delivered, ProgrammeEvent.FeedbackRecorded,
+              Partnership.FrameworkItemAssessed)
+)
+_CORRECTED = Subject.Corrected.FACT
 
 #: Typecodes of the arrays of positions and of row numbers: 4 bytes each, so a ledger's
 #: positions (and a table's rows) must stay below 2**32 (an append beyond raises
@@ -208,7 +240,7 @@ class Table:
         #: ``on`` first, then the name's fields
         self.fields = ("on", *fields)
         self.index = {f: i for i, f in enumerate(self.fields)}
-        self._scalar = name not in ("EventDelivered", "FeedbackRecorded", "FrameworkItemAssessed")
+        self._scalar = name not in NESTED
         self.pos = array(POS)
         #: one per field: codes (see :class:`Coder`) when the values are plain scalars,
         #: else a list of the values (lists and mappings: feedback items, attendees)
@@ -522,7 +554,7 @@ class Settled:
 
         for position, fact in self.corrections:
             target = str(fact["target"])
-            if fact["fact"] == "FactCorrected":
+            if fact["fact"] == _CORRECTED:
                 old = load(target, position)
                 if old is None:
                     continue

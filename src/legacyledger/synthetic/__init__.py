@@ -30,6 +30,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 import orjson
 
+from legacyledger.domain import AGGREGATES, Mentor, Partnership, ProgrammeEvent, Registrant, Subject
+
 __all__ = ["DEFAULT_CONFIG", "SyntheticConfig", "generate", "write_jsonl"]
 
 Fact = dict[str, Any]
@@ -186,38 +188,27 @@ class _Weighted(Generic[T]):
         return self.values[bisect_right(self.cum, rng.random() * self.cum[-1])]
 
 
-def _fact(name: str, key: str, day: int, /, **fields: Any) -> Fact:
+def _fact(event_class: type[Subject.Event], key: str, day: int, /, **fields: Any) -> Fact:
     """A canonical fact dict: fact, key field, on, then the fields in facts.md order."""
-    fact: Fact = {"fact": name, _KEY_FIELD[name]: key, "on": _iso(day)}
+    fact: Fact = {"fact": event_class.FACT, _KEY_FIELD[event_class]: key, "on": _iso(day)}
     fact.update(fields)
     return fact
 
 
 def _correction(day: int, target: _Ref, replacement: Fact, reason: str) -> Fact:
-    return {"fact": "FactCorrected", "on": _iso(day), "target": target,
+    return {"fact": Subject.Corrected.FACT, "on": _iso(day), "target": target,
             "replacement": replacement, "reason": reason}
 
 
 def _void(day: int, target: _Ref, reason: str) -> Fact:
-    return {"fact": "FactVoided", "on": _iso(day), "target": target, "reason": reason}
+    return {"fact": Subject.Voided.FACT, "on": _iso(day), "target": target, "reason": reason}
 
 
-_KEY_FIELD: dict[str, str] = {
-    **dict.fromkeys(("PartnershipFormed", "OrganisationJoined", "OrganisationLeft",
-                     "CoordinatorAppointed", "CoordinatorLeft", "FundingReceived", "CostIncurred",
-                     "RecruitmentTargetSet", "CommitmentFormalised", "FrameworkAdopted",
-                     "FrameworkItemAssessed", "ActionAgreed", "ActionCompleted",
-                     "PartnershipClosed"), "partnership"),
-    **dict.fromkeys(("MentorEnrolled", "MentorInducted", "MentorTrained", "MentorPayRateSet",
-                     "MentorTimeLogged", "MentorMoved", "MentorPaused", "MentorResumed",
-                     "MentorWithdrew"), "mentor"),
-    **dict.fromkeys(("RegistrantEnrolled", "MentorMatched", "MentorUnmatched",
-                     "MentoringContactRecorded", "OutcomeMeasured", "EmploymentStatusChanged",
-                     "RegistrantMoved", "RegistrantLeft", "RegistrantRejoined", "FollowUpEnded"),
-                    "registrant"),
-    **dict.fromkeys(("EventPlanned", "EventRescheduled", "AmbassadorRostered",
-                     "AmbassadorStoodDown", "EventDelivered", "EventCancelled",
-                     "FeedbackRecorded"), "event"),
+#: The key field of each fact's subject (``mentor`` for a mentor's facts...).
+_KEY_FIELD: dict[type[Subject.Event], str] = {
+    event_class: aggregate.KEY_FIELD
+    for aggregate in AGGREGATES
+    for event_class in aggregate.FACTS.values()
 }
 
 
@@ -1047,7 +1038,7 @@ def _emit(facts: Iterator[Fact]) -> Iterator[Fact]:
 def _legacy_partnership(w: _World) -> Iterator[_Entry]:
     """NEY-like: secondary care first, primary care and local authorities a year later."""
     q, s, p2, rec = _Queue(), w.start, w.phase2, "U-01"
-    q.put(s, _CREATE, _fact("PartnershipFormed", _LEGACY, s,
+    q.put(s, _CREATE, _fact(Partnership.Formed, _LEGACY, s,
                             name="North East and Yorkshire Legacy Mentors",
                             programme="legacy_mentoring", lead_org="ods:QHM",
                             region="North East and Yorkshire"),
@@ -1057,7 +1048,7 @@ def _legacy_partnership(w: _World) -> Iterator[_Entry]:
     later = _NEY_PRACTICES + _NEY_COUNCILS + _NEY_PROVIDERS + (_NEY_LEAVER,)
     for i, org in enumerate(later):
         _join(q, _LEGACY, p2 - 45 + i * 3, org, _setting_of(org), rec)
-    _once(q, w, p2 + 500, _fact("OrganisationLeft", _LEGACY, p2 + 500, org=_NEY_LEAVER,
+    _once(q, w, p2 + 500, _fact(Partnership.OrganisationLeft, _LEGACY, p2 + 500, org=_NEY_LEAVER,
                                 reason="practice merged into a neighbouring practice"), rec)
     _legacy_governance(w, q, rec)
     _frameworks(w, q, _LEGACY, ("ney-legacy-stages", "preceptorship-core-gold",
@@ -1080,7 +1071,7 @@ def _setting_of(org: str) -> str:
 
 def _join(q: _Queue, key: str, day: int, org: str, setting: str, rec: str) -> None:
     sector = {"education": "education", "other": "health"}.get(setting) or _SECTOR_OF[setting]
-    q.put(day, _NORMAL, _fact("OrganisationJoined", key, day, org=org, sector=sector,
+    q.put(day, _NORMAL, _fact(Partnership.OrganisationJoined, key, day, org=org, sector=sector,
                               setting=setting), rec)
 
 
@@ -1093,22 +1084,29 @@ def _once(q: _Queue, w: _World, day: int, fact: Fact, rec: str) -> None:
 def _legacy_governance(w: _World, q: _Queue, rec: str) -> None:
     """One coordinator change (with a three-week gap), an MoU then a funding agreement."""
     s, p2, n = w.start, w.phase2, w.config.mentors
-    q.put(s + 14, _NORMAL, _fact("CoordinatorAppointed", _LEGACY, s + 14, coordinator="C-01"), rec)
-    _once(q, w, s + 430, _fact("CoordinatorLeft", _LEGACY, s + 430, coordinator="C-01"), rec)
-    _once(q, w, s + 451, _fact("CoordinatorAppointed", _LEGACY, s + 451, coordinator="C-02"),
+    q.put(s + 14, _NORMAL, _fact(Partnership.CoordinatorAppointed, _LEGACY, s + 14,
+                                 coordinator="C-01"), rec)
+    _once(q, w, s + 430, _fact(Partnership.CoordinatorLeft, _LEGACY, s + 430, coordinator="C-01"),
           rec)
-    q.put(s + 20, _NORMAL, _fact("CommitmentFormalised", _LEGACY, s + 20, kind="mou"), rec)
-    q.put(s + 30, _NORMAL, _fact("RecruitmentTargetSet", _LEGACY, s + 30,
+    _once(q, w, s + 451, _fact(Partnership.CoordinatorAppointed, _LEGACY, s + 451,
+                               coordinator="C-02"),
+          rec)
+    q.put(s + 20, _NORMAL, _fact(Partnership.CommitmentFormalised, _LEGACY, s + 20, kind="mou"),
+          rec)
+    q.put(s + 30, _NORMAL, _fact(Partnership.RecruitmentTargetSet, _LEGACY, s + 30,
                                  target_active=max(1, round(n * 0.6)),
                                  assumed_dropout_rate="0.20"), rec)
-    _once(q, w, p2, _fact("CommitmentFormalised", _LEGACY, p2, kind="funding_agreement"), rec)
-    _once(q, w, p2, _fact("RecruitmentTargetSet", _LEGACY, p2, target_active=max(1, round(n * 0.8)),
+    _once(q, w, p2, _fact(Partnership.CommitmentFormalised, _LEGACY, p2, kind="funding_agreement"),
+          rec)
+    _once(q, w, p2, _fact(Partnership.RecruitmentTargetSet, _LEGACY, p2,
+                          target_active=max(1, round(n * 0.8)),
                           assumed_dropout_rate="0.20"), rec)
 
 
 def _frameworks(w: _World, q: _Queue, key: str, ids: Sequence[str], day: int, rec: str) -> None:
     for framework in ids:
-        q.put(day, _NORMAL, _fact("FrameworkAdopted", key, day, framework=framework, version="1"),
+        q.put(day, _NORMAL, _fact(Partnership.FrameworkAdopted, key, day, framework=framework,
+                                  version="1"),
               rec)
 
 
@@ -1132,7 +1130,7 @@ def _self_assessment(w: _World, q: _Queue, rec: str) -> None:
         for item in _RETENTION_ITEMS:
             status[item] = _next_status(rng, status[item])
             evidence = [] if status[item] == "not_started" else [_EVIDENCE[item]]
-            q.put(day, _NORMAL, _fact("FrameworkItemAssessed", _LEGACY, day,
+            q.put(day, _NORMAL, _fact(Partnership.FrameworkItemAssessed, _LEGACY, day,
                                       framework="retention-self-assessment", item=item,
                                       status=status[item], evidence=evidence, assessor="U-02"), rec)
             if status[item] != "met" and rng.random() < 0.7:
@@ -1155,13 +1153,13 @@ def _action(w: _World, q: _Queue, action: str, item: str, day: int, rec: str) ->
     if day >= w.end:
         return
     due = day + _between(rng, 90, 240)
-    q.put(day, _NORMAL, _fact("ActionAgreed", _LEGACY, day, action=action,
+    q.put(day, _NORMAL, _fact(Partnership.ActionAgreed, _LEGACY, day, action=action,
                               framework="retention-self-assessment", item=item,
                               description=f"improve {item.replace('_', ' ')} for new registrants",
                               owner=f"U-{_between(rng, 2, 4):02d}", due=_iso(due)), rec)
     if rng.random() < 0.65:
         done = day + _between(rng, 30, due - day + 60)
-        _once(q, w, done, _fact("ActionCompleted", _LEGACY, done, action=action), rec)
+        _once(q, w, done, _fact(Partnership.ActionCompleted, _LEGACY, done, action=action), rec)
 
 
 def _funding(w: _World, q: _Queue, key: str, first: int, funder: str,
@@ -1172,7 +1170,8 @@ def _funding(w: _World, q: _Queue, key: str, first: int, funder: str,
         day = max(april, first)
         label = f"{year}/{(year + 1) % 100:02d}"
         for purpose, amount in zip(("administration", "delivery"), pounds):
-            q.put(day, _NORMAL, _fact("FundingReceived", key, day, amount=_money(amount * 100),
+            q.put(day, _NORMAL, _fact(Partnership.FundingReceived, key, day,
+                                      amount=_money(amount * 100),
                                       funder=funder, financial_year=label, purpose=purpose), rec)
         year += 1
 
@@ -1183,7 +1182,8 @@ def _monthly_costs(w: _World, q: _Queue, key: str, first: int, pounds: tuple[int
     rng = w.rng
     for month, day in enumerate(_month_ends(first, w.end)):
         amount = pounds[0] * 100 + _between(rng, -1500, 1500) * 10
-        cost = _fact("CostIncurred", key, day, amount=_money(amount), category="administration",
+        cost = _fact(Partnership.CostIncurred, key, day, amount=_money(amount),
+                     category="administration",
                      description=what[0])
         q.put(day, _NORMAL, cost, rec, ref=(ref := _Ref()) if month == 4 else None)
         if month == 4 and day + 31 < w.end:
@@ -1194,7 +1194,7 @@ def _monthly_costs(w: _World, q: _Queue, key: str, first: int, pounds: tuple[int
             q.put(day + 9, _AFTER, _void(day + 9, duplicate, "the same invoice keyed in twice"),
                   "U-09")
         if month % 3 == 2:
-            q.put(day, _NORMAL, _fact("CostIncurred", key, day,
+            q.put(day, _NORMAL, _fact(Partnership.CostIncurred, key, day,
                                       amount=_money(pounds[1] * 100 + _between(rng, 0, 9_999)),
                                       category="delivery", description=what[1]), rec)
 
@@ -1220,7 +1220,7 @@ def _month_starts(first: int, end: int) -> Iterator[int]:
 def _ica_partnership(w: _World) -> Iterator[_Entry]:
     """Devon-like: council-led, health and care employers, a member model, 60% drop-out assumed."""
     q, s, rec = _Queue(), w.ica_start, "U-05"
-    q.put(s, _CREATE, _fact("PartnershipFormed", _ICA, s, name="Devon Integrated Care Ambassadors",
+    q.put(s, _CREATE, _fact(Partnership.Formed, _ICA, s, name="Devon Integrated Care Ambassadors",
                             programme="ambassadors", lead_org=_DEVON_COUNCIL, region="South West"),
           rec, f"synthetic programme (legacyledger.synthetic, seed {w.config.seed})")
     orgs = ([(_DEVON_COUNCIL, "local_authority_social_care")]
@@ -1230,14 +1230,16 @@ def _ica_partnership(w: _World) -> Iterator[_Entry]:
             + [(_DEVON_COLLEGE, "education")])
     for i, (org, setting) in enumerate(orgs):
         _join(q, _ICA, s + i * 2, org, setting, rec)
-    _once(q, w, s + 700, _fact("OrganisationLeft", _ICA, s + 700, org=_DEVON_COLLEGE,
+    _once(q, w, s + 700, _fact(Partnership.OrganisationLeft, _ICA, s + 700, org=_DEVON_COLLEGE,
                                reason="partnership agreement not renewed"), rec)
-    q.put(s + 7, _NORMAL, _fact("CoordinatorAppointed", _ICA, s + 7, coordinator="C-03"), rec)
-    q.put(s + 14, _NORMAL, _fact("RecruitmentTargetSet", _ICA, s + 14,
+    q.put(s + 7, _NORMAL, _fact(Partnership.CoordinatorAppointed, _ICA, s + 7, coordinator="C-03"),
+          rec)
+    q.put(s + 14, _NORMAL, _fact(Partnership.RecruitmentTargetSet, _ICA, s + 14,
                                  target_active=max(1, math.ceil(w.config.ambassadors * 0.4)),
                                  assumed_dropout_rate="0.60"), rec)
     _frameworks(w, q, _ICA, ("ica-integrated-csf",), s + 30, rec)
-    _once(q, w, s + 60, _fact("CommitmentFormalised", _ICA, s + 60, kind="member_model"), rec)
+    _once(q, w, s + 60, _fact(Partnership.CommitmentFormalised, _ICA, s + 60, kind="member_model"),
+          rec)
     n = w.config.events
     _funding(w, q, _ICA, s, _DEVON_COUNCIL, (18_000 + 60 * n, 6_000 + 150 * n), rec)
     _monthly_costs(w, q, _ICA, s, (700 + 8 * n, 200 + 10 * n),
@@ -1251,20 +1253,21 @@ def _ica_partnership(w: _World) -> Iterator[_Entry]:
 def _event_stream(w: _World, e: _Event) -> Iterator[_Entry]:
     """Planned, rostered, perhaps stood down or rescheduled, then delivered or cancelled."""
     q, rec, day = _Queue(), ("U-05" if e.partnership == _ICA else "U-03"), e.planned
-    q.put(day, _CREATE, _fact("EventPlanned", e.key, day, partnership=e.partnership, kind=e.kind,
+    q.put(day, _CREATE, _fact(ProgrammeEvent.Planned, e.key, day, partnership=e.partnership,
+                              kind=e.kind,
                               audience=e.audience, integrated=e.integrated,
                               expected_audience=e.expected), rec)
     for a in e.roster:
-        q.put(day, _NORMAL, _fact("AmbassadorRostered", e.key, day, mentor=a.key), rec)
+        q.put(day, _NORMAL, _fact(ProgrammeEvent.AmbassadorRostered, e.key, day, mentor=a.key), rec)
     for a in e.stood_down:
-        q.put(day, _CLOSE, _fact("AmbassadorStoodDown", e.key, day, mentor=a.key,
+        q.put(day, _CLOSE, _fact(ProgrammeEvent.AmbassadorStoodDown, e.key, day, mentor=a.key,
                                  reason=w.rng.choice(("shift clash", "sickness", "leave"))), rec)
     if e.new_date is not None:
-        q.put(day, _CLOSE, _fact("EventRescheduled", e.key, day, new_date=_iso(e.new_date),
+        q.put(day, _CLOSE, _fact(ProgrammeEvent.Rescheduled, e.key, day, new_date=_iso(e.new_date),
                                  reason="host asked for a later date"), rec)
     _event_costs(w, e, q, rec)
     if e.cancelled_by is not None:
-        q.put(e.final, _FINAL, _fact("EventCancelled", e.key, e.final, by=e.cancelled_by,
+        q.put(e.final, _FINAL, _fact(ProgrammeEvent.Cancelled, e.key, e.final, by=e.cancelled_by,
                                      reason=_cancel_reason(e)), rec)
     else:
         _delivered(w, e, q, rec)
@@ -1281,7 +1284,8 @@ def _delivered(w: _World, e: _Event, q: _Queue, rec: str) -> None:
     note = None
     if e.integrated and e.outreach and w.rng.random() < 0.1:
         note = "co-branded stands: NHS stand beside the Proud to Care stand"
-    q.put(e.final, _FINAL, _fact("EventDelivered", e.key, e.final, audience_reached=e.reached,
+    q.put(e.final, _FINAL, _fact(ProgrammeEvent.Delivered, e.key, e.final,
+                                 audience_reached=e.reached,
                                  attendees=[a.key for a in e.attendees],
                                  duration_minutes=e.duration), rec, note)
     if e.outreach and e.reached and w.rng.random() < 0.75:
@@ -1301,7 +1305,7 @@ def _feedback(rng: Random, e: _Event, day: int, phase: str) -> Fact:
         agree = round(responses * share)
         neutral = round((responses - agree) * 0.6)
         items[item] = {"agree": agree, "neutral": neutral, "disagree": responses - agree - neutral}
-    return _fact("FeedbackRecorded", e.key, day, questionnaire="ica-impact-integrated",
+    return _fact(ProgrammeEvent.FeedbackRecorded, e.key, day, questionnaire="ica-impact-integrated",
                  phase=phase, responses=responses, items=items)
 
 
@@ -1322,7 +1326,8 @@ def _event_costs(w: _World, e: _Event, q: _Queue, rec: str) -> None:
 
 def _event_cost(q: _Queue, e: _Event, day: int, pence: int, category: str, what: str,
                 mentor: _Mentor | None, rec: str) -> None:
-    cost = _fact("CostIncurred", e.partnership, day, amount=_money(pence), category=category,
+    cost = _fact(Partnership.CostIncurred, e.partnership, day, amount=_money(pence),
+                 category=category,
                  description=what, event=e.key)
     if mentor is not None:
         cost["mentor"] = mentor.key
@@ -1345,7 +1350,7 @@ def _mentor_stream(w: _World, m: _Mentor) -> Iterator[_Entry]:
 
 def _mentor_skeleton(w: _World, m: _Mentor, q: _Queue) -> None:
     q.put(m.enrol, _CREATE, _fact(
-        "MentorEnrolled", m.key, m.enrol, partnership=m.partnership, role=m.role, sector=m.sector,
+        Mentor.Enrolled, m.key, m.enrol, partnership=m.partnership, role=m.role, sector=m.sector,
         profession=m.profession, employer=m.employer, setting=m.setting,
         employment_route=m.route, contracted_hours_per_week=m.hours), m.recorder)
     _pay(w, m, q)
@@ -1364,7 +1369,7 @@ def _induction(m: _Mentor, q: _Queue) -> None:
     event = m.inducted_at
     joint = event is not None and event.integrated
     quarters = 12 if event is None else event.duration // 15
-    q.put(m.induction, _NORMAL, _fact("MentorInducted", m.key, m.induction,
+    q.put(m.induction, _NORMAL, _fact(Mentor.Inducted, m.key, m.induction,
                                       induction="joint" if joint else "single",
                                       hours=_hours(quarters)), m.recorder)
     if event is None:
@@ -1400,14 +1405,15 @@ def _awards(w: _World) -> list[tuple[int, int, int]]:
 
 
 def _pay_fact(m: _Mentor, day: int, salary: int) -> Fact:
-    return _fact("MentorPayRateSet", m.key, day, annual_salary=_money(salary * 100),
+    return _fact(Mentor.PayRateSet, m.key, day, annual_salary=_money(salary * 100),
                  oncost_rate=m.oncost, basis=m.basis)
 
 
 def _log(q: _Queue, m: _Mentor, day: int, quarters: int, activity: str, category: str,
          event: _Event | None = None) -> None:
     """Time at an event is logged after the day's roster and before the delivery is recorded."""
-    fact = {"fact": "MentorTimeLogged", "mentor": m.key, "on": _iso(day), "hours": _hours(quarters),
+    fact = {"fact": Mentor.TimeLogged.FACT, "mentor": m.key, "on": _iso(day),
+            "hours": _hours(quarters),
             "activity": activity, "category": category}
     if event is not None:
         fact["event"] = event.key
@@ -1429,7 +1435,7 @@ def _training(w: _World, m: _Mentor, q: _Queue) -> None:
                                                _ICA_COURSES):
         day = m.induction + _between(rng, low, high)
         if rng.random() < share and day < min(m.close, w.end) and not _paused(m, day):
-            q.put(day, _NORMAL, _fact("MentorTrained", m.key, day, course=course,
+            q.put(day, _NORMAL, _fact(Mentor.Trained, m.key, day, course=course,
                                       hours=_hours(quarters)), m.recorder)
             _log(q, m, day, quarters, "training", "administration")
 
@@ -1449,16 +1455,16 @@ def _attended(w: _World, m: _Mentor, q: _Queue, event: _Event, quarters: int, ac
 def _pause_move_withdraw(w: _World, m: _Mentor, q: _Queue) -> None:
     rng = w.rng
     if m.pause is not None:
-        q.put(m.pause[0], _NORMAL, _fact("MentorPaused", m.key, m.pause[0], reason=rng.choice(
+        q.put(m.pause[0], _NORMAL, _fact(Mentor.Paused, m.key, m.pause[0], reason=rng.choice(
             ("sickness absence", "service pressures", "extended leave"))), m.recorder)
-        q.put(m.pause[1], _NORMAL, _fact("MentorResumed", m.key, m.pause[1],
+        q.put(m.pause[1], _NORMAL, _fact(Mentor.Resumed, m.key, m.pause[1],
                                          reason="returned to the role"), m.recorder)
     if m.move is not None:
         employer = rng.choice([o for o in _POOLS[m.setting] if o != m.employer])
-        q.put(m.move, _NORMAL, _fact("MentorMoved", m.key, m.move, employer=employer,
+        q.put(m.move, _NORMAL, _fact(Mentor.Moved, m.key, m.move, employer=employer,
                                      setting=m.setting), m.recorder)
     if m.withdraw is not None:
-        q.put(m.withdraw, _FINAL, _fact("MentorWithdrew", m.key, m.withdraw, stage=m.stage,
+        q.put(m.withdraw, _FINAL, _fact(Mentor.Withdrew, m.key, m.withdraw, stage=m.stage,
                                         reason=_withdraw_reason(rng, m)), m.recorder)
 
 
@@ -1476,7 +1482,7 @@ def _mentor_month(w: _World, m: _Mentor, q: _Queue, first: int) -> None:
     if last_day < first:
         return
     if not _overlaps_pause(m, first, last_day):
-        fact = {"fact": "MentorTimeLogged", "mentor": m.key, "on": _iso(first),
+        fact = {"fact": Mentor.TimeLogged.FACT, "mentor": m.key, "on": _iso(first),
                 "hours": _hours(_between(rng, 4, 16)), "activity": "admin",
                 "category": "administration", "until": _iso(last_day)}
         q.put(last_day, _NORMAL, fact, m.recorder)
@@ -1484,7 +1490,7 @@ def _mentor_month(w: _World, m: _Mentor, q: _Queue, first: int) -> None:
     if rng.random() < 0.35 and not _paused(m, day):
         _log(q, m, day, _between(rng, 6, 8), "group", "delivery")
     if date.fromordinal(first).month % 3 == 0 and m.group % 3 == 0 and not _paused(m, day):
-        q.put(day, _NORMAL, _fact("CostIncurred", m.partnership, day,
+        q.put(day, _NORMAL, _fact(Partnership.CostIncurred, m.partnership, day,
                                   amount=_money(_between(rng, 1_500, 9_000)), category="delivery",
                                   description="legacy mentor mileage", mentor=m.key), "U-01")
 
@@ -1518,22 +1524,23 @@ def _registrant_stream(w: _World, r: _Registrant) -> Iterator[_Entry]:
 
 def _registrant_skeleton(w: _World, r: _Registrant, q: _Queue) -> None:
     q.put(r.enrol, _CREATE, _fact(
-        "RegistrantEnrolled", r.key, r.enrol, partnership=_LEGACY, profession=r.profession,
+        Registrant.Enrolled, r.key, r.enrol, partnership=_LEGACY, profession=r.profession,
         registered_on=_iso(r.registered), employer=r.employer, setting=r.setting,
         in_post_since=_iso(r.in_post), comparator=r.comparator), r.recorder)
     _outcomes(w, r, q)
     for mentor, begin, end, reason in r.segments:
-        q.put(begin, _NORMAL, _fact("MentorMatched", r.key, begin, mentor=mentor.key), r.recorder)
+        q.put(begin, _NORMAL, _fact(Registrant.MentorMatched, r.key, begin, mentor=mentor.key),
+              r.recorder)
         if reason is not None:
-            q.put(end, _CLOSE, _fact("MentorUnmatched", r.key, end, mentor=mentor.key,
+            q.put(end, _CLOSE, _fact(Registrant.MentorUnmatched, r.key, end, mentor=mentor.key,
                                      reason=reason), r.recorder)
     _status_and_move(w, r, q)
     _leaving(w, r, q)
     if r.stop is not None:
-        q.put(r.stop, _FINAL, _fact("FollowUpEnded", r.key, r.stop, reason=r.stop_reason),
+        q.put(r.stop, _FINAL, _fact(Registrant.FollowUpEnded, r.key, r.stop, reason=r.stop_reason),
               r.recorder)
     elif r.programme_end is not None:
-        q.put(r.programme_end, _FINAL, _fact("FollowUpEnded", r.key, r.programme_end,
+        q.put(r.programme_end, _FINAL, _fact(Registrant.FollowUpEnded, r.key, r.programme_end,
                                              reason="programme_end"), r.recorder)
 
 
@@ -1553,7 +1560,8 @@ def _outcomes(w: _World, r: _Registrant, q: _Queue) -> None:
 def _outcome(w: _World, r: _Registrant, q: _Queue, day: int, timepoint: str,
              tenths: int) -> None:
     ref = _Ref() if w.rng.random() < 0.02 else None
-    q.put(day, _NORMAL, _fact("OutcomeMeasured", r.key, day, instrument="intention-to-stay",
+    q.put(day, _NORMAL, _fact(Registrant.OutcomeMeasured, r.key, day,
+                              instrument="intention-to-stay",
                               timepoint=timepoint, score=_tenths(tenths)), r.recorder, ref=ref)
     fix = day + _between(w.rng, 3, 30)
     if ref is not None and fix < min(r.active_until, w.end):
@@ -1569,15 +1577,16 @@ def _on_leave(r: _Registrant, day: int) -> bool:
 def _status_and_move(w: _World, r: _Registrant, q: _Queue) -> None:
     if r.status is not None:
         kind, begin, back = r.status
-        q.put(begin, _NORMAL, _fact("EmploymentStatusChanged", r.key, begin, status=kind),
+        q.put(begin, _NORMAL, _fact(Registrant.EmploymentStatusChanged, r.key, begin, status=kind),
               r.recorder)
         if back is not None:
-            q.put(back, _NORMAL, _fact("EmploymentStatusChanged", r.key, back, status="in_post"),
+            q.put(back, _NORMAL, _fact(Registrant.EmploymentStatusChanged, r.key, back,
+                                       status="in_post"),
                   r.recorder)
     if r.move is not None:
         (sector, setting), rng = _MOVE(w.rng), w.rng
         employer = rng.choice([o for o in _MOVE_EMPLOYERS[setting] if o != r.employer])
-        q.put(r.move, _NORMAL, _fact("RegistrantMoved", r.key, r.move, employer=employer,
+        q.put(r.move, _NORMAL, _fact(Registrant.Moved, r.key, r.move, employer=employer,
                                      setting=setting, sector=sector,
                                      same_staff_group=rng.random() < 0.9), r.recorder)
 
@@ -1588,7 +1597,7 @@ def _leaving(w: _World, r: _Registrant, q: _Queue) -> None:
         return
     rng = w.rng
     ref = _Ref() if r.leave_fix is not None else None
-    q.put(r.leave_known, _FINAL, _fact("RegistrantLeft", r.key, r.leave_on,
+    q.put(r.leave_known, _FINAL, _fact(Registrant.Left, r.key, r.leave_on,
                                        destination=_DESTINATION(rng),
                                        reason=rng.choice(_LEAVE_REASON)), r.recorder, ref=ref)
     if ref is not None and r.leave_fix is not None:
@@ -1597,7 +1606,7 @@ def _leaving(w: _World, r: _Registrant, q: _Queue) -> None:
             "leaving date was the last day paid, not the last day worked"), "U-09")
     if r.rejoin is not None:
         employer = rng.choice(_NEY_TRUSTS + _NEY_PRACTICES)
-        q.put(r.rejoin, _NORMAL, _fact("RegistrantRejoined", r.key, r.rejoin, employer=employer,
+        q.put(r.rejoin, _NORMAL, _fact(Registrant.Rejoined, r.key, r.rejoin, employer=employer,
                                        setting=_setting_of(employer)), r.recorder)
 
 
@@ -1636,7 +1645,7 @@ def _contact(w: _World, r: _Registrant, m: _Mentor, day: int, q: _Queue) -> None
     mode = _MODE(rng)
     minutes = _between(rng, 60, 120) if mode == "group" else _between(rng, 4, 18) * 5
     ref = _Ref() if rng.random() < 0.006 else None
-    q.put(day, _NORMAL, {"fact": "MentoringContactRecorded", "registrant": r.key,
+    q.put(day, _NORMAL, {"fact": Registrant.MentoringContactRecorded.FACT, "registrant": r.key,
                          "on": _iso(day), "mentor": m.key, "minutes": minutes, "mode": mode},
           r.recorder, ref=ref)
     last = min(r.active_until, m.close, w.end)
@@ -1654,7 +1663,7 @@ def _contact(w: _World, r: _Registrant, m: _Mentor, day: int, q: _Queue) -> None
 
 def _one_to_one(w: _World, r: _Registrant, m: _Mentor, day: int, minutes: int, q: _Queue,
                 last: int) -> None:
-    fact = {"fact": "MentorTimeLogged", "mentor": m.key, "on": _iso(day),
+    fact = {"fact": Mentor.TimeLogged.FACT, "mentor": m.key, "on": _iso(day),
             "hours": _hours(-(-(minutes + 15) // 15)), "activity": "one_to_one",
             "category": "delivery", "registrant": r.key}
     q.put(day, _NORMAL, fact, m.recorder)

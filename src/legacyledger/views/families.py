@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from legacyledger.domain import Mentor, Registrant
 from legacyledger.domain.framework import Framework as FrameworkSubject
 from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure
 from legacyledger.projections.compliance import NAMES as COMPLIANCE_NAMES
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from legacyledger.views.source import LedgerReader
 
 #: Facts that make up most of a ledger.
-BULKY = frozenset({"MentorTimeLogged", "MentoringContactRecorded"})
+BULKY = frozenset({Mentor.TimeLogged.FACT, Registrant.MentoringContactRecorded.FACT})
 
 #: ``replay()``: the records again (a fold that keeps history, e.g. cost restatements, reads
 #: them only when asked).

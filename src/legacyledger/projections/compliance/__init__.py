@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
 from legacyledger.frameworks import Framework, FrameworkItem, FrameworkRegistry
 from legacyledger.projections.base import (
     Contributing,
@@ -99,39 +100,40 @@ class ComplianceParams:
 #: Fact name -> (subjects, key field, how it attaches: "list" attribute, "set" attribute,
 #: "keyed" attribute by a field, or "assessed"). Creators are handled first.
 ATTACH: Mapping[str, tuple[str, str, str, str]] = {
-    "PartnershipClosed": ("partnerships", "partnership", "set", "closed"),
-    "FrameworkAdopted": ("partnerships", "partnership", "list", "adopted"),
-    "OrganisationJoined": ("partnerships", "partnership", "list", "orgs"),
-    "OrganisationLeft": ("partnerships", "partnership", "list", "orgs"),
-    "CoordinatorAppointed": ("partnerships", "partnership", "list", "coordinators"),
-    "CoordinatorLeft": ("partnerships", "partnership", "list", "coordinators"),
-    "RecruitmentTargetSet": ("partnerships", "partnership", "list", "targets"),
-    "CommitmentFormalised": ("partnerships", "partnership", "list", "commitments"),
-    "FrameworkItemAssessed": ("partnerships", "partnership", "assessed", ""),
-    "ActionAgreed": ("partnerships", "partnership", "keyed:action", "actions"),
-    "ActionCompleted": ("partnerships", "partnership", "keyed:action", "completions"),
-    "MentorWithdrew": ("mentors", "mentor", "set", "withdrew"),
-    "MentorInducted": ("mentors", "mentor", "list", "inductions"),
-    "MentorTrained": ("mentors", "mentor", "list", "trainings"),
-    "MentorPayRateSet": ("mentors", "mentor", "list", "pay_rates"),
-    "MentorMatched": ("registrants", "registrant", "list", "matches"),
-    "RegistrantLeft": ("registrants", "registrant", "list", "exits"),
-    "RegistrantRejoined": ("registrants", "registrant", "list", "exits"),
-    "FollowUpEnded": ("registrants", "registrant", "list", "exits"),
-    "EventDelivered": ("events", "event", "set", "delivered"),
-    "EventCancelled": ("events", "event", "set", "cancelled"),
+    Partnership.Closed.FACT: ("partnerships", "partnership", "set", "closed"),
+    Partnership.FrameworkAdopted.FACT: ("partnerships", "partnership", "list", "adopted"),
+    Partnership.OrganisationJoined.FACT: ("partnerships", "partnership", "list", "orgs"),
+    Partnership.OrganisationLeft.FACT: ("partnerships", "partnership", "list", "orgs"),
+    Partnership.CoordinatorAppointed.FACT: ("partnerships", "partnership", "list", "coordinators"),
+    Partnership.CoordinatorLeft.FACT: ("partnerships", "partnership", "list", "coordinators"),
+    Partnership.RecruitmentTargetSet.FACT: ("partnerships", "partnership", "list", "targets"),
+    Partnership.CommitmentFormalised.FACT: ("partnerships", "partnership", "list", "commitments"),
+    Partnership.FrameworkItemAssessed.FACT: ("partnerships", "partnership", "assessed", ""),
+    Partnership.ActionAgreed.FACT: ("partnerships", "partnership", "keyed:action", "actions"),
+    Partnership.ActionCompleted.FACT: ("partnerships", "partnership", "keyed:action",
+                                       "completions"),
+    Mentor.Withdrew.FACT: ("mentors", "mentor", "set", "withdrew"),
+    Mentor.Inducted.FACT: ("mentors", "mentor", "list", "inductions"),
+    Mentor.Trained.FACT: ("mentors", "mentor", "list", "trainings"),
+    Mentor.PayRateSet.FACT: ("mentors", "mentor", "list", "pay_rates"),
+    Registrant.MentorMatched.FACT: ("registrants", "registrant", "list", "matches"),
+    Registrant.Left.FACT: ("registrants", "registrant", "list", "exits"),
+    Registrant.Rejoined.FACT: ("registrants", "registrant", "list", "exits"),
+    Registrant.FollowUpEnded.FACT: ("registrants", "registrant", "list", "exits"),
+    ProgrammeEvent.Delivered.FACT: ("events", "event", "set", "delivered"),
+    ProgrammeEvent.Cancelled.FACT: ("events", "event", "set", "cancelled"),
 }
 CREATORS: Mapping[str, tuple[str, str]] = {
-    "PartnershipFormed": ("partnerships", "partnership"),
-    "MentorEnrolled": ("mentors", "mentor"),
-    "RegistrantEnrolled": ("registrants", "registrant"),
-    "EventPlanned": ("events", "event"),
+    Partnership.Formed.FACT: ("partnerships", "partnership"),
+    Mentor.Enrolled.FACT: ("mentors", "mentor"),
+    Registrant.Enrolled.FACT: ("registrants", "registrant"),
+    ProgrammeEvent.Planned.FACT: ("events", "event"),
 }
 #: Many per subject, kept as row numbers (see ``settled.FactRows``).
 GROUPED: Mapping[str, tuple[str, str, str]] = {
-    "MentorTimeLogged": ("mentors", "mentor", "time"),
-    "MentoringContactRecorded": ("registrants", "registrant", "contacts"),
-    "OutcomeMeasured": ("registrants", "registrant", "outcomes"),
+    Mentor.TimeLogged.FACT: ("mentors", "mentor", "time"),
+    Registrant.MentoringContactRecorded.FACT: ("registrants", "registrant", "contacts"),
+    Registrant.OutcomeMeasured.FACT: ("registrants", "registrant", "outcomes"),
 }
 NAMES = frozenset({*ATTACH, *CREATORS, *GROUPED})
 

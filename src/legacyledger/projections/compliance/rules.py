@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import attrs
 
+from legacyledger.domain import Partnership, Registrant
 from legacyledger.projections.base import PositionSet, Value
 from legacyledger.projections.compliance.subjects import (
     EventFacts,
@@ -38,6 +39,12 @@ from legacyledger.projections.compliance.subjects import (
 from legacyledger.projections.periods import parse_date
 from legacyledger.projections.settled import POS, FactRows
 from legacyledger.projections.settled import FactView as Fact
+
+_COORDINATOR_APPOINTED = Partnership.CoordinatorAppointed.FACT
+_FOLLOW_UP_ENDED = Registrant.FollowUpEnded.FACT
+_ORGANISATION_JOINED = Partnership.OrganisationJoined.FACT
+_REGISTRANT_REJOINED = Registrant.Rejoined.FACT
+
 
 Status = Literal["met", "partial", "not_met", "not_applicable", "no_evidence"]
 
@@ -237,7 +244,7 @@ def _earliest_induction(ctx: Context, mentor: MentorFacts) -> tuple[str, tuple[F
 
 def exit_date(registrant: RegistrantFacts) -> date | None:
     """First leaving or end of follow-up; a later rejoin is not followed (documented)."""
-    dates = [on(f) for f in registrant.exits if f["fact"] != "RegistrantRejoined"]
+    dates = [on(f) for f in registrant.exits if f["fact"] != _REGISTRANT_REJOINED]
     return date.fromisoformat(min(dates)) if dates else None
 
 
@@ -415,7 +422,7 @@ def single_point_of_contact(
     """A coordinator whose latest appointment or leaving, by date, is an appointment."""
     trace, latest = Trace(), _latest_by(p.coordinators, "coordinator")
     trace.use(p.coordinators)
-    in_post = [f for f in latest.values() if f["fact"] == "CoordinatorAppointed"]
+    in_post = [f for f in latest.values() if f["fact"] == _COORDINATOR_APPOINTED]
     for fact in in_post:
         trace.row(f"coordinator:{fact['coordinator']}", "met", "in post", [fact])
     return trace.result(
@@ -438,7 +445,7 @@ def broad_engagement_commitment(
     """Organisations still joined, by sector (latest join or leave wins), and a commitment."""
     trace, latest = Trace(), _latest_by(p.orgs, "org")
     trace.use(p.orgs)
-    members = [f for f in latest.values() if f["fact"] == "OrganisationJoined"]
+    members = [f for f in latest.values() if f["fact"] == _ORGANISATION_JOINED]
     for fact in members + p.commitments:
         subject = fact.get("org") or f"commitment {fact['kind']}"
         trace.row(str(subject), "met", str(fact.get("sector", "formalised")), [fact])
@@ -611,7 +618,7 @@ def ney_outputs_outcomes(
     months = int(params["retention_months"])
     for registrant in p.registrants:
         horizon = add_months(date.fromisoformat(registrant.enrolled["registered_on"]), months)
-        ended = [f for f in registrant.exits if f["fact"] == "FollowUpEnded"]
+        ended = [f for f in registrant.exits if f["fact"] == _FOLLOW_UP_ENDED]
         seen = horizon <= ctx.as_of and not any(on(f) < horizon.isoformat() for f in ended)
         measured, observable = measured + bool(registrant.outcomes), observable + seen
         if registrant.outcomes or seen:

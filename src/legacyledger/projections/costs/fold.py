@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, localcontext
 from typing import Any
 
+from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.costs.mentors import MentorIndex
 from legacyledger.projections.costs.params import CostParams
@@ -23,22 +24,28 @@ from legacyledger.projections.costs.restate import RestatementTracker, RunningTo
 from legacyledger.projections.current import FactStore, Known, gc_paused
 from legacyledger.projections.periods import SUM_CTX, ZERO
 
+_COST_INCURRED = Partnership.CostIncurred.FACT
+_MENTOR_ENROLLED = Mentor.Enrolled.FACT
+_MENTOR_PAY_RATE_SET = Mentor.PayRateSet.FACT
+_MENTOR_TIME_LOGGED = Mentor.TimeLogged.FACT
+
 #: Facts the cost figures only read at the end (denominators, funding, cancellations):
 #: stored on arrival, with no further work.
 STORED = frozenset(
     {
-        "FundingReceived",
-        "RegistrantEnrolled",
-        "MentoringContactRecorded",
-        "EventPlanned",
-        "EventDelivered",
-        "EventCancelled",
+        Partnership.FundingReceived.FACT,
+        Registrant.Enrolled.FACT,
+        Registrant.MentoringContactRecorded.FACT,
+        ProgrammeEvent.Planned.FACT,
+        ProgrammeEvent.Delivered.FACT,
+        ProgrammeEvent.Cancelled.FACT,
     }
 )
 
 #: Facts that are priced or decide a price: repriced as they arrive, and kept by name too,
 #: so that :func:`~legacyledger.projections.costs.build_view` can read the fold's state.
-PRICED = frozenset({"MentorTimeLogged", "CostIncurred", "MentorPayRateSet", "MentorEnrolled"})
+PRICED = frozenset({Mentor.TimeLogged.FACT, Partnership.CostIncurred.FACT, Mentor.PayRateSet.FACT,
+                    Mentor.Enrolled.FACT})
 
 Change = Callable[[Known | None, Known | None], None]
 
@@ -63,10 +70,10 @@ class CostFold:
         self.mentors = MentorIndex(self)
         self.tracker = RestatementTracker(params, only) if restate else _Untracked(params)
         self._changes: dict[str, Change] = {
-            "MentorTimeLogged": self.mentors.log_changed,
-            "CostIncurred": self._cost_changed,
-            "MentorPayRateSet": self.mentors.rate_changed,
-            "MentorEnrolled": self.mentors.enrolment_changed,
+            _MENTOR_TIME_LOGGED: self.mentors.log_changed,
+            _COST_INCURRED: self._cost_changed,
+            _MENTOR_PAY_RATE_SET: self.mentors.rate_changed,
+            _MENTOR_ENROLLED: self.mentors.enrolment_changed,
         }
 
     def extend(self, records: Iterable[FactRecord]) -> CostFold:
@@ -74,7 +81,7 @@ class CostFold:
         with localcontext(SUM_CTX), gc_paused():
             for record in records:
                 name = record.fact["fact"]
-                if name == "MentorTimeLogged":
+                if name == _MENTOR_TIME_LOGGED:
                     log(record)
                 elif name in STORED:
                     put(record)
@@ -106,7 +113,7 @@ class CostFold:
         fact = record.fact
         ref = fact["source_ref"]
         if ref in self.store:
-            self._new(record, "MentorTimeLogged")
+            self._new(record, _MENTOR_TIME_LOGGED)
             return
         self.open_month = self.tracker.saw(fact)
         self.store.put(record)

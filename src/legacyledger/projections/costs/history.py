@@ -30,11 +30,17 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
+from legacyledger.domain import Mentor, Partnership, Subject
 from legacyledger.projections.base import FactRecord
 from legacyledger.projections.costs.fold import CostFold
 from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import UNASSIGNED, MonthKey
 from legacyledger.projections.settled import Settled
+
+_COST_INCURRED = Partnership.CostIncurred.FACT
+_FACT_CORRECTED = Subject.Corrected.FACT
+_MENTOR_ENROLLED = Mentor.Enrolled.FACT
+_MENTOR_TIME_LOGGED = Mentor.TimeLogged.FACT
 
 
 class PricedState(Protocol):
@@ -50,8 +56,9 @@ class PricedState(Protocol):
 
     def decimal_hours(self, hours: Any) -> Decimal: ...
 
-PRICED_NAMES = ("MentorTimeLogged", "CostIncurred", "MentorPayRateSet", "MentorEnrolled")
-MENTOR_NAMES = ("MentorPayRateSet", "MentorEnrolled")
+PRICED_NAMES = (Mentor.TimeLogged.FACT, Partnership.CostIncurred.FACT, Mentor.PayRateSet.FACT,
+                Mentor.Enrolled.FACT)
+MENTOR_NAMES = (Mentor.PayRateSet.FACT, Mentor.Enrolled.FACT)
 
 
 def exponent(value: Decimal) -> int:
@@ -89,7 +96,7 @@ class History:
                 self.replay_mentors.add(fields["mentor"])
             if name in PRICED_NAMES:
                 self.replay_positions.add(p)
-        for p, mentor, partnership in settled.table("MentorEnrolled").rows("mentor", "partnership"):
+        for p, mentor, partnership in settled.table(_MENTOR_ENROLLED).rows("mentor", "partnership"):
             self._enrolments.setdefault(mentor, []).append((p, partnership))
 
     def first_log(self, mentor: str, first: int) -> None:
@@ -174,19 +181,19 @@ def _records_to_replay(
         fact = {k: v for k, v in fields.items() if v is not None}
         fact.update(fact=name, source_ref=ref)
         chosen[p] = fact
-        if name == "MentorTimeLogged" and fact.get("mentor") is not None:
+        if name == _MENTOR_TIME_LOGGED and fact.get("mentor") is not None:
             named.add(fact["mentor"])
 
     for p in positions:
         name, ref, fields = touched.get(p) or _row_at(settled, p)
         take(name, p, ref, fields)
-        if name == "MentorTimeLogged":  # its final version may name another mentor
+        if name == _MENTOR_TIME_LOGGED:  # its final version may name another mentor
             final = _row_at(settled, p, missing_ok=True)
             if final is not None and final[2].get("mentor") is not None:
                 named.add(final[2]["mentor"])
     for name in PRICED_NAMES:
         table = settled.table(name)
-        if name == "CostIncurred":
+        if name == _COST_INCURRED:
             continue
         wanted = named if name in MENTOR_NAMES else mentors
         for row, mentor in enumerate(table.col("mentor")):
@@ -203,7 +210,7 @@ def _records_to_replay(
     refs = {fact["source_ref"] for fact in chosen.values()}
     records = [FactRecord(p, fact) for p, fact in chosen.items()]
     fixes = [(p, c) for p, c in settled.corrections if c["target"] in refs]
-    fixed = {c["source_ref"] for _, c in fixes if c["fact"] == "FactCorrected"}
+    fixed = {c["source_ref"] for _, c in fixes if c["fact"] == _FACT_CORRECTED}
     fixes += [(p, c) for p, c in settled.corrections if c["target"] in fixed]
     records += [FactRecord(p, c) for p, c in fixes]
     records.sort(key=lambda r: r.position)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from legacyledger.domain import Mentor, Partnership, Subject
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import MonthKey
@@ -40,8 +41,8 @@ class RunningTotals(Protocol):
 CATEGORIES = ("administration", "delivery")
 #: The facts that restate a reported period by changing what is already recorded (rather
 #: than adding activity late): corrections, voids and back-dated pay rates.
-REPRICING = frozenset({"MentorPayRateSet", "FactCorrected", "FactVoided"})
-_ACTIVITY = frozenset({"MentorTimeLogged", "CostIncurred"})
+REPRICING = frozenset({Mentor.PayRateSet.FACT, Subject.Corrected.FACT, Subject.Voided.FACT})
+_ACTIVITY = frozenset({Mentor.TimeLogged.FACT, Partnership.CostIncurred.FACT})
 
 Scoped = tuple[str | None, str, str | None]
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
+from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
 from legacyledger.projections.base import PositionSet
 from legacyledger.projections.costs.history import History
 from legacyledger.projections.costs.params import CostParams
@@ -34,6 +35,16 @@ from legacyledger.projections.costs.rates import MentorRates, Rate
 from legacyledger.projections.periods import ZERO, divide, to_decimal
 from legacyledger.projections.settled import POS, Settled
 
+_COST_INCURRED = Partnership.CostIncurred.FACT
+_EVENT_CANCELLED = ProgrammeEvent.Cancelled.FACT
+_EVENT_DELIVERED = ProgrammeEvent.Delivered.FACT
+_EVENT_PLANNED = ProgrammeEvent.Planned.FACT
+_FUNDING_RECEIVED = Partnership.FundingReceived.FACT
+_MENTORING_CONTACT_RECORDED = Registrant.MentoringContactRecorded.FACT
+_MENTOR_ENROLLED = Mentor.Enrolled.FACT
+_MENTOR_PAY_RATE_SET = Mentor.PayRateSet.FACT
+_MENTOR_TIME_LOGGED = Mentor.TimeLogged.FACT
+_REGISTRANT_ENROLLED = Registrant.Enrolled.FACT
 SubKey = tuple[str, str]
 CONTACT_ACTIVITIES = frozenset({"one_to_one", "group"})
 
@@ -218,7 +229,7 @@ class CostState:
         self.partnership: dict[str, str] = {}
         self.roles: dict[str, str] = {}
         self.enrolled: dict[str, list[int]] = {}
-        for p, key, partnership, role in settled.table("MentorEnrolled").rows(
+        for p, key, partnership, role in settled.table(_MENTOR_ENROLLED).rows(
             "mentor", "partnership", "role"
         ):
             self.partnership[key] = partnership
@@ -228,7 +239,7 @@ class CostState:
         #: rate position -> loaded annual cost (one object per distinct salary and on-cost)
         self.loaded: dict[int, Decimal] = {}
         made: dict[tuple[Any, Any], Decimal] = {}
-        for p, on, key, salary, oncost in settled.table("MentorPayRateSet").rows(
+        for p, on, key, salary, oncost in settled.table(_MENTOR_PAY_RATE_SET).rows(
             "on", "mentor", "annual_salary", "oncost_rate"
         ):
             loaded = made.get((salary, oncost))
@@ -299,7 +310,7 @@ class CostState:
         touched, history, hours_of = settled.touched, self.history, self.hours
         history.prepare(self, settled)
         late, replay_mentors = history.late, history.replay_mentors
-        table = settled.table("MentorTimeLogged")
+        table = settled.table(_MENTOR_TIME_LOGGED)
         for row, (p, on, mentor, until, hours, activity, category, event) in enumerate(
             table.rows("on", "mentor", "until", "hours", "activity", "category", "event")
         ):
@@ -452,7 +463,7 @@ class CostState:
 
     def _costs(self, settled: Settled) -> None:
         as_of = self.as_of
-        for p, on, partnership, amount, category, event in settled.table("CostIncurred").rows(
+        for p, on, partnership, amount, category, event in settled.table(_COST_INCURRED).rows(
             "on", "partnership", "amount", "category", "event"
         ):
             if as_of is not None and on > as_of:
@@ -465,20 +476,21 @@ class CostState:
     def _cancelled(self, settled: Settled) -> dict[str, tuple[int, ...]]:
         """Event key -> original position of its (effective, dated <= as_of) cancellation."""
         out: dict[str, tuple[int, ...]] = {}
-        for p, on, event in settled.table("EventCancelled").rows("on", "event"):
+        for p, on, event in settled.table(_EVENT_CANCELLED).rows("on", "event"):
             if self.as_of is None or on <= self.as_of:
                 out[event] = (p,)
         return out
 
     def _contacts(self, settled: Settled) -> None:
-        enrolled = settled.table("RegistrantEnrolled")
+        enrolled = settled.table(_REGISTRANT_ENROLLED)
         latest: dict[str, tuple[str, int]] = {}
         for p, key, partnership in enrolled.rows("registrant", "partnership"):
             latest[key] = (partnership, p)
         as_of = self.as_of
         self.registrant_enrolment = latest
         days: dict[str | None, dict[str, _Day]] = {}
-        for p, on, registrant in settled.table("MentoringContactRecorded").rows("on", "registrant"):
+        for p, on, registrant in settled.table(_MENTORING_CONTACT_RECORDED).rows("on",
+                                                                                 "registrant"):
             if as_of is not None and on > as_of:
                 continue
             enrolment = latest.get(registrant)
@@ -495,9 +507,9 @@ class CostState:
 
     def _events(self, settled: Settled) -> None:
         plans: dict[str, tuple[str, int]] = {}
-        for p, key, partnership in settled.table("EventPlanned").rows("event", "partnership"):
+        for p, key, partnership in settled.table(_EVENT_PLANNED).rows("event", "partnership"):
             plans[key] = (partnership, p)
-        delivered = settled.table("EventDelivered")
+        delivered = settled.table(_EVENT_DELIVERED)
         for p, on, key, audience, attendees in delivered.rows(
             "on", "event", "audience_reached", "attendees"
         ):
@@ -524,7 +536,7 @@ class CostState:
     def _funding(self, settled: Settled) -> list[tuple[str, str, Decimal, tuple[int, ...]]]:
         """(partnership, financial year label, amount, positions) of each funding fact."""
         out: list[tuple[str, str, Decimal, tuple[int, ...]]] = []
-        for p, on, partnership, amount, year in settled.table("FundingReceived").rows(
+        for p, on, partnership, amount, year in settled.table(_FUNDING_RECEIVED).rows(
             "on", "partnership", "amount", "financial_year"
         ):
             if self.as_of is not None and on > self.as_of:

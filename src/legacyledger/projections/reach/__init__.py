@@ -21,6 +21,7 @@ from decimal import localcontext
 
 import attrs
 
+from legacyledger.domain import Mentor, Partnership
 from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, Value
 from legacyledger.projections.current import FactStore, Known, gc_paused
 from legacyledger.projections.figures import FigureMaker, frozen_params, index_figures
@@ -49,6 +50,8 @@ from legacyledger.projections.reach.state import (
 )
 from legacyledger.projections.settled import Settled
 
+_RECRUITMENT_TARGET_SET = Partnership.RecruitmentTargetSet.FACT
+
 __all__ = [
     "ReachFold",
     "ReachParams",
@@ -59,7 +62,8 @@ __all__ = [
 ]
 
 KEPT = frozenset(
-    {*MENTOR_FACTS, *EVENT_FACTS, *REGISTRANT_FACTS, "MentorTimeLogged", "RecruitmentTargetSet"}
+    {*MENTOR_FACTS, *EVENT_FACTS, *REGISTRANT_FACTS, Mentor.TimeLogged.FACT,
+     Partnership.RecruitmentTargetSet.FACT}
 )
 
 
@@ -144,7 +148,7 @@ def _figures(params: ReachParams, settled: Settled) -> Iterator[Figure]:
 
 def _targets(settled: Settled, as_of: str) -> dict[str, Known]:
     """Each partnership's latest (by position) recruitment target dated on or before as_of."""
-    table = settled.table("RecruitmentTargetSet")
+    table = settled.table(_RECRUITMENT_TARGET_SET)
     latest: dict[str, int] = {}
     for row, (on, key) in enumerate(zip(table.col("on"), table.col("partnership"))):
         if on <= as_of:

@@ -17,12 +17,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from legacyledger import domain
 from legacyledger.projections.base import Figure, PositionSet
 from legacyledger.projections.figures import COUNT, RATE, STATISTIC, FigureMaker
 from legacyledger.projections.periods import ZERO, divide, parse_date, to_decimal
 from legacyledger.projections.reach.params import ReachParams, group, union
 from legacyledger.projections.reach.state import Event, Mentor, Registrant
 from legacyledger.projections.settled import POS, Settled
+
+_MENTOR_TIME_LOGGED = domain.Mentor.TimeLogged.FACT
 
 _DAY = timedelta(days=1)
 _NONE: array[int] = array(POS)
@@ -42,7 +45,7 @@ class MentorTime(NamedTuple):
 def mentor_time(settled: Settled, params: ReachParams, since: str) -> dict[str, MentorTime]:
     """One pass over the time logs: each mentor's logged hours and active delivery time."""
     as_of, start = params.as_of_iso, params.start_iso
-    table = settled.table("MentorTimeLogged")
+    table = settled.table(_MENTOR_TIME_LOGGED)
     hours_of: dict[str, Decimal] = {}
     whole: dict[str, dict[str, int]] = {}  # mentor -> hours text -> one-day logs in the window
     spread: dict[str, list[Decimal]] = {}

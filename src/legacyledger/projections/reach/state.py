@@ -20,25 +20,41 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from legacyledger import domain
 from legacyledger.projections.current import Known
 from legacyledger.projections.periods import to_decimal
 from legacyledger.projections.settled import POS, ROW, FactRows, Settled, Table
 
-MENTOR_FACTS = ("MentorEnrolled", "MentorMoved", "MentorWithdrew")
+_EVENT_CANCELLED = domain.ProgrammeEvent.Cancelled.FACT
+_EVENT_DELIVERED = domain.ProgrammeEvent.Delivered.FACT
+_EVENT_PLANNED = domain.ProgrammeEvent.Planned.FACT
+_EVENT_RESCHEDULED = domain.ProgrammeEvent.Rescheduled.FACT
+_FEEDBACK_RECORDED = domain.ProgrammeEvent.FeedbackRecorded.FACT
+_FOLLOW_UP_ENDED = domain.Registrant.FollowUpEnded.FACT
+_MENTORING_CONTACT_RECORDED = domain.Registrant.MentoringContactRecorded.FACT
+_MENTOR_ENROLLED = domain.Mentor.Enrolled.FACT
+_MENTOR_MATCHED = domain.Registrant.MentorMatched.FACT
+_MENTOR_MOVED = domain.Mentor.Moved.FACT
+_MENTOR_UNMATCHED = domain.Registrant.MentorUnmatched.FACT
+_MENTOR_WITHDREW = domain.Mentor.Withdrew.FACT
+_REGISTRANT_ENROLLED = domain.Registrant.Enrolled.FACT
+_REGISTRANT_LEFT = domain.Registrant.Left.FACT
+
+MENTOR_FACTS = (domain.Mentor.Enrolled.FACT, domain.Mentor.Moved.FACT, domain.Mentor.Withdrew.FACT)
 EVENT_FACTS = (
-    "EventPlanned",
-    "EventRescheduled",
-    "EventDelivered",
-    "EventCancelled",
-    "FeedbackRecorded",
+    domain.ProgrammeEvent.Planned.FACT,
+    domain.ProgrammeEvent.Rescheduled.FACT,
+    domain.ProgrammeEvent.Delivered.FACT,
+    domain.ProgrammeEvent.Cancelled.FACT,
+    domain.ProgrammeEvent.FeedbackRecorded.FACT,
 )
 REGISTRANT_FACTS = (
-    "RegistrantEnrolled",
-    "MentorMatched",
-    "MentorUnmatched",
-    "MentoringContactRecorded",
-    "RegistrantLeft",
-    "FollowUpEnded",
+    domain.Registrant.Enrolled.FACT,
+    domain.Registrant.MentorMatched.FACT,
+    domain.Registrant.MentorUnmatched.FACT,
+    domain.Registrant.MentoringContactRecorded.FACT,
+    domain.Registrant.Left.FACT,
+    domain.Registrant.FollowUpEnded.FACT,
 )
 
 
@@ -94,17 +110,17 @@ class Mentor:
 
 def mentors(settled: Settled, as_of: str) -> dict[str, Mentor]:
     """Mentors enrolled by ``as_of``, facts dated after it left out."""
-    enrolled = settled.table("MentorEnrolled")
+    enrolled = settled.table(_MENTOR_ENROLLED)
     latest = _latest_rows(enrolled, "mentor", as_of)
     positions: dict[str, list[int]] = {}
     for name in MENTOR_FACTS:
         _collect(positions, settled.table(name), "mentor", as_of)
     moves: dict[str, list[tuple[str, int, str]]] = {}
-    for p, on, key, employer in settled.table("MentorMoved").rows("on", "mentor", "employer"):
+    for p, on, key, employer in settled.table(_MENTOR_MOVED).rows("on", "mentor", "employer"):
         if on <= as_of:
             moves.setdefault(key, []).append((on, p, employer))
     withdrew: dict[str, str] = {}
-    for on, key in zip(*(settled.table("MentorWithdrew").col(f) for f in ("on", "mentor"))):
+    for on, key in zip(*(settled.table(_MENTOR_WITHDREW).col(f) for f in ("on", "mentor"))):
         if on <= as_of and (key not in withdrew or on < withdrew[key]):
             withdrew[key] = on
     out = {}
@@ -163,27 +179,27 @@ class Event:
 
 def events(settled: Settled, as_of: str) -> dict[str, Event]:
     """Events with a plan (at any date), outcome and feedback facts after ``as_of`` left out."""
-    planned = settled.table("EventPlanned")
+    planned = settled.table(_EVENT_PLANNED)
     plans = _latest_rows(planned, "event", None)
     positions: dict[str, list[int]] = {}
     _collect(positions, planned, "event", None)
     for name in EVENT_FACTS[1:]:
         _collect(positions, settled.table(name), "event", as_of)
-    moved = settled.table("EventRescheduled")
+    moved = settled.table(_EVENT_RESCHEDULED)
     new_dates = {
         k: moved.value(row, "new_date") for k, row in _latest_rows(moved, "event", as_of).items()
     }
-    delivered_table = settled.table("EventDelivered")
+    delivered_table = settled.table(_EVENT_DELIVERED)
     delivered: dict[str, int] = {}
     for row, (on, key) in enumerate(zip(delivered_table.col("on"), delivered_table.col("event"))):
         if on <= as_of and key not in delivered:
             delivered[key] = row
     cancelled: dict[str, str] = {}
-    for on, key in zip(*(settled.table("EventCancelled").col(f) for f in ("on", "event"))):
+    for on, key in zip(*(settled.table(_EVENT_CANCELLED).col(f) for f in ("on", "event"))):
         if on <= as_of and (key not in cancelled or on < cancelled[key]):
             cancelled[key] = on
     feedback: dict[str, list[Known]] = {}
-    answers = settled.table("FeedbackRecorded")
+    answers = settled.table(_FEEDBACK_RECORDED)
     for row, (p, on, key) in enumerate(answers.rows("on", "event")):
         if on <= as_of:
             feedback.setdefault(key, []).append(Known(p, answers.fact(row), (p,)))
@@ -292,26 +308,26 @@ class Registrant:
 
 def registrants(settled: Settled, as_of: str) -> dict[str, Registrant]:
     """Mentored (non-comparator) registrants, facts dated after ``as_of`` left out."""
-    enrolled = settled.table("RegistrantEnrolled")
+    enrolled = settled.table(_REGISTRANT_ENROLLED)
     latest = _latest_rows(enrolled, "registrant", as_of)
     comparator = enrolled.col("comparator")
     mentored = {k: row for k, row in latest.items() if not comparator[row]}
     positions: dict[str, list[int]] = {}
     for name in REGISTRANT_FACTS:
-        if name != "MentoringContactRecorded":
+        if name != _MENTORING_CONTACT_RECORDED:
             _collect(positions, settled.table(name), "registrant", as_of)
     changes: dict[str, list[tuple[str, int, str, str]]] = {}
-    for name in ("MentorMatched", "MentorUnmatched"):
+    for name in (_MENTOR_MATCHED, _MENTOR_UNMATCHED):
         for p, on, key, mentor in settled.table(name).rows("on", "registrant", "mentor"):
             if on <= as_of and key in mentored:
                 changes.setdefault(key, []).append((on, p, name, mentor))
     ends: dict[str, str] = {}
-    for name in ("RegistrantLeft", "FollowUpEnded"):
+    for name in (_REGISTRANT_LEFT, _FOLLOW_UP_ENDED):
         table = settled.table(name)
         for on, key in zip(table.col("on"), table.col("registrant")):
             if on <= as_of and (key not in ends or on < ends[key]):
                 ends[key] = on
-    table = settled.table("MentoringContactRecorded")
+    table = settled.table(_MENTORING_CONTACT_RECORDED)
     rows: dict[str, array[int]] = {key: array(ROW) for key in mentored}
     get = rows.get
     for row, (on, key) in enumerate(zip(table.col("on"), table.col("registrant"))):
@@ -339,7 +355,7 @@ def _match_spans(
     """(matched on, mentor, unmatched on or None): each unmatch closes the open match it follows."""
     spans: list[tuple[str, str, str | None]] = []
     for on, _, name, mentor in changes:
-        if name == "MentorMatched":
+        if name == _MENTOR_MATCHED:
             spans.append((on, mentor, None))
             continue
         for i, (start, m, end) in enumerate(spans):

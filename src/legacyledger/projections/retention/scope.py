@@ -31,7 +31,12 @@ from typing import Any
 
 import attrs
 
+from legacyledger.domain import Registrant
 from legacyledger.projections.retention.timeline import Change, Memberships, Timeline
+
+_EMPLOYMENT_STATUS_CHANGED = Registrant.EmploymentStatusChanged.FACT
+_FOLLOW_UP_ENDED = Registrant.FollowUpEnded.FACT
+_REGISTRANT_LEFT = Registrant.Left.FACT
 
 LEAVE_STATUSES = frozenset({"parental_leave", "career_break"})
 PROFESSION_EXITS = frozenset({"left_profession", "left_uk", "retired"})
@@ -70,24 +75,24 @@ def _never(fact: Mapping[str, Any], tl: Timeline, day: date, m: Memberships) -> 
 
 RULES: Mapping[str, Mapping[str, Rule]] = {
     "organisation": {
-        "RegistrantMoved": _home,
-        "RegistrantLeft": _never,
-        "RegistrantRejoined": _home,
+        Registrant.Moved.FACT: _home,
+        Registrant.Left.FACT: _never,
+        Registrant.Rejoined.FACT: _home,
     },
     "nhs": {
-        "RegistrantMoved": _nhs_move,
-        "RegistrantLeft": _nhs_left,
-        "RegistrantRejoined": _always,
+        Registrant.Moved.FACT: _nhs_move,
+        Registrant.Left.FACT: _nhs_left,
+        Registrant.Rejoined.FACT: _always,
     },
     "system": {
-        "RegistrantMoved": _in_partnership,
-        "RegistrantLeft": _never,
-        "RegistrantRejoined": _in_partnership,
+        Registrant.Moved.FACT: _in_partnership,
+        Registrant.Left.FACT: _never,
+        Registrant.Rejoined.FACT: _in_partnership,
     },
     "profession": {
-        "RegistrantMoved": _always,
-        "RegistrantLeft": _profession_left,
-        "RegistrantRejoined": _always,
+        Registrant.Moved.FACT: _always,
+        Registrant.Left.FACT: _profession_left,
+        Registrant.Rejoined.FACT: _always,
     },
 }
 
@@ -124,8 +129,8 @@ class Path:
 
 def _censors(change: Change) -> bool:
     name = change.name
-    return name == "FollowUpEnded" or (
-        name == "RegistrantLeft" and change.fact["destination"] == "deceased"
+    return name == _FOLLOW_UP_ENDED or (
+        name == _REGISTRANT_LEFT and change.fact["destination"] == "deceased"
     )
 
 
@@ -138,7 +143,7 @@ def scope_path(tl: Timeline, scope: str, count_leave: bool, m: Memberships) -> P
             break
         if _censors(change):
             censored = change.on
-        elif change.name == "EmploymentStatusChanged":
+        elif change.name == _EMPLOYMENT_STATUS_CHANGED:
             on_leave = change.fact["status"] in LEAVE_STATUSES
         else:
             placed = rules[change.name](change.fact, tl, change.on, m)

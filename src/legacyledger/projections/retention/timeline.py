@@ -17,22 +17,30 @@ from typing import Any
 
 import attrs
 
+from legacyledger.domain import Partnership, Registrant
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.periods import parse_date
 from legacyledger.projections.settled import Settled, Table
 
+_EMPLOYMENT_STATUS_CHANGED = Registrant.EmploymentStatusChanged.FACT
+_MENTOR_MATCHED = Registrant.MentorMatched.FACT
+_ORGANISATION_JOINED = Partnership.OrganisationJoined.FACT
+_REGISTRANT_ENROLLED = Registrant.Enrolled.FACT
+
 REGISTRANT_CHANGES = frozenset(
-    {"RegistrantMoved", "RegistrantLeft", "RegistrantRejoined", "FollowUpEnded"}
+    {Registrant.Moved.FACT, Registrant.Left.FACT, Registrant.Rejoined.FACT,
+     Registrant.FollowUpEnded.FACT}
 )
-ORGANISATION_FACTS = frozenset({"OrganisationJoined", "OrganisationLeft"})
-CHANGE_FACTS = REGISTRANT_CHANGES | {"EmploymentStatusChanged"}
+ORGANISATION_FACTS = frozenset({Partnership.OrganisationJoined.FACT,
+                                Partnership.OrganisationLeft.FACT})
+CHANGE_FACTS = REGISTRANT_CHANGES | {Registrant.EmploymentStatusChanged.FACT}
 
 
 def relevant_names(anchor: str, count_leave: bool, scope: str) -> frozenset[str]:
     """Only the facts that can change a retention figure under these parameters."""
-    names = {"RegistrantEnrolled", *REGISTRANT_CHANGES, *CORRECTIONS}
-    names |= {"MentorMatched"} if anchor == "matched_on" else set()
-    names |= {"EmploymentStatusChanged"} if count_leave else set()
+    names = {_REGISTRANT_ENROLLED, *REGISTRANT_CHANGES, *CORRECTIONS}
+    names |= {_MENTOR_MATCHED} if anchor == "matched_on" else set()
+    names |= {_EMPLOYMENT_STATUS_CHANGED} if count_leave else set()
     return frozenset(names | (ORGANISATION_FACTS if scope == "system" else set()))
 
 
@@ -90,15 +98,15 @@ def collect_settled(
     cutoff, more = as_of.isoformat(), settled.more
     positions: defaultdict[str, list[int]] = defaultdict(list)
     enrolments: dict[str, int] = {}
-    table = settled.table("RegistrantEnrolled")
-    if "RegistrantEnrolled" in names:
+    table = settled.table(_REGISTRANT_ENROLLED)
+    if _REGISTRANT_ENROLLED in names:
         for row, (p, on, key) in enumerate(table.rows("on", "registrant")):
             if on <= cutoff:
                 positions[key].extend(more.get(p) or (p,))
                 enrolments[key] = row
     matched: dict[str, date] = {}
-    if "MentorMatched" in names:
-        for p, on, key in settled.table("MentorMatched").rows("on", "registrant"):
+    if _MENTOR_MATCHED in names:
+        for p, on, key in settled.table(_MENTOR_MATCHED).rows("on", "registrant"):
             if on <= cutoff:
                 positions[key].extend(more.get(p) or (p,))
                 day = parse_date(on)
@@ -116,7 +124,7 @@ def collect_settled(
         for p, on, partnership, org in settled.table(name).rows("on", "partnership", "org"):
             if on <= cutoff:
                 key2 = (str(partnership), str(org))
-                orgs[key2].append((parse_date(on), p, name == "OrganisationJoined"))
+                orgs[key2].append((parse_date(on), p, name == _ORGANISATION_JOINED))
                 org_positions[key2].extend(more.get(p) or (p,))
     for name, fields, voided in settled.voided.values():
         if name in names and fields.get("registrant") is not None:

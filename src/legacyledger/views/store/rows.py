@@ -19,15 +19,18 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from legacyledger.domain import AGGREGATES
+from legacyledger.domain import AGGREGATES, Subject
 from legacyledger.projections.base import EffectiveFacts, FactRecord
 from legacyledger.views.store.backends import Cursor, Store, select_in
+
+_FACT_CORRECTED = Subject.Corrected.FACT
+_FACT_VOIDED = Subject.Voided.FACT
 
 KEY_FIELD: Mapping[str, str] = {
     name: aggregate.KEY_FIELD
     for aggregate in AGGREGATES
     for name in aggregate.FACTS
-    if name not in ("FactCorrected", "FactVoided")
+    if name not in (Subject.Corrected.FACT, Subject.Voided.FACT)
 }
 
 
@@ -77,7 +80,7 @@ class FactsBatch:
     def apply(self, record: FactRecord) -> None:
         fact, position = record.fact, record.position
         name = fact["fact"]
-        if name == "FactCorrected":
+        if name == _FACT_CORRECTED:
             target = fact["target"]
             old = self.facts.get(target)
             if old is not None:
@@ -88,7 +91,7 @@ class FactsBatch:
                     fact["source_ref"],
                     Correction(target, self._original(target, old), replacement, position),
                 )
-        elif name == "FactVoided":
+        elif name == _FACT_VOIDED:
             self._void(fact["target"], position)
         else:
             self._set(fact["source_ref"], Row(position, fact, (position,)))
@@ -139,8 +142,8 @@ class FactsBatch:
     # -- reading the rows the batch touches ---------------------------------------------------
 
     def _load(self, records: Sequence[FactRecord]) -> None:
-        corrected = {r.fact["target"] for r in records if r.fact["fact"] == "FactCorrected"}
-        voided = {r.fact["target"] for r in records if r.fact["fact"] == "FactVoided"}
+        corrected = {r.fact["target"] for r in records if r.fact["fact"] == _FACT_CORRECTED}
+        voided = {r.fact["target"] for r in records if r.fact["fact"] == _FACT_VOIDED}
         table = self.store.table("fact_corrections")
         json = self.store.json
         sql = f"SELECT source_ref, target, {json('before')} FROM {table}"
