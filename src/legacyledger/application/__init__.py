@@ -8,8 +8,6 @@ ledger order (positions are eventsourcing notification ids).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import random
 import time
@@ -159,8 +157,7 @@ class Ledger:
         ledger as it now stands (eventsourcing brief §8, P3): committed batches are skipped
         by their ``source_ref``, the rest re-checked and written.
         """
-        with _no_cyclic_gc():
-            return self._import_all(lines, progress or _silent)
+        return self._import_all(lines, progress or _silent)
 
     def _import_all(
         self, lines: Iterable[bytes | str | Mapping[str, Any]], progress: Progress
@@ -325,20 +322,6 @@ def topic_of(cls: type) -> str:
     if cls not in _TOPICS:
         _TOPICS[cls] = get_topic(cls)
     return _TOPICS[cls]
-
-
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """An import allocates millions of acyclic objects; the cyclic collector would rescan
-    them all again and again (measured: a third of import time). Reference counting still
-    frees them; the collector runs once at the end."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def subject_class(kind: str) -> type[Subject]:
