@@ -9,7 +9,6 @@ ledger order (positions are eventsourcing notification ids).
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import random
 import time
@@ -70,6 +69,7 @@ from legacyledger.persistence import (
     layout,
     loader,
     schema_lock,
+    stamp_of,
     topic_of,
     topics_of,
     verify_chain,
@@ -184,8 +184,7 @@ class Ledger:
         ledger as it now stands (eventsourcing brief §8, P3): committed batches are skipped
         by their ``source_ref``, the rest re-checked and written.
         """
-        with _no_cyclic_gc():
-            return self._import_all(lines, progress or _silent)
+        return self._import_all(lines, progress or _silent)
 
     def _import_all(
         self, lines: Iterable[bytes | str | Mapping[str, Any]], progress: Progress
@@ -315,7 +314,7 @@ class Ledger:
 
     def position_at(self, moment: datetime) -> int:
         """The last position recorded at or before ``moment`` (0 if none)."""
-        return int(self.app.recorder.position_at(moment.astimezone(UTC).isoformat()))  # type: ignore[attr-defined]
+        return int(self.app.recorder.position_at(moment.astimezone(UTC)))  # type: ignore[attr-defined]
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -379,18 +378,6 @@ class Ledger:
             raise KeyError(f"no {kind} {key} in the ledger") from None
 
 
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """An import allocates millions of acyclic objects; the cyclic collector would rescan
-    them all again and again (measured: a third of import time). Reference counting still
-    frees them; the collector runs once at the end."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def subject_class(kind: str) -> type[Subject]:
@@ -432,6 +419,8 @@ class _Batch:
         self.app = ledger.app
         self.subjects: dict[UUID, Subject | None] = {}
         self.events: list[Any] = []
+        #: The subject and domain event of each stored event, to take the stamp it is given.
+        self.triggered: list[tuple[Subject, Any]] = []
         self.refs: list[tuple[str, UUID, int, str]] = []
         self.errors: list[FactError] = []
         self.planned_refs: dict[str, tuple[UUID, str]] = {}
@@ -491,6 +480,7 @@ class _Batch:
         self.new_refs[item.source_ref] = subject.id
         for event in subject.collect_events():
             self.events.append(self.stored(event, item))
+            self.triggered.append((subject, event))
             self.refs.append(
                 (item.source_ref, event.originator_id, event.originator_version, item.digest)
             )
@@ -498,15 +488,14 @@ class _Batch:
     def stored(self, event: Any, item: Parsed) -> StoredEvent:
         """The stored form of a new event; the validated canonical fact *is* its state.
 
-        Same bytes as ``FactMapper.to_stored_event`` (a test holds them equal), without
-        encoding every field a second time. Corrections go through the mapper.
+        The recorder stamps ``recorded_at`` when it writes it (``persistence.clock``). Same
+        bytes as ``FactMapper.to_stored_event`` then, without encoding every field a second
+        time. Corrections go through the mapper.
         """
         if isinstance(event, (Subject.Corrected, Subject.Voided)):
             return self.app.mapper.to_stored_event(event)
-        stamp = event.timestamp.isoformat().encode()
-        state = item.body[:-1] + b',"recorded_at":"' + stamp + b'"}'
         return StoredEvent(
-            event.originator_id, event.originator_version, topic_of(type(event)), state
+            event.originator_id, event.originator_version, topic_of(type(event)), item.body
         )
 
     def command(self, item: Parsed) -> Subject | None:
@@ -757,12 +746,31 @@ class _Batch:
             except IntegrityError as error:
                 raise _Interrupted(error, start) from error
             done = upto
+            assert ids
+            self.restamp(start, start + size, ids[0])
             batches += 1
             progress("written", min(start + size, len(self.events)), len(self.events))
-            assert ids
             first = ids[0] if first is None else first
             last = ids[-1]
         return ImportResult(read, len(self.events), self.present, batches, first, last)
+
+
+    def restamp(self, start: int, stop: int, position: int) -> None:
+        """Give the subjects and events just written the stamp the recorder stored (the
+        commit time), so subjects kept for later imports match the ledger."""
+        (_, state), = self.app.recorder.read_positions([position])  # type: ignore[attr-defined]
+        stamp = stamp_of(state)
+        assert stamp is not None
+        touched: dict[UUID, Subject] = {}
+        for subject, event in self.triggered[start:stop]:
+            event.__dict__["timestamp"] = stamp
+            subject._modified_on = stamp
+            if isinstance(event, Subject.Created):
+                subject._created_on = stamp
+            touched[subject.id] = subject
+        for subject in touched.values():
+            for ref, fact in subject.facts.items():  # corrected copies keep their original's
+                fact.__dict__["timestamp"] = subject.originals[ref].timestamp
 
 
 class _Interrupted(Exception):

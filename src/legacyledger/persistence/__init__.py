@@ -3,6 +3,7 @@
 * :mod:`.mapper` stores every event as the canonical interchange JSON of its fact (plus
   ``recorded_at``), encoded with orjson. The stored row *is* the fact, so export is a copy, and
   projections fold raw rows without building event objects.
+* :mod:`.clock` stamps ``recorded_at`` at commit, under the write lock: it never decreases.
 * :mod:`.sqlite` and :mod:`.postgres` are eventsourcing's recorders plus a ``source_refs`` index
   (idempotent imports, corrections) and a hash chain (:mod:`.chain`), both written in the same
   transaction as the events.
@@ -13,6 +14,7 @@
 """
 
 from legacyledger.persistence.chain import GENESIS, ChainCheck, chain_links, link, verify_chain
+from legacyledger.persistence.clock import Clock, stamp_of
 from legacyledger.persistence.environment import (
     APP_NAME,
     LedgerApplication,
@@ -34,6 +36,7 @@ __all__ = [
     "GENESIS",
     "REF_BATCH",
     "ChainCheck",
+    "Clock",
     "FactMapper",
     "LedgerApplication",
     "LedgerSQLiteRecorder",
@@ -50,6 +53,7 @@ __all__ = [
     "name_of",
     "postgres_recorder_topic",
     "schema_lock",
+    "stamp_of",
     "topic_of",
     "topics_of",
     "verify_chain",

@@ -6,12 +6,21 @@ Defined lazily so that the library imports without psycopg installed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
 from legacyledger.persistence.chain import GENESIS, chain_links
+from legacyledger.persistence.clock import (
+    Clock,
+    next_stamp,
+    search_position,
+    stamp_of,
+    stamped,
+    system_clock,
+)
 from legacyledger.persistence.sqlite import REF_BATCH
 
 
@@ -23,6 +32,8 @@ def _postgres_recorder_class() -> type:
     class LedgerPostgresRecorder(PostgresApplicationRecorder):
         def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
             super().__init__(datastore, events_table_name=events_table_name)
+            #: Read for ``recorded_at`` under the table lock (tests give a fake one).
+            self.clock: Clock = system_clock
             self.refs_table = events_table_name.replace("_events", "_source_refs")
             self.chain_table = events_table_name.replace("_events", "_chain")
             self.links_table = events_table_name.replace("_events", "_links")
@@ -77,11 +88,36 @@ def _postgres_recorder_class() -> type:
                         [(s, d, r) for s, d, r, _ in rows],
                     )
 
+        def insert_events(
+            self, stored_events: Sequence[StoredEvent], **kwargs: Any
+        ) -> Sequence[int] | None:
+            """``stamped`` carries the stamped states from the insert to the chain."""
+            return super().insert_events(  # type: ignore[no-any-return]
+                stored_events, stamped=list(stored_events), **kwargs
+            )
+
+        def _insert_stored_events(
+            self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+        ) -> None:
+            """Stamp ``recorded_at`` once eventsourcing's table lock is held (taking it again
+            below is a no-op), so stamps follow commit order."""
+            self._lock_table(curs)
+            curs.execute(
+                self._sql(
+                    "SELECT state FROM {schema}.{events} ORDER BY notification_id DESC LIMIT 1"
+                )
+            )
+            row = curs.fetchone()
+            stamp = next_stamp(self.clock, row and bytes(row["state"]))
+            kwargs["stamped"][:] = stamped(stored_events, stamp)
+            super()._insert_stored_events(curs, kwargs["stamped"], **kwargs)
+
         def _fetch_ids_after_insert_events(
             self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
         ) -> Sequence[int] | None:
             """The chain links go in the same transaction, under the table lock that
             eventsourcing takes for every insert, so links follow commit order."""
+            stored_events = kwargs["stamped"]
             ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             if ids:
                 curs.execute(
@@ -238,17 +274,25 @@ def _postgres_recorder_class() -> type:
                 )
                 return [(r["notification_id"], bytes(r["state"])) for r in curs.fetchall()]
 
-        def position_at(self, moment: str) -> int:
+        def position_at(self, moment: datetime) -> int:
+            """The last position recorded at or before ``moment``: a bisection of ids."""
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(
-                    self._sql(
-                        "SELECT COALESCE(MAX(notification_id), 0) AS p FROM {schema}.{events} "
-                        "WHERE convert_from(state, 'UTF8')::json->>'recorded_at' <= %s"
-                    ),
-                    (moment,),
-                )
-                row = curs.fetchone()
-                return int(row["p"]) if row else 0
+
+                def first_from(position: int) -> tuple[int, datetime] | None:
+                    curs.execute(
+                        self._sql(
+                            "SELECT notification_id, state FROM {schema}.{events} "
+                            "WHERE notification_id >= %s ORDER BY notification_id LIMIT 1"
+                        ),
+                        (position,),
+                    )
+                    row = curs.fetchone()
+                    if row is None:
+                        return None
+                    stamp = stamp_of(bytes(row["state"]))
+                    return None if stamp is None else (int(row["notification_id"]), stamp)
+
+                return search_position(first_from, int(self.max_notification_id() or 0), moment)
 
         def count_events(self) -> int:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -4,18 +4,47 @@ chain."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteTransaction,
+)
 
 from legacyledger.persistence.chain import GENESIS, _bytes, chain_links
+from legacyledger.persistence.clock import (
+    Clock,
+    next_stamp,
+    search_position,
+    stamp_of,
+    stamped,
+    system_clock,
+)
 
 REF_BATCH = 500
 
 
+class _WriteTransaction(SQLiteTransaction):
+    """A transaction that takes the write lock when it begins (eventsourcing's ``BEGIN``
+    waits for the first write), so what it reads first is what it writes after."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
+
+
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, *args: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, *args, **kwargs)
+        #: Read for ``recorded_at`` under the write lock (tests give a fake one).
+        self.clock: Clock = system_clock
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -31,9 +60,22 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "PRIMARY KEY (subject, day, source_ref)) WITHOUT ROWID",
         ]
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _WriteTransaction(connection, commit=True) as c,
+            c,
+        ):
+            return self._insert_events(c, stored_events, **kwargs)
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        c.execute(f"SELECT state FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
+        row = c.fetchone()
+        stored_events = stamped(stored_events, next_stamp(self.clock, row and row[0]))
         c.executemany(
             self.insert_events_statement,
             [(s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events],  # type: ignore[union-attr]
@@ -144,15 +186,25 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 rows.extend((row[0], row[1]) for row in c.fetchall())
         return sorted(rows)
 
-    def position_at(self, moment: str) -> int:
-        """The last position recorded at or before ``moment`` (UTC ISO text)."""
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before ``moment``: a bisection of rowids."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT IFNULL(MAX(rowid), 0) FROM {self.events_table_name} "
-                "WHERE json_extract(CAST(state AS TEXT), '$.recorded_at') <= ?",
-                (moment,),
-            )
-            return int(c.fetchone()[0])
+            c.execute(f"SELECT IFNULL(MAX(rowid), 0) FROM {self.events_table_name}")
+            head = int(c.fetchone()[0])
+
+            def first_from(position: int) -> tuple[int, datetime] | None:
+                c.execute(
+                    f"SELECT rowid, state FROM {self.events_table_name} WHERE rowid >= ? "
+                    "ORDER BY rowid LIMIT 1",
+                    (position,),
+                )
+                row = c.fetchone()
+                if row is None:
+                    return None
+                stamp = stamp_of(_bytes(row[1]))
+                return None if stamp is None else (int(row[0]), stamp)
+
+            return search_position(first_from, head, moment)
 
     def count_events(self) -> int:
         with self.datastore.transaction(commit=False) as c:

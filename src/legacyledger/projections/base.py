@@ -58,7 +58,7 @@ class PositionSet:
     by their original position, and the map adds the rest when the set is read.
     """
 
-    __slots__ = ("_len", "more", "parts")
+    __slots__ = ("_len", "_sorted", "more", "parts")
 
     def __init__(
         self, parts: Iterable[Any] = (), more: Mapping[int, tuple[int, ...]] | None = None
@@ -66,6 +66,7 @@ class PositionSet:
         self.parts = tuple(parts)
         self.more = more or None
         self._len: int | None = None
+        self._sorted: tuple[int, ...] | None = None
 
     def _gather(
         self, raw: set[int], maps: dict[int, Mapping[int, tuple[int, ...]]], seen: set[int]
@@ -81,25 +82,17 @@ class PositionSet:
             maps[id(self.more)] = self.more
 
     def positions(self) -> tuple[int, ...]:
-        """The sorted, distinct positions (the last few sets read keep theirs)."""
-        key = id(self)
-        hit = _READ.get(key)
-        if hit is not None and hit[0] is self:
-            return hit[1]
+        """The sorted, distinct positions (merged once, then kept by the set)."""
+        if self._sorted is not None:
+            return self._sorted
         raw: set[int] = set()
         maps: dict[int, Mapping[int, tuple[int, ...]]] = {}
-        self._gather(raw, maps, {key})
+        self._gather(raw, maps, {id(self)})
         for more in maps.values():
             for position in raw.intersection(more):
                 raw.update(more[position])
-        result = tuple(sorted(raw))
+        result = self._sorted = tuple(sorted(raw))
         self._len = len(result)
-        _READ[key] = (self, result)
-        while len(_READ) > _READ_KEEP:
-            try:
-                del _READ[next(iter(_READ))]
-            except (KeyError, RuntimeError, StopIteration):  # another thread got there first
-                break
         return result
 
     def __bool__(self) -> bool:
@@ -138,11 +131,6 @@ class PositionSet:
     def __reduce__(self) -> tuple[Any, ...]:
         return (PositionSet, (self.parts, self.more))
 
-
-#: Sets read most recently, oldest first (by id, holding the set so that its id stays its
-#: own): figures that share a set are often read one after another.
-_READ: dict[int, tuple[PositionSet, tuple[int, ...]]] = {}
-_READ_KEEP = 8
 
 Contributing = tuple[int, ...] | PositionSet
 

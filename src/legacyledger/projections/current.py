@@ -9,9 +9,7 @@ feeding every record to ``EffectiveFacts``; the saving is one object per fact.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from legacyledger.domain import Subject
@@ -103,16 +101,3 @@ class FactStore:
 
     def __contains__(self, ref: object) -> bool:
         return ref in self._raw or (isinstance(ref, str) and self._corrected.get(ref) is not None)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while folding: the folds make no cycles, but a caller holding a
-    million records makes every full collection rescan them all (superlinear time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

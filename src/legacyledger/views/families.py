@@ -9,9 +9,7 @@ it can be recomputed later exactly as it was (``explain``), or compared across t
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -199,50 +197,37 @@ def build_views(
 
     The ledger is read once: the facts any chosen family can use are settled (corrections
     applied, see :class:`~legacyledger.projections.settled.Settled`) and every family folds
-    from them. The cyclic GC is paused meanwhile (the folds build many acyclic objects that
-    it would otherwise rescan again and again).
+    from them.
     """
     as_of = as_of or date.today()
     position = resolve_known_at(ledger, known_at)
     chosen = [(name, FAMILIES[name]) for name in families or FAMILIES]
-    with _gc_paused():
-        prepared = [
-            (name, family,
-             family.params(as_of, ledger, position, **dict((params or {}).get(name, {}))))
-            for name, family in chosen
-        ]
-        reads = frozenset().union(*(family.reads(p) for _, family, p in prepared))
-        # Filtering in SQL saves decoding the rest, but costs a test on every row: worth it
-        # only when the bulky facts (time logs, contacts) are not wanted.
-        names = reads | CORRECTIONS if BULKY.isdisjoint(reads) else None
-        settled = Settled(reads).extend(ledger.records(stop=position, names=names)).finish()
-        views: dict[str, Any] = {}
-        by_id: dict[str, Figure] = {}
-        for name, family, family_params in prepared:
-            replay = _replay(ledger, position, family.names(family_params))
-            assert family.settled is not None
-            views[name] = view = family.settled(settled, family_params, replay)
-            for figure in view.figures:
-                derivation = figure.derivation.with_known_at(position)
-                by_id[figure.id] = attrs.evolve(figure, derivation=derivation)
-        del settled
+    prepared = [
+        (name, family,
+         family.params(as_of, ledger, position, **dict((params or {}).get(name, {}))))
+        for name, family in chosen
+    ]
+    reads = frozenset().union(*(family.reads(p) for _, family, p in prepared))
+    # Filtering in SQL saves decoding the rest, but costs a test on every row: worth it
+    # only when the bulky facts (time logs, contacts) are not wanted.
+    names = reads | CORRECTIONS if BULKY.isdisjoint(reads) else None
+    settled = Settled(reads).extend(ledger.records(stop=position, names=names)).finish()
+    views: dict[str, Any] = {}
+    by_id: dict[str, Figure] = {}
+    for name, family, family_params in prepared:
+        replay = _replay(ledger, position, family.names(family_params))
+        assert family.settled is not None
+        views[name] = view = family.settled(settled, family_params, replay)
+        for figure in view.figures:
+            derivation = figure.derivation.with_known_at(position)
+            by_id[figure.id] = attrs.evolve(figure, derivation=derivation)
+    del settled
     return Views(as_of, position, views, by_id)
 
 
 def _replay(ledger: LedgerReader, position: int, names: frozenset[str] | None) -> Replay:
     """The family's records again, for a fold that keeps history (read only when asked)."""
     return lambda: ledger.records(stop=position, names=names)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def rebuild_all(ledger: LedgerReader, as_of: date | None = None) -> Mapping[str, Any]:

@@ -19,10 +19,8 @@ lists every position the figure rests on, so replaying only those reproduces it.
 
 from __future__ import annotations
 
-import gc
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -384,49 +382,34 @@ class ComplianceView:
 
 
 def project_compliance(records: Iterable[FactRecord], params: ComplianceParams) -> ComplianceView:
-    with _without_cyclic_gc():
-        return compliance_from_settled(Settled.of(records, NAMES), params)
+    return compliance_from_settled(Settled.of(records, NAMES), params)
 
 
 def compliance_from_settled(settled: Settled, params: ComplianceParams) -> ComplianceView:
     """The view from facts already settled (``build_views`` settles once for every family)."""
-    with _without_cyclic_gc():
-        index = index_settled(settled, params.as_of)
-        ctx = Context(
-            index, params.as_of, params.met_share, params.partial_share, more=settled.more
-        )
-        items: list[ItemResult] = []
-        summaries: list[FrameworkSummary] = []
-        actions: list[ActionRow] = []
-        for key in sorted(index.partnerships):
-            partnership = index.partnerships[key]
-            for framework, adoptions in _frameworks(partnership, params):
-                base = _base(partnership, adoptions)
-                judged = [_judge(ctx, partnership, framework, i, base) for i in framework.items]
-                rows = [row for row, _ in judged]
-                acts = _actions(partnership, framework, params.as_of)
-                used = _union(ctx, [base, *(positions for _, positions in judged)])
-                items += rows
-                actions += acts
-                summaries.append(
-                    _summary(framework, bool(adoptions), rows, acts, used, base, params.as_of)
-                )
-        return ComplianceView(
-            params.as_of, tuple(items), tuple(summaries), tuple(actions), _pairing_exceptions(ctx)
-        )
-
-
-@contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """The fold allocates millions of acyclic objects; left on, the cyclic collector rescans
-    every one of them again and again (about a third of the run on a million facts)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    index = index_settled(settled, params.as_of)
+    ctx = Context(
+        index, params.as_of, params.met_share, params.partial_share, more=settled.more
+    )
+    items: list[ItemResult] = []
+    summaries: list[FrameworkSummary] = []
+    actions: list[ActionRow] = []
+    for key in sorted(index.partnerships):
+        partnership = index.partnerships[key]
+        for framework, adoptions in _frameworks(partnership, params):
+            base = _base(partnership, adoptions)
+            judged = [_judge(ctx, partnership, framework, i, base) for i in framework.items]
+            rows = [row for row, _ in judged]
+            acts = _actions(partnership, framework, params.as_of)
+            used = _union(ctx, [base, *(positions for _, positions in judged)])
+            items += rows
+            actions += acts
+            summaries.append(
+                _summary(framework, bool(adoptions), rows, acts, used, base, params.as_of)
+            )
+    return ComplianceView(
+        params.as_of, tuple(items), tuple(summaries), tuple(actions), _pairing_exceptions(ctx)
+    )
 
 
 def _union(ctx: Context, sets: list[Contributing | frozenset[int]]) -> PositionSet:

@@ -43,7 +43,7 @@ from legacyledger.projections.costs.view import (
     retention_figures,
     unit_figures,
 )
-from legacyledger.projections.current import Known, gc_paused
+from legacyledger.projections.current import Known
 from legacyledger.projections.figures import FigureMaker, frozen_params, index_figures
 from legacyledger.projections.periods import SUM_CTX, display
 from legacyledger.projections.settled import Settled
@@ -171,7 +171,7 @@ def costs_from_settled(
     """The view from facts already settled (``build_views`` settles once for every family);
     ``restated`` (and ``repricings``): the restatements, or how to work them out when first
     read."""
-    with localcontext(SUM_CTX), gc_paused():
+    with localcontext(SUM_CTX):
         state = CostState(settled, params)
         figures = sorted(_figures(state), key=lambda f: f.id)
     return CostView(params, tuple(figures), restated, repricings)

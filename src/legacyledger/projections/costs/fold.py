@@ -21,7 +21,7 @@ from legacyledger.projections.costs.mentors import MentorIndex
 from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import MonthKey, Segment, cost_segments
 from legacyledger.projections.costs.restate import RestatementTracker, RunningTotals
-from legacyledger.projections.current import FactStore, Known, gc_paused
+from legacyledger.projections.current import FactStore, Known
 from legacyledger.projections.periods import SUM_CTX, ZERO
 
 _COST_INCURRED = Partnership.CostIncurred.FACT
@@ -78,7 +78,7 @@ class CostFold:
 
     def extend(self, records: Iterable[FactRecord]) -> CostFold:
         changes, put, log = self._changes, self.store.put, self._new_log
-        with localcontext(SUM_CTX), gc_paused():
+        with localcontext(SUM_CTX):
             for record in records:
                 name = record.fact["fact"]
                 if name == _MENTOR_TIME_LOGGED:

@@ -23,7 +23,7 @@ import attrs
 
 from legacyledger.domain import Mentor, Partnership
 from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, Value
-from legacyledger.projections.current import FactStore, Known, gc_paused
+from legacyledger.projections.current import FactStore, Known
 from legacyledger.projections.figures import FigureMaker, frozen_params, index_figures
 from legacyledger.projections.periods import SUM_CTX
 from legacyledger.projections.reach.dose import dose_figures
@@ -76,13 +76,12 @@ class ReachFold:
 
     def extend(self, records: Iterable[FactRecord]) -> ReachFold:
         put, correct = self.store.put, self.store.correct
-        with gc_paused():
-            for record in records:
-                name = record.fact["fact"]
-                if name in KEPT:
-                    put(record)
-                elif name in CORRECTIONS:
-                    correct(record)
+        for record in records:
+            name = record.fact["fact"]
+            if name in KEPT:
+                put(record)
+            elif name in CORRECTIONS:
+                correct(record)
         return self
 
     def apply(self, record: FactRecord) -> ReachFold:
@@ -127,7 +126,7 @@ def build_view(fold: ReachFold) -> ReachView:
 
 def reach_from_settled(settled: Settled, params: ReachParams) -> ReachView:
     """The view from facts already settled (``build_views`` settles once for every family)."""
-    with localcontext(SUM_CTX), gc_paused():
+    with localcontext(SUM_CTX):
         figures = sorted(_figures(params, settled), key=lambda f: f.id)
     return ReachView(params, tuple(figures))
 
