@@ -302,6 +302,23 @@ def voided(target: str, on: str = "2025-09-03", **over: Any) -> dict[str, Any]:
     return fact(Subject.Voided, None, on, {"target": target, "reason": "entered twice"}, over)
 
 
+#: The field a correction changes, and values it may take, by the name of the fact it corrects.
+CORRECTABLE: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "MentoringContactRecorded": ("minutes", (0, 25, 65, 120)),
+    "MentorTimeLogged": ("hours", ("0.5", "2", "3.25")),
+    "OutcomeMeasured": ("score", ("1.5", "3.8", "4.9")),
+    "FundingReceived": ("amount", ("100.00", "2500.50")),
+}
+
+
+def correction_of(target: Mapping[str, Any], choice: int, on: str = "2025-09-03",
+                  **over: Any) -> dict[str, Any]:
+    """A correction of ``target`` (a correctable fact, or anything else: then the field of a
+    contact, which the ledger must refuse) to the ``choice``-th value of its field."""
+    field, values = CORRECTABLE.get(target["fact"], CORRECTABLE["MentoringContactRecorded"])
+    return corrected(target["source_ref"], {field: values[choice % len(values)]}, on=on, **over)
+
+
 #: Fact name → its builder (corrections need a target, so they are called differently).
 BUILDERS = {
     "PartnershipFormed": partnership_formed, "OrganisationJoined": organisation_joined,

@@ -173,6 +173,42 @@ def histories(draw: st.DrawFn, max_mentors: int = 3, max_registrants: int = 4,
     return facts
 
 
+@st.composite
+def amended_histories(draw: st.DrawFn) -> tuple[list[Fact], list[Fact]]:
+    """A valid history, then amendments to try one at a time, all dated at any day (so often
+    back-dated behind later facts). Each of a few facts gets a story: corrections, maybe a void
+    of one of them, maybe a void of the fact, maybe one more correction or void of the fact or
+    of any amendment before it (of a voided fact, a correction or a void: the ledger must
+    refuse those). The stories are interleaved."""
+    facts = draw(histories(max_mentors=2, max_registrants=3, max_events=1))
+    targets = [f for f in facts if f["fact"] in b.CORRECTABLE] or facts[-1:]
+    stories = [draw(amendment_story(target)) for target in draw(
+        st.lists(st.sampled_from(targets), min_size=1, max_size=3, unique_by=id))]
+    amendments: list[Fact] = []
+    while any(stories):
+        story = draw(st.sampled_from([s for s in stories if s]))
+        amendments.append(story.pop(0))
+    return facts, amendments
+
+
+@st.composite
+def amendment_story(draw: st.DrawFn, target: Fact) -> list[Fact]:
+    def on() -> str:
+        return day(draw(st.integers(0, HORIZON)))
+
+    first = draw(st.integers(0, 3))  # each correction a new value, so their order shows
+    story = [b.correction_of(target, first + i, on=on()) for i in range(draw(st.integers(0, 3)))]
+    if story and draw(st.booleans()):
+        story.append(b.voided(draw(st.sampled_from(story))["source_ref"], on=on()))
+    if draw(st.booleans()):
+        story.append(b.voided(target["source_ref"], on=on()))
+    if draw(st.booleans()):
+        last = draw(st.sampled_from([target, *story]))
+        story.append(b.correction_of(last, draw(st.integers(0, 3)), on=on()) if draw(
+            st.booleans()) else b.voided(last["source_ref"], on=on()))
+    return story
+
+
 # -- invalid facts: (fact, field the error must name) --------------------------------------
 
 

@@ -18,9 +18,15 @@ SCANNED = (ROOT / "src", ROOT / "cli")
 NAMES = frozenset(name for aggregate in AGGREGATES for name in aggregate.FACTS)
 
 
-def definitions(tree: ast.AST) -> Iterator[ast.Constant]:
+def definitions(tree: ast.Module, in_domain: bool = False) -> Iterator[ast.Constant]:
     """The constants assigned to ``FACT`` in a class body (``FACT = "..."`` or
-    ``FACT, GUARD = "...", "..."``): where a fact's name is defined."""
+    ``FACT, GUARD = "...", "..."``): where a fact's name is defined. In the domain, a
+    module-level constant may define it too (the correction fold names the two amending
+    facts, ``CORRECTED = "FactCorrected"``, and their classes say ``FACT = CORRECTED``)."""
+    if in_domain:
+        for statement in tree.body:
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
+                yield statement.value
     for node in ast.walk(tree):
         if not isinstance(node, ast.ClassDef):
             continue
@@ -32,6 +38,8 @@ def definitions(tree: ast.AST) -> Iterator[ast.Constant]:
             values = value.elts if isinstance(value, ast.Tuple) else [value]
             for name, constant in zip(names, values, strict=False):
                 if isinstance(name, ast.Name) and name.id == "FACT":
+                    if isinstance(constant, ast.Name) and in_domain:
+                        continue  # FACT = CORRECTED: defined by the module-level constant
                     assert isinstance(constant, ast.Constant), ast.dump(constant)
                     yield constant
 
@@ -41,7 +49,8 @@ def scan(
 ) -> tuple[list[tuple[str, Path, int]], list[tuple[str, Path, int]]]:
     """(definitions, other uses) of fact names as str constants in one module."""
     tree = ast.parse(source, filename=str(path))
-    defined = {id(c) for c in definitions(tree)}
+    in_domain = path.parent == Path("src/legacyledger/domain")
+    defined = {id(c) for c in definitions(tree, in_domain) if c.value in NAMES}
     found: tuple[list[tuple[str, Path, int]], list[tuple[str, Path, int]]] = ([], [])
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and node.value in NAMES:

@@ -21,9 +21,9 @@ import orjson
 import pytest
 
 from legacyledger import Ledger
-from legacyledger.projections.base import effective_facts
+from legacyledger.projections.base import EffectiveFact, effective_facts
 from legacyledger.views.store import PersistedViews
-from legacyledger.views.store.rows import Row, read_current_facts, rows_of
+from legacyledger.views.store.rows import read_current_facts, rows_of
 from legacyledger.views.store.snapshots import write_snapshot
 from tests.builders import (
     contact,
@@ -42,12 +42,12 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 CLI = "import sys; from legacyledger_cli import main; sys.exit(main())"
 
 
-def current_rows(views: PersistedViews) -> dict[str, Row]:
+def current_rows(views: PersistedViews) -> dict[str, EffectiveFact]:
     with views.store.read() as cur:
         return read_current_facts(views.store, cur)
 
 
-def expected_rows(ledger: Ledger, stop: int | None = None) -> dict[str, Row]:
+def expected_rows(ledger: Ledger, stop: int | None = None) -> dict[str, EffectiveFact]:
     return rows_of(effective_facts(ledger.records(stop=stop)))
 
 
@@ -293,7 +293,7 @@ def test_rebuild_swaps_in_whole_under_a_reader(location: str) -> None:
 
 
 def _swap_under_a_sqlite_reader(location: str, views: PersistedViews, head: int,
-                                rows: dict[str, Row]) -> None:
+                                rows: dict[str, EffectiveFact]) -> None:
     reader = sqlite3.connect(f"{location}.views", isolation_level=None)
     try:
         reader.execute("BEGIN")
@@ -307,12 +307,12 @@ def _swap_under_a_sqlite_reader(location: str, views: PersistedViews, head: int,
         reader.close()
 
 
-def facts_of(rows: dict[str, Row]) -> dict[str, dict[str, Any]]:
+def facts_of(rows: dict[str, EffectiveFact]) -> dict[str, dict[str, Any]]:
     return {ref: dict(row.fact) for ref, row in rows.items()}
 
 
 def _swap_under_a_postgres_reader(location: str, views: PersistedViews, head: int,
-                                  rows: dict[str, Row]) -> None:
+                                  rows: dict[str, EffectiveFact]) -> None:
     import psycopg
 
     base, _, schema = location.partition("?schema=")

@@ -12,7 +12,6 @@ against the whole history (:meth:`Subject.check_history`) and state re-derived f
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -22,6 +21,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from legacyledger.domain.codec import decode_value
+from legacyledger.domain.corrections import CORRECTED, VOIDED, EffectiveFacts, merged
 from legacyledger.domain.errors import DomainError, ImpossibleHistory, RuleBroken
 from legacyledger.domain.values import Key, Pseudonym, Text
 
@@ -64,7 +64,7 @@ class Subject(Aggregate):
         target: Key
         replacement: Mapping[str, Any]
         reason: Text
-        FACT = "FactCorrected"
+        FACT = CORRECTED
 
         def apply(self, aggregate: Any) -> None:
             aggregate.amend(self)
@@ -72,7 +72,7 @@ class Subject(Aggregate):
     class Voided(Event):
         target: Key
         reason: Text
-        FACT = "FactVoided"
+        FACT = VOIDED
 
         def apply(self, aggregate: Any) -> None:
             aggregate.amend(self)
@@ -227,8 +227,9 @@ def fields_of(event: Subject.Event) -> dict[str, Any]:
 
 
 def corrected(event: Subject.Event, correction: Subject.Corrected) -> Subject.Event:
+    """The event as one correction would leave it (to check a proposed correction)."""
     typed = coerce_fields(type(event), correction.replacement)
-    return dataclasses.replace(event, **typed)
+    return rebuilt(event, merged(vars(event), typed))
 
 
 def dummy_correction(target: str, replacement: Mapping[str, Any]) -> Subject.Corrected:
@@ -247,16 +248,34 @@ def dummy_void(target: str) -> Subject.Voided:
 def effective(
     originals: Mapping[str, Subject.Event], amendments: Iterable[Subject.Corrected | Subject.Voided]
 ) -> dict[str, Subject.Event]:
-    """The facts as they stand: corrections applied in order, voided facts and voided
-    corrections left out. Order is that of the originals."""
-    amendments = list(amendments)
-    voided = {a.target for a in amendments if isinstance(a, Subject.Voided)}
-    facts = {ref: fact for ref, fact in originals.items() if ref not in voided}
-    for amendment in amendments:
-        live = isinstance(amendment, Subject.Corrected) and amendment.source_ref not in voided
-        if live and amendment.target in facts:
-            facts[amendment.target] = corrected(facts[amendment.target], amendment)  # type: ignore[arg-type]
+    """The facts as they stand, by the one correction fold (:mod:`~legacyledger.domain.
+    corrections`) over the originals then the amendments, replacements typed for the fact they
+    correct. Order is that of the originals; a fact no amendment reached is itself."""
+    fold = EffectiveFacts()
+    for position, (ref, event) in enumerate(originals.items()):
+        fold.add(position, ref, vars(event))
+    for position, amendment in enumerate(amendments, len(originals)):
+        if isinstance(amendment, Subject.Corrected):
+            target = originals.get(amendment.target)
+            replacement = amendment.replacement
+            if target is not None:
+                replacement = coerce_fields(type(target), replacement)
+            fold.correct(position, amendment.source_ref, amendment.target, replacement)
+        else:
+            fold.void(position, amendment.target)
+    facts: dict[str, Subject.Event] = {}
+    for fact in fold:
+        event = originals[fact.source_ref]
+        facts[fact.source_ref] = event if len(fact.positions) == 1 else rebuilt(event, fact.fact)
     return facts
+
+
+def rebuilt(event: Subject.Event, fields: Mapping[str, Any]) -> Subject.Event:
+    """An event of ``event``'s class with these fields (envelope included), filled as
+    :meth:`Subject.trigger_event` fills one."""
+    new = object.__new__(type(event))
+    new.__dict__.update(fields)
+    return new
 
 
 _HINTS: dict[type, dict[str, Any]] = {}

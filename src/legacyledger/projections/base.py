@@ -21,8 +21,10 @@ import attrs
 
 from legacyledger.domain import Subject
 
-_FACT_CORRECTED = Subject.Corrected.FACT
-_FACT_VOIDED = Subject.Voided.FACT
+# The one correction fold lives in the domain (the aggregates use it too); re-exported here.
+from legacyledger.domain.corrections import EffectiveFact as EffectiveFact
+from legacyledger.domain.corrections import EffectiveFacts as EffectiveFacts
+from legacyledger.domain.corrections import effective_facts as effective_facts
 
 #: The fact names whose key field names the aggregate, by key field.
 KEY_FIELDS: Mapping[str, str] = {
@@ -189,111 +191,6 @@ class Figure:
     #: ``"rate"`` (a ratio of counts named in ``derivation.inputs``), ``"money"`` or
     #: ``"statistic"`` (an estimate such as a survival probability). ``None``: infer.
     kind: str | None = None
-
-
-@attrs.frozen
-class EffectiveFact:
-    """A fact as it stands after corrections: merged fields and every position behind it."""
-
-    source_ref: str
-    position: int
-    fact: Mapping[str, Any]
-    positions: tuple[int, ...]
-
-    @property
-    def name(self) -> str:
-        return str(self.fact["fact"])
-
-    @property
-    def on(self) -> date:
-        return date.fromisoformat(self.fact["on"])
-
-
-class EffectiveFacts:
-    """Fold that applies ``FactCorrected`` / ``FactVoided`` to the facts they target.
-
-    Keeps ledger order (the target's original position). A voided fact disappears, but its
-    position and the voiding position stay in :attr:`voided` for derivations that must
-    name why something is gone.
-    """
-
-    def __init__(self) -> None:
-        self._facts: dict[str, EffectiveFact] = {}
-        self.voided: dict[str, tuple[int, ...]] = {}
-        self.last_position: int | None = None
-        #: Corrections in force, by their own ref: the ref of the fact they corrected.
-        self._corrections: dict[str, str] = {}
-        #: Each corrected fact as first recorded, and its corrections in force, in order.
-        self._history: dict[str, tuple[EffectiveFact, dict[str, Mapping[str, Any]]]] = {}
-
-    def apply(self, record: FactRecord) -> None:
-        fact = record.fact
-        name = fact["fact"]
-        self.last_position = record.position
-        if name == _FACT_CORRECTED:
-            self._correct(record)
-        elif name == _FACT_VOIDED:
-            self._void(record)
-        else:
-            ref = fact["source_ref"]
-            self._facts[ref] = EffectiveFact(ref, record.position, fact, (record.position,))
-
-    def _correct(self, record: FactRecord) -> None:
-        target = record.fact["target"]
-        old = self._facts.get(target)
-        if old is None:
-            return
-        replacement = record.fact["replacement"]
-        merged = {**old.fact, **replacement}
-        self._facts[target] = attrs.evolve(
-            old, fact=merged, positions=(*old.positions, record.position)
-        )
-        ref = record.fact["source_ref"]
-        self._corrections[ref] = target
-        self._history.setdefault(target, (old, {}))[1][ref] = replacement
-
-    def _void(self, record: FactRecord) -> None:
-        target = record.fact["target"]
-        if target in self._corrections:
-            self._undo_correction(target, record.position)
-            return
-        old = self._facts.pop(target, None)
-        if old is not None:
-            self.voided[target] = (*old.positions, record.position)
-
-    def _undo_correction(self, correction: str, position: int) -> None:
-        """Voiding a correction leaves the fact as recorded with its other corrections in
-        force, in order (as the aggregates do); every position stays behind it, as evidence."""
-        target = self._corrections.pop(correction)
-        original, live = self._history[target]
-        del live[correction]
-        current = self._facts.get(target)
-        if current is None:
-            return
-        merged = dict(original.fact)
-        for replacement in live.values():
-            merged.update(replacement)
-        self._facts[target] = attrs.evolve(
-            original, fact=merged, positions=(*current.positions, position)
-        )
-
-    def extend(self, records: Iterable[FactRecord]) -> EffectiveFacts:
-        for record in records:
-            self.apply(record)
-        return self
-
-    def __iter__(self) -> Iterator[EffectiveFact]:
-        return iter(sorted(self._facts.values(), key=lambda f: f.position))
-
-    def __len__(self) -> int:
-        return len(self._facts)
-
-    def get(self, source_ref: str) -> EffectiveFact | None:
-        return self._facts.get(source_ref)
-
-
-def effective_facts(records: Iterable[FactRecord]) -> EffectiveFacts:
-    return EffectiveFacts().extend(records)
 
 
 def parse_decimal(text: str | int) -> Decimal:

@@ -3,7 +3,8 @@
 The four projections read the same facts. :class:`Settled` reads the records once, keeps
 only the fields some projection reads (strings interned, so a million facts that name a few
 thousand mentors, dates and categories share those strings), and applies ``FactCorrected``
-/ ``FactVoided`` exactly as :class:`~legacyledger.projections.base.EffectiveFacts` does.
+/ ``FactVoided`` through the one correction fold
+(:class:`~legacyledger.domain.corrections.EffectiveFacts`).
 Every family then folds from it (``build_views`` reads the ledger once for all of them).
 
 Storage is per fact name, in columns, in ledger order of the original facts: ``Table.pos``
@@ -14,10 +15,10 @@ full positions in :attr:`Settled.more`, by original position; a
 :class:`~legacyledger.projections.base.PositionSet` built from original positions adds
 them when read.
 
-Corrections are applied at the end, in ledger order, to the facts they touch: the result
-is the same as folding every record through ``EffectiveFacts`` (a correction reaches only a
-fact recorded before it and still in force; voiding a correction restores what it
-corrected, keeping the positions as evidence). Source refs are assumed unique, as the
+Corrections are applied at the end, in ledger order, by the fold, which is handed only the
+facts they touch: the result is the same as folding every record through it (a correction
+reaches only a fact recorded before it and still in force; voiding a correction restores what
+it corrected, keeping the positions as evidence). Source refs are assumed unique, as the
 ledger enforces: a fact whose ref repeats an earlier fact's is kept beside it, not in its
 place.
 """
@@ -37,6 +38,7 @@ from legacyledger.domain import (
     Subject,
     interchange_fields,
 )
+from legacyledger.domain.corrections import EffectiveFact, EffectiveFacts
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 
 #: Fields kept per fact (``on`` always, first); what any projection reads.
@@ -124,7 +126,6 @@ NESTED = frozenset(
     for c in (ProgrammeEvent.Delivered, ProgrammeEvent.FeedbackRecorded,
               Partnership.FrameworkItemAssessed)
 )
-_CORRECTED = Subject.Corrected.FACT
 
 #: Typecodes of the arrays of positions and of row numbers: 4 bytes each, so a ledger's
 #: positions (and a table's rows) must stay below 2**32 (an append beyond raises
@@ -436,15 +437,6 @@ class Table:
         self._dead = dead
 
 
-class _State:
-    """A fact touched by a correction: where it is stored, its fields and its positions."""
-
-    __slots__ = ("fields", "positions", "row", "table")
-
-    def __init__(self, table: Table, row: int, fields: dict[str, Any], positions: tuple[int, ...]):
-        self.table, self.row, self.fields, self.positions = table, row, fields, positions
-
-
 class Settled:
     """The effective facts of the kept names (see the module docstring)."""
 
@@ -529,70 +521,45 @@ class Settled:
     # -- corrections ---------------------------------------------------------------------
 
     def _settle(self) -> None:
+        """Hand the one correction fold each correction in ledger order, and before it the
+        fact it reaches (as recorded, the latest with its ref recorded before it); then write
+        back what the fold says stands, and drop what it voided."""
         wanted = {str(c["target"]) for _, c in self.corrections}
         located: dict[str, list[tuple[int, Table, int]]] = {}
         for table in self.tables.values():
             for ref, row in table._locate(wanted):
                 located.setdefault(ref, []).append((table.pos[row], table, row))
-        current: dict[str, _State | None] = {}
-        #: correction ref -> target, for the corrections in force
-        live: dict[str, str] = {}
-        #: target -> (the target as first recorded, its corrections in force in order)
-        history: dict[str, tuple[_State, dict[str, Mapping[str, Any]]]] = {}
+        fold = EffectiveFacts()
+        #: ref -> (table, row, original position) of each fact handed to the fold
+        loaded: dict[str, tuple[Table, int, int]] = {}
 
-        def load(ref: str, before: int) -> _State | None:
-            if ref in current:
-                return current[ref]
+        def load(ref: str, before: int) -> None:
             found = [c for c in located.get(ref, ()) if c[0] < before]
-            if not found:
-                return None
+            if ref in loaded or not found:
+                return
             position, table, row = max(found, key=lambda c: c[0])
             fields = table.fields_at(row)
-            state = current[ref] = _State(table, row, fields, (position,))
+            loaded[ref] = (table, row, position)
             self.touched[position] = (table.name, ref, dict(fields))
-            return state
+            fold.adopt(ref, EffectiveFact(position, fields, (position,)))
 
         for position, fact in self.corrections:
-            target = str(fact["target"])
-            if fact["fact"] == _CORRECTED:
-                old = load(target, position)
-                if old is None:
-                    continue
-                replacement = fact["replacement"]
-                merged = {**old.fields, **replacement}
-                current[target] = _State(old.table, old.row, merged, (*old.positions, position))
-                live[str(fact["source_ref"])] = target
-                history.setdefault(target, (old, {}))[1][str(fact["source_ref"])] = replacement
-            elif target in live:
-                # Voiding a correction: the fact as recorded, with its other corrections.
-                corrected = live.pop(target)
-                first, corrections = history[corrected]
-                del corrections[target]
-                now = current.get(corrected)
-                if now is not None:
-                    fields = dict(first.fields)
-                    for replacement in corrections.values():
-                        fields.update(replacement)
-                    current[corrected] = _State(
-                        first.table, first.row, fields, (*now.positions, position)
-                    )
-            else:
-                old = load(target, position)
-                if old is None:
-                    continue
-                current[target] = None
-                self.voided[target] = (old.table.name, old.fields, (*old.positions, position))
+            load(str(fact["target"]), position)
+            change = fold.apply((position, fact))
+            if change is not None and change.after is None:
+                assert change.before is not None
+                table = loaded[change.ref][0]
+                self.voided[change.ref] = (table.name, dict(change.before.fact),
+                                           fold.voided[change.ref])
         dead: dict[str, list[int]] = {}
-        for ref, state in current.items():
+        for ref, (table, row, position) in loaded.items():
+            state = fold.get(ref)
             if state is None:
-                original = self.voided[ref][2][0]
-                for position, table, row in located[ref]:
-                    if position == original:
-                        dead.setdefault(table.name, []).append(row)
+                dead.setdefault(table.name, []).append(row)
                 continue
-            state.table._set(state.row, state.fields, self.interners)
+            table._set(row, state.fact, self.interners)
             if len(state.positions) > 1:
-                self.more[state.positions[0]] = state.positions
+                self.more[position] = state.positions
         for name, rows in dead.items():
             self.tables[name]._drop(rows)
 

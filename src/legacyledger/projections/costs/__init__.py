@@ -30,6 +30,7 @@ from decimal import localcontext
 
 import attrs
 
+from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.base import FactRecord, Figure, Value
 from legacyledger.projections.costs.fold import PRICED, STORED, CostFold
 from legacyledger.projections.costs.params import CostParams, RetentionInputs
@@ -43,7 +44,6 @@ from legacyledger.projections.costs.view import (
     retention_figures,
     unit_figures,
 )
-from legacyledger.projections.current import Known
 from legacyledger.projections.figures import FigureMaker, frozen_params, index_figures
 from legacyledger.projections.periods import SUM_CTX, display
 from legacyledger.projections.settled import Settled
@@ -157,7 +157,7 @@ def build_view(fold: CostFold) -> CostView:
     return costs_from_settled(settled.finish(), fold.params, tuple(fold.tracker.rows))
 
 
-def _known(fold: CostFold, name: str) -> Iterable[Known]:
+def _known(fold: CostFold, name: str) -> Iterable[EffectiveFact]:
     """A kept name's facts as the fold holds them now, in ledger order."""
     return sorted(fold.store.of(name), key=lambda f: f.position)
 

@@ -16,12 +16,13 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
+from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.costs.mentors import MentorIndex
 from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import MonthKey, Segment, cost_segments
 from legacyledger.projections.costs.restate import RestatementTracker, RunningTotals
-from legacyledger.projections.current import FactStore, Known
+from legacyledger.projections.current import FactStore
 from legacyledger.projections.periods import SUM_CTX, ZERO
 
 _COST_INCURRED = Partnership.CostIncurred.FACT
@@ -47,7 +48,7 @@ STORED = frozenset(
 PRICED = frozenset({Mentor.TimeLogged.FACT, Partnership.CostIncurred.FACT, Mentor.PayRateSet.FACT,
                     Mentor.Enrolled.FACT})
 
-Change = Callable[[Known | None, Known | None], None]
+Change = Callable[[EffectiveFact | None, EffectiveFact | None], None]
 
 
 class CostFold:
@@ -104,7 +105,7 @@ class CostFold:
         self.open_month = self.tracker.saw(fact)
         old = self.store.get(fact["source_ref"])
         self.store.put(record)
-        new = Known(record.position, fact, (record.position,))
+        new = EffectiveFact(record.position, fact, (record.position,))
         self._changes[name](old, new)
         self._settle(record, new)
 
@@ -136,7 +137,7 @@ class CostFold:
         change(old, new)
         self._settle(record, new)
 
-    def _settle(self, record: FactRecord, new: Known | None) -> None:
+    def _settle(self, record: FactRecord, new: EffectiveFact | None) -> None:
         if self.delta:
             self.tracker.observe(record, self)
             self.delta = {}
@@ -162,7 +163,7 @@ class CostFold:
         if seg.month < self.open_month:  # only a reported month can be restated
             self.delta[key] = self.delta.get(key, ZERO) + cost
 
-    def _cost_changed(self, old: Known | None, new: Known | None) -> None:
+    def _cost_changed(self, old: EffectiveFact | None, new: EffectiveFact | None) -> None:
         fact = new or old
         assert fact is not None
         segments = () if new is None else cost_segments(new.fact, self.params.as_of_iso)
@@ -175,7 +176,7 @@ class _Untracked(RestatementTracker):
     def saw(self, fact: Any) -> str:
         return ""
 
-    def advance(self, new: Known | None) -> None:
+    def advance(self, new: EffectiveFact | None) -> None:
         pass
 
     def advance_to(self, day: str) -> None:

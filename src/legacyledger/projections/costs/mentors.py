@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import UNASSIGNED, Segment, log_segments
 from legacyledger.projections.costs.rates import MentorRates, rate_from_fact
-from legacyledger.projections.current import FactStore, Known
+from legacyledger.projections.current import FactStore
 
 
 class SegmentSink(Protocol):
@@ -38,7 +39,7 @@ class MentorIndex:
         self.logs: dict[str, dict[str, tuple[str, str]]] = {}
         self.log_end: dict[str, str] = {}
 
-    def log_changed(self, old: Known | None, new: Known | None) -> None:
+    def log_changed(self, old: EffectiveFact | None, new: EffectiveFact | None) -> None:
         if old is not None:
             self.logs[old.fact["mentor"]].pop(old.source_ref, None)
         if new is None:
@@ -70,10 +71,10 @@ class MentorIndex:
             params.as_of_iso,
         )
 
-    def _price(self, log: Known) -> None:
+    def _price(self, log: EffectiveFact) -> None:
         self.fold.set_segments(log.source_ref, self._segments(log.fact))
 
-    def rate_changed(self, old: Known | None, new: Known | None) -> None:
+    def rate_changed(self, old: EffectiveFact | None, new: EffectiveFact | None) -> None:
         """Reprice the logs the change can touch: from the earliest date it moves, up to the
         next rate that starts after it (later time keeps that rate either way)."""
         ons: dict[str, list[str]] = {}
@@ -98,7 +99,7 @@ class MentorIndex:
                 if log is not None:
                     self._price(log)
 
-    def enrolment_changed(self, old: Known | None, new: Known | None) -> None:
+    def enrolment_changed(self, old: EffectiveFact | None, new: EffectiveFact | None) -> None:
         touched = set()
         for fact, keep in ((old, False), (new, True)):
             if fact is None:
@@ -136,6 +137,6 @@ class MentorIndex:
                 roles[mentor] = str(latest.fact["role"])
         return roles
 
-    def _latest(self, mentor: str) -> Known | None:
+    def _latest(self, mentor: str) -> EffectiveFact | None:
         facts = [f for r in self.enrolments.get(mentor, ()) if (f := self.fold.store.get(r))]
         return max(facts, key=lambda f: f.position, default=None)

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from legacyledger.domain import Mentor, Partnership, Subject
+from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import MonthKey
-from legacyledger.projections.current import Known
 from legacyledger.projections.figures import figure_id
 from legacyledger.projections.periods import ZERO, months_in, period_end, period_of
 
@@ -86,7 +86,7 @@ class RestatementTracker:
                 self.recorded = day
         return (self.recorded or self.activity)[:7]
 
-    def advance(self, new: Known | None) -> None:
+    def advance(self, new: EffectiveFact | None) -> None:
         if new is not None and new.name in _ACTIVITY:
             self.advance_to(new.fact.get("until") or new.fact["on"])
 

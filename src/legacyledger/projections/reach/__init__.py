@@ -22,8 +22,9 @@ from decimal import localcontext
 import attrs
 
 from legacyledger.domain import Mentor, Partnership
+from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, Value
-from legacyledger.projections.current import FactStore, Known
+from legacyledger.projections.current import FactStore
 from legacyledger.projections.figures import FigureMaker, frozen_params, index_figures
 from legacyledger.projections.periods import SUM_CTX
 from legacyledger.projections.reach.dose import dose_figures
@@ -145,7 +146,7 @@ def _figures(params: ReachParams, settled: Settled) -> Iterator[Figure]:
     yield from utilisation_figures(make, params, people, time)
 
 
-def _targets(settled: Settled, as_of: str) -> dict[str, Known]:
+def _targets(settled: Settled, as_of: str) -> dict[str, EffectiveFact]:
     """Each partnership's latest (by position) recruitment target dated on or before as_of."""
     table = settled.table(_RECRUITMENT_TARGET_SET)
     latest: dict[str, int] = {}
@@ -153,6 +154,6 @@ def _targets(settled: Settled, as_of: str) -> dict[str, Known]:
         if on <= as_of:
             latest[key] = row
     return {
-        key: Known(table.pos[row], table.fact(row), (table.pos[row],))
+        key: EffectiveFact(table.pos[row], table.fact(row), (table.pos[row],))
         for key, row in latest.items()
     }

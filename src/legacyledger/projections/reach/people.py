@@ -24,8 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.base import Contributing, Figure
-from legacyledger.projections.current import Known
 from legacyledger.projections.figures import COUNT, RATE, STATISTIC, FigureMaker
 from legacyledger.projections.periods import add_months, divide, to_decimal
 from legacyledger.projections.reach.params import ReachParams, group, union
@@ -122,7 +122,7 @@ def active_since(params: ReachParams) -> str:
 def recruitment_figures(
     make: FigureMaker,
     params: ReachParams,
-    targets: Mapping[str, Known],
+    targets: Mapping[str, EffectiveFact],
     mentors: Mapping[str, Mentor],
 ) -> Iterator[Figure]:
     """Per partnership with a ``RecruitmentTargetSet``: target, rates and recruitment needed."""

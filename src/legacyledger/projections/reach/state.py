@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from legacyledger import domain
-from legacyledger.projections.current import Known
+from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.periods import to_decimal
 from legacyledger.projections.settled import POS, ROW, FactRows, Settled, Table
 
@@ -152,7 +152,7 @@ class Event:
     date: str
     delivered: Mapping[str, Any] | None
     cancelled_on: str | None
-    feedback: tuple[Known, ...]
+    feedback: tuple[EffectiveFact, ...]
     positions: tuple[int, ...]
 
     @property
@@ -198,11 +198,11 @@ def events(settled: Settled, as_of: str) -> dict[str, Event]:
     for on, key in zip(*(settled.table(_EVENT_CANCELLED).col(f) for f in ("on", "event"))):
         if on <= as_of and (key not in cancelled or on < cancelled[key]):
             cancelled[key] = on
-    feedback: dict[str, list[Known]] = {}
+    feedback: dict[str, list[EffectiveFact]] = {}
     answers = settled.table(_FEEDBACK_RECORDED)
     for row, (p, on, key) in enumerate(answers.rows("on", "event")):
         if on <= as_of:
-            feedback.setdefault(key, []).append(Known(p, answers.fact(row), (p,)))
+            feedback.setdefault(key, []).append(EffectiveFact(p, answers.fact(row), (p,)))
     out = {}
     for key, row in plans.items():
         plan = planned.fact(row, ref=False)
