@@ -12,15 +12,17 @@ from __future__ import annotations
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
-from eventsourcing.application import AggregateNotFoundError
+import orjson
+from eventsourcing.application import AggregateNotFoundError, project_aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from legacyledger.application.spool import EventRow, LinkChange, Planned, Spool
 from legacyledger.domain import (
     AGGREGATES,
     FACT_TYPES,
@@ -52,7 +54,7 @@ from legacyledger.facts.parsing import (
     FactError,
     ImportRejected,
     Parsed,
-    parse_lines,
+    parse_stream,
     validate_replacement,
 )
 from legacyledger.frameworks import (
@@ -74,6 +76,8 @@ _FRAMEWORK_ITEM_ASSESSED = Partnership.FrameworkItemAssessed.FACT
 FRAMEWORK_LOADED = FrameworkSubject.Loaded.FACT
 
 CONFLICT_RETRIES = 10
+#: Lines checked together (one look-up of their refs and subjects in the ledger).
+CHUNK = 5000
 #: Fields that name a subject, and its kind.
 REFERENCES: dict[str, type[Subject]] = {
     cls.KEY_FIELD: cls for cls in AGGREGATES
@@ -116,78 +120,100 @@ class ImportingLedger(Protocol):
 
 
 def import_all(ledger: ImportingLedger, lines: Lines, progress: Progress) -> ImportResult:
-    """All-or-nothing validation, then batched writes; on a write conflict with another
-    process, the whole import again (committed batches are skipped by their ``source_ref``)."""
-    parsed, errors = parse_lines(lines)
-    progress("validated", len(parsed), len(parsed))
-    if errors:
-        # Check the well-formed lines against the rules too: one report lists everything.
-        errors.extend(plan(ledger, parsed, progress).errors)
-        raise ImportRejected(sorted(errors, key=lambda e: e.line or 0))
-    written = 0  # by attempts that a concurrent writer interrupted
+    """Every line checked, then batched writes; on a write conflict with another process,
+    the whole import again (committed batches are skipped by their ``source_ref``)."""
+    source: Iterable[Parsed | FactError] = parse_stream(lines)
+    tally = Tally()
     for attempt in range(CONFLICT_RETRIES):
+        batch = check_all(ledger, source, progress, tally)
         try:
-            return import_once(ledger, parsed, progress, written)
+            return batch.commit(progress)
         except _Interrupted as interrupted:
-            written += interrupted.written
+            tally.written += interrupted.written
             if attempt == CONFLICT_RETRIES - 1:
+                batch.spool.close()
                 raise interrupted.error from None
             ledger.conflicts_retried += 1
             progress("retried", attempt + 1, CONFLICT_RETRIES)
             time.sleep(random.uniform(0, 0.05 * 2**attempt))
+            source = retry_from(batch)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def import_once(
-    ledger: ImportingLedger, parsed: list[Parsed], progress: Progress, written: int
-) -> ImportResult:
-    batch = plan(ledger, parsed, progress)
+def retry_from(batch: _Batch) -> Iterator[Parsed]:
+    """An interrupted attempt's facts, read back from its spool (which it then closes)."""
     try:
-        if batch.errors:
-            raise ImportRejected(batch.errors, written)
-        result = batch.write(len(parsed), progress)
+        yield from batch.spool.parsed()
+    finally:
+        batch.spool.close()
+
+
+def check_all(
+    ledger: ImportingLedger, source: Iterable[Parsed | FactError], progress: Progress,
+    tally: Tally,
+) -> _Batch:
+    """Check the input chunk by chunk against the ledger and what came before it, keeping
+    what the writes need in the batch's spool; every error is collected."""
+    batch = _Batch(ledger, tally)
+    try:
+        for chunk in chunks(source, CHUNK):
+            batch.check_chunk(chunk)
+            progress("checked", batch.spool.count, batch.spool.count)
     except BaseException:
-        batch.forget()  # the subjects it changed in memory were not (all) written
+        batch.abandon()
         raise
-    batch.keep()
-    return result
-
-
-def plan(ledger: ImportingLedger, parsed: list[Parsed], progress: Progress) -> _Batch:
-    """Apply the facts to the subjects they touch, in memory, collecting every error."""
-    batch = _Batch(ledger)
-    if not parsed:
-        return batch
-    for done, item in enumerate(batch.new_facts(parsed), start=1):
-        batch.apply(item)
-        if done % 10_000 == 0:
-            progress("checked", done, len(parsed))
+    progress("validated", tally.read, tally.read)
     return batch
 
 
-class _Batch:
-    """One import being applied to the aggregates it touches, before anything is written."""
+def chunks(
+    source: Iterable[Parsed | FactError], size: int
+) -> Iterator[list[Parsed | FactError]]:
+    chunk: list[Parsed | FactError] = []
+    for found in source:
+        chunk.append(found)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
-    def __init__(self, ledger: ImportingLedger) -> None:
+
+@attrs.define
+class Tally:
+    """Counts carried across the attempts of one import."""
+
+    read: int = 0  # facts read (the first attempt reads them all)
+    present: int = 0  # already in the ledger
+    written: int = 0  # by attempts that a concurrent writer interrupted
+    attempts: int = 0
+
+
+class _Batch:
+    """One import being applied to the subjects it touches, before anything is written."""
+
+    def __init__(self, ledger: ImportingLedger, tally: Tally) -> None:
         self.ledger = ledger
         self.app = ledger.app
+        self.tally = tally
+        tally.attempts += 1
+        #: The subjects this import touches, compact (state and guards, no history).
         self.subjects: dict[UUID, Subject | None] = {}
-        self.events: list[Any] = []
-        #: The subject and domain event of each stored event, to take the stamp it is given.
-        self.triggered: list[tuple[Subject, Any]] = []
-        self.refs: list[tuple[str, UUID, int, str]] = []
+        self.spool = Spool()
         self.errors: list[FactError] = []
-        self.planned_refs: dict[str, tuple[UUID, str]] = {}
+        #: source_ref -> digest of every fact of the input so far that is not stored yet.
+        self.planned_refs: dict[str, str] = {}
         self.new_refs: dict[str, UUID] = {}
-        self.present = 0
         self.queried_ids: set[UUID] = set()
         #: the last stored version of each named subject that has been stored
         self.stored_versions: dict[UUID, int] = {}
-        #: Changes to the links index (legacyledger.domain.links), each with the index of the event
-        #: whose transaction it belongs to: (event index, adding, (subject, day, ref, fact)).
-        self.link_ops: list[tuple[int, bool, tuple[UUID, str, str, str]]] = []
+        #: Changes to the links index (legacyledger.domain.links) made by the fact being
+        #: checked, written in the transaction of its event.
+        self.link_ops: list[LinkChange] = []
         #: This import's links by subject and source_ref (None: removed), over the stored ones.
         self.overlay: dict[UUID, dict[str, tuple[str, str] | None]] = {}
+        #: Subjects read with their history for a correction, made compact again after it.
+        self.historied: list[Subject] = []
         self._frameworks: FrameworkRegistry | None = None
 
     @property
@@ -197,28 +223,59 @@ class _Batch:
             self._frameworks = self.ledger.frameworks
         return self._frameworks
 
+    def check_chunk(self, chunk: list[Parsed | FactError]) -> None:
+        parsed = [found for found in chunk if isinstance(found, Parsed)]
+        self.errors.extend(found for found in chunk if isinstance(found, FactError))
+        if self.tally.attempts == 1:
+            self.tally.read += len(parsed)
+        for item in self.new_facts(parsed):
+            self.apply(item)
+
+    def commit(self, progress: Progress) -> ImportResult:
+        """Write the checked import when it has no error; else write nothing."""
+        try:
+            if self.errors:
+                errors = sorted(self.errors, key=lambda e: e.line or 0)
+                raise ImportRejected(errors, self.tally.written)
+            result = self.write(progress)
+        except _Interrupted:
+            self.forget()  # the spool stays open: the next attempt reads the input from it
+            raise
+        except BaseException:
+            self.abandon()
+            raise
+        self.spool.close()
+        self.keep()
+        return result
+
+    def abandon(self) -> None:
+        self.forget()  # the subjects it changed in memory were not (all) written
+        self.spool.close()
+
     # -- planning ---------------------------------------------------------------------------
 
     def new_facts(self, parsed: list[Parsed]) -> Iterator[Parsed]:
         """Skip facts already stored (same ref, same content); flag conflicts."""
-        named = subject_ids(parsed)
-        self.queried_ids = set(named)
-        self.stored_versions = self.app.recorder.stored_versions(named)  # type: ignore[attr-defined]
+        named = [ident for ident in subject_ids(parsed) if ident not in self.queried_ids]
+        self.queried_ids.update(named)
+        self.stored_versions.update(
+            self.app.recorder.stored_versions(named)  # type: ignore[attr-defined]
+        )
         stored = self.app.recorder.lookup_refs([p.source_ref for p in parsed])  # type: ignore[attr-defined]
         for item in parsed:
             known = stored.get(item.source_ref)
             planned = self.planned_refs.get(item.source_ref)
             if known is not None or planned is not None:
-                known_digest = known[2] if known is not None else planned[1]  # type: ignore[index]
+                known_digest = known[2] if known is not None else planned
                 if known_digest != item.digest:
                     self.error(
                         item,
                         "source_ref",
                         f"{item.source_ref} is already recorded with different content",
                     )
-                self.present += known is not None
+                self.tally.present += known is not None
                 continue
-            self.planned_refs[item.source_ref] = (UUID(int=0), item.digest)
+            self.planned_refs[item.source_ref] = item.digest
             yield item
 
     # -- applying ---------------------------------------------------------------------------
@@ -229,17 +286,24 @@ class _Batch:
         except DomainError as error:
             self.error(item, error.field, error.message)
             return
+        finally:
+            for historied in self.historied:
+                historied.compact()
+            self.historied.clear()
         if subject is None:
             return
         self.new_refs[item.source_ref] = subject.id
-        for event in subject.collect_events():
-            self.events.append(self.stored(event, item))
-            self.triggered.append((subject, event))
-            self.refs.append(
-                (item.source_ref, event.originator_id, event.originator_version, item.digest)
-            )
+        events = subject.collect_events()
+        subject.compact()
+        rows = [self.stored(event, item) for event in events]
+        self.spool.add(Planned(
+            attrs.astuple(item), rows,
+            [(item.source_ref, e.originator_id, e.originator_version, item.digest) for e in events],
+            self.link_ops, isinstance(events[0], Subject.Created),
+        ))  # fmt: skip
+        self.link_ops = []
 
-    def stored(self, event: Any, item: Parsed) -> StoredEvent:
+    def stored(self, event: Any, item: Parsed) -> EventRow:
         """The stored form of a new event; the validated canonical fact *is* its state.
 
         The recorder stamps ``recorded_at`` when it writes it (``persistence.clock``). Same
@@ -247,10 +311,9 @@ class _Batch:
         time. Corrections go through the mapper.
         """
         if isinstance(event, (Subject.Corrected, Subject.Voided)):
-            return self.app.mapper.to_stored_event(event)
-        return StoredEvent(
-            event.originator_id, event.originator_version, topic_of(type(event)), item.body
-        )
+            stored = self.app.mapper.to_stored_event(event)
+            return (event.originator_id, stored.originator_version, stored.topic, stored.state)
+        return (event.originator_id, event.originator_version, topic_of(type(event)), item.body)
 
     def command(self, item: Parsed) -> Subject | None:
         name = item.name
@@ -288,9 +351,10 @@ class _Batch:
     def _correction(self, item: Parsed) -> Subject | None:
         fact = item.fact
         target = fact["target"]
-        subject = self.subject_of_ref(target)
-        if subject is None:
+        found = self.subject_of_ref(target)
+        if found is None:
             raise DomainError(f"no recorded fact has source_ref {target}", "target")
+        subject = self.with_history(found)
         common = {k: fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
         common["on"] = item.model.on  # type: ignore[attr-defined]
         if item.name == _FACT_VOIDED and target in subject.live_corrections():
@@ -379,12 +443,11 @@ class _Batch:
 
     def link(self, ref: str, name: str, old: set[Link], new: set[Link]) -> None:
         """Move a fact's links from ``old`` to ``new``, in the transaction of its event."""
-        index = len(self.events)
         for subject, day in sorted(old - new):
-            self.link_ops.append((index, False, (subject, day.isoformat(), ref, name)))
+            self.link_ops.append((False, (subject, day.isoformat(), ref, name)))
             self.overlay.setdefault(subject, {})[ref] = None
         for subject, day in sorted(new - old):
-            self.link_ops.append((index, True, (subject, day.isoformat(), ref, name)))
+            self.link_ops.append((True, (subject, day.isoformat(), ref, name)))
             self.overlay.setdefault(subject, {})[ref] = (day.isoformat(), name)
 
     def relink(
@@ -434,9 +497,24 @@ class _Batch:
         if version is None:
             return None
         try:
-            return self.app.repository.get(ident)
+            subject: Subject = self.app.repository.get(ident)
         except AggregateNotFoundError:
             return None
+        subject.compact()
+        return subject
+
+    def with_history(self, subject: Subject) -> Subject:
+        """The subject with every fact it has, stored or planned by this import so far (a
+        correction needs them); made compact again once the fact is applied."""
+        if subject.keeps_history:
+            return subject
+        stored = self.app.repository.event_store.get(subject.id)
+        rows = map(unstamped, self.spool.events_of(subject.id))
+        full = project_aggregate(None, [*stored, *map(self.app.mapper.to_domain_event, rows)])
+        assert full is not None
+        self.subjects[subject.id] = full
+        self.historied.append(full)
+        return full
 
     def keep(self) -> None:
         """After a whole import was written: its subjects stand as stored; keep the most
@@ -477,50 +555,66 @@ class _Batch:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def write(self, read: int, progress: Progress) -> ImportResult:
-        size = self.ledger.batch_size
+    def write(self, progress: Progress) -> ImportResult:
         first = last = None
-        batches = 0
-        ops = self.link_ops
-        done = 0
-        for start in range(0, len(self.events), size):
-            upto = done
-            while upto < len(ops) and ops[upto][0] < start + size:
-                upto += 1
-            try:
-                ids = self.app.recorder.insert_events(
-                    self.events[start : start + size],
-                    source_refs=self.refs[start : start + size],
-                    links=_runs(ops[done:upto]),
-                )
-            except IntegrityError as error:
-                raise _Interrupted(error, start) from error
-            done = upto
-            assert ids
-            self.restamp(start, start + size, ids[0])
+        batches = done = 0
+        total = self.spool.events
+        for batch in in_batches(self.spool, self.ledger.batch_size):
+            ids = self.insert(batch, done)
+            self.restamp(batch, ids[0])
+            done += sum(len(planned.events) for planned in batch)
             batches += 1
-            progress("written", min(start + size, len(self.events)), len(self.events))
+            progress("written", done, total)
             first = ids[0] if first is None else first
             last = ids[-1]
-        return ImportResult(read, len(self.events), self.present, batches, first, last)
+        return ImportResult(self.tally.read, total, self.tally.present, batches, first, last)
 
+    def insert(self, batch: list[Planned], done: int) -> Sequence[int]:
+        """One transaction: the batch's events, their source_refs and link changes."""
+        try:
+            ids = self.app.recorder.insert_events(
+                [StoredEvent(*row) for planned in batch for row in planned.events],
+                source_refs=[ref for planned in batch for ref in planned.refs],
+                links=_runs([op for planned in batch for op in planned.links]),
+            )
+        except IntegrityError as error:
+            raise _Interrupted(error, done) from error
+        assert ids
+        return ids
 
-    def restamp(self, start: int, stop: int, position: int) -> None:
-        """Give the subjects and events just written the stamp the recorder stored (the
-        commit time), so subjects kept for later imports match the ledger."""
+    def restamp(self, batch: list[Planned], position: int) -> None:
+        """Give the subjects just written the stamp the recorder stored (the commit time), so
+        subjects kept for later imports match the ledger."""
         (_, state), = self.app.recorder.read_positions([position])  # type: ignore[attr-defined]
         stamp = stamp_of(state)
         assert stamp is not None
-        touched: dict[UUID, Subject] = {}
-        for subject, event in self.triggered[start:stop]:
-            event.__dict__["timestamp"] = stamp
-            subject._modified_on = stamp
-            if isinstance(event, Subject.Created):
-                subject._created_on = stamp
-            touched[subject.id] = subject
-        for subject in touched.values():
-            for ref, fact in subject.facts.items():  # corrected copies keep their original's
-                fact.__dict__["timestamp"] = subject.originals[ref].timestamp
+        for planned in batch:
+            subject = self.subjects.get(planned.events[0][0])
+            if subject is not None:
+                subject._modified_on = stamp
+                if planned.created:
+                    subject._created_on = stamp
+
+
+def unstamped(row: EventRow) -> StoredEvent:
+    """A planned event as the mapper reads it: stamped now (it is stamped when written)."""
+    fact = orjson.loads(row[3])
+    fact.setdefault("recorded_at", datetime.now(UTC).isoformat())
+    return StoredEvent(row[0], row[1], row[2], orjson.dumps(fact))
+
+
+def in_batches(planned: Iterable[Planned], size: int) -> Iterator[list[Planned]]:
+    """Whole facts in batches of about ``size`` events (a fact's events stay together)."""
+    batch: list[Planned] = []
+    events = 0
+    for record in planned:
+        batch.append(record)
+        events += len(record.events)
+        if events >= size:
+            yield batch
+            batch, events = [], 0
+    if batch:
+        yield batch
 
 
 class _Interrupted(Exception):
@@ -531,12 +625,10 @@ class _Interrupted(Exception):
         self.error, self.written = error, written
 
 
-def _runs(
-    ops: list[tuple[int, bool, tuple[UUID, str, str, str]]],
-) -> list[tuple[bool, list[tuple[UUID, str, str, str]]]]:
+def _runs(ops: list[LinkChange]) -> list[tuple[bool, list[tuple[UUID, str, str, str]]]]:
     """Link changes as runs of additions or removals, in order."""
     runs: list[tuple[bool, list[tuple[UUID, str, str, str]]]] = []
-    for _, adding, row in ops:
+    for adding, row in ops:
         if not runs or runs[-1][0] != adding:
             runs.append((adding, []))
         runs[-1][1].append(row)
