@@ -201,8 +201,9 @@ class _Batch:
         self.subjects: dict[UUID, Subject | None] = {}
         self.spool = Spool()
         self.errors: list[FactError] = []
-        #: source_ref -> digest of every fact of the input so far that is not stored yet.
-        self.planned_refs: dict[str, str] = {}
+        #: source_ref -> digest (as an int: half the size of its hex) of every fact of the
+        #: input so far that is not stored yet; what a later line with that ref needs.
+        self.planned_refs: dict[str, int] = {}
         self.new_refs: dict[str, UUID] = {}
         self.queried_ids: set[UUID] = set()
         #: the last stored version of each named subject that has been stored
@@ -210,8 +211,10 @@ class _Batch:
         #: Changes to the links index (legacyledger.domain.links) made by the fact being
         #: checked, written in the transaction of its event.
         self.link_ops: list[LinkChange] = []
-        #: This import's links by subject and source_ref (None: removed), over the stored ones.
+        #: This import's links by subject and source_ref (None: removed), over the stored ones;
+        #: each (day, fact) is one shared tuple, as many facts share them.
         self.overlay: dict[UUID, dict[str, tuple[str, str] | None]] = {}
+        self.link_values: dict[tuple[str, str], tuple[str, str]] = {}
         #: Subjects read with their history for a correction, made compact again after it.
         self.historied: list[Subject] = []
         self._frameworks: FrameworkRegistry | None = None
@@ -266,8 +269,8 @@ class _Batch:
             known = stored.get(item.source_ref)
             planned = self.planned_refs.get(item.source_ref)
             if known is not None or planned is not None:
-                known_digest = known[2] if known is not None else planned
-                if known_digest != item.digest:
+                held = known[2] if known is not None else f"{planned:032x}"
+                if held != item.digest:
                     self.error(
                         item,
                         "source_ref",
@@ -275,7 +278,7 @@ class _Batch:
                     )
                 self.tally.present += known is not None
                 continue
-            self.planned_refs[item.source_ref] = item.digest
+            self.planned_refs[item.source_ref] = int(item.digest, 16)
             yield item
 
     # -- applying ---------------------------------------------------------------------------
@@ -297,7 +300,7 @@ class _Batch:
         subject.compact()
         rows = [self.stored(event, item) for event in events]
         self.spool.add(Planned(
-            attrs.astuple(item), rows,
+            (item.line, item.name, item.source_ref, item.digest, item.body), rows,
             [(item.source_ref, e.originator_id, e.originator_version, item.digest) for e in events],
             self.link_ops, isinstance(events[0], Subject.Created),
         ))  # fmt: skip
@@ -448,7 +451,9 @@ class _Batch:
             self.overlay.setdefault(subject, {})[ref] = None
         for subject, day in sorted(new - old):
             self.link_ops.append((True, (subject, day.isoformat(), ref, name)))
-            self.overlay.setdefault(subject, {})[ref] = (day.isoformat(), name)
+            value = (day.isoformat(), name)
+            value = self.link_values.setdefault(value, value)
+            self.overlay.setdefault(subject, {})[ref] = value
 
     def relink(
         self, subject: Subject, ref: str, proposed: Subject.Corrected | Subject.Voided

@@ -4,15 +4,17 @@ Nothing is written to the ledger before the whole input passes, yet a million-li
 not be held in memory: each checked fact goes to a temporary file as a :class:`Planned`
 record (its compact canonical bytes and what it will write), and the writes read them back in
 file order. The records of one subject can be read back alone, for a correction that needs
-that subject's history.
+that subject's history. Records are written with :mod:`marshal` (ids as their 16 bytes):
+several times faster than pickling the same tuples with their ``UUID`` objects.
 """
 
 from __future__ import annotations
 
-import pickle
+import marshal
 import tempfile
+from array import array
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from legacyledger.facts.parsing import Parsed
@@ -44,14 +46,17 @@ class Spool:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by ``close``
         self.count = 0
         self.events = 0
-        #: Where each subject's records start, for :meth:`events_of`.
-        self.offsets: dict[UUID, list[int]] = {}
+        #: The subjects' ids by their bytes, so that reading a record makes no new ``UUID``.
+        self.ids: dict[bytes, UUID] = {}
+        #: Where each subject's records start, for :meth:`events_of` (8 bytes each).
+        self.offsets: dict[UUID, array[int]] = {}
 
     def add(self, planned: Planned) -> None:
         offset = self.file.tell()
-        pickle.dump(planned, self.file, pickle.HIGHEST_PROTOCOL)
+        record = marshal.dumps(_encoded(planned))
+        self.file.write(len(record).to_bytes(4, "little") + record)
         for ident in {row[0] for row in planned.events}:
-            self.offsets.setdefault(ident, []).append(offset)
+            self.offsets.setdefault(ident, array("q")).append(offset)
         self.count += 1
         self.events += len(planned.events)
 
@@ -59,7 +64,7 @@ class Spool:
         """Every record, in the order added (no more may be added after)."""
         self.file.seek(0)
         for _ in range(self.count):
-            yield pickle.load(self.file)
+            yield self._read()
 
     def parsed(self) -> Iterator[Parsed]:
         """The input again, as compact canonical bytes (for an import run again)."""
@@ -70,10 +75,42 @@ class Spool:
         rows: list[EventRow] = []
         for offset in self.offsets.get(ident, ()):
             self.file.seek(offset)
-            planned: Planned = pickle.load(self.file)
+            planned = self._read()
             rows.extend(row for row in planned.events if row[0] == ident)
         self.file.seek(0, 2)
         return rows
 
+    def _read(self) -> Planned:
+        size = int.from_bytes(self.file.read(4), "little")
+        return _decoded(marshal.loads(self.file.read(size)), self.ids)
+
     def close(self) -> None:
         self.file.close()
+
+
+def _encoded(planned: Planned) -> tuple[Any, ...]:
+    item, events, refs, links, created = planned
+    return (
+        item,
+        [(i.bytes, version, topic, state) for i, version, topic, state in events],
+        [(ref, i.bytes, version, digest) for ref, i, version, digest in refs],
+        [(adding, (i.bytes, *rest)) for adding, (i, *rest) in links],
+        created,
+    )
+
+
+def _decoded(record: tuple[Any, ...], ids: dict[bytes, UUID]) -> Planned:
+    def uuid(raw: bytes) -> UUID:
+        found = ids.get(raw)
+        if found is None:
+            found = ids[raw] = UUID(bytes=raw)
+        return found
+
+    item, events, refs, links, created = record
+    return Planned(
+        item,
+        [(uuid(i), version, topic, state) for i, version, topic, state in events],
+        [(ref, uuid(i), version, digest) for ref, i, version, digest in refs],
+        [(adding, (uuid(i), *rest)) for adding, (i, *rest) in links],
+        created,
+    )
