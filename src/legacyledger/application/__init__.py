@@ -1,9 +1,9 @@
 """The ``Ledger``: one entry point for recording facts and reading the ledger back.
 
-Use cases are short: parse and plan an import (``legacyledger.facts.parsing``), apply it to the
-aggregates (whose guards enforce the rules), and write the resulting events in batched
-transactions together with their ``source_ref`` index. Reads go to the stored facts in
-ledger order (positions are eventsourcing notification ids).
+Use cases are short: an import (``legacyledger.application.importer``) is read in chunks,
+checked against compact subjects (whose guards enforce the rules), and written in batched
+transactions together with its ``source_ref`` index once every line has passed. Reads go to
+the stored facts in ledger order (positions are eventsourcing notification ids).
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ class Ledger:
         self.conflicts_retried = 0
         #: Subjects as this process last wrote them, most recent last: a later import takes
         #: one from here instead of replaying its history when the stored version is still
-        #: the one it has (another writer may have moved it on). See ``_Batch.get``.
+        #: the one it has (another writer may have moved it on). They are compact: state, no
+        #: history (``Subject.compact``).
         self.subjects: OrderedDict[UUID, Subject] = OrderedDict()
         self.subjects_kept = SUBJECTS_KEPT
         #: The catalogue the frameworks recorded in the ledger join (default: the shipped ones).

@@ -1,11 +1,11 @@
-"""Facts in: parse, validate and plan an import before anything is written.
+"""Facts in: parse and validate an import's lines before anything is written.
 
-An import is checked whole: every line is parsed and validated (shape), given a
-``source_ref`` (derived from the content when the source has none), compared with what the
-ledger already holds (same ref and content: skipped; same ref, other content: conflict),
-and then applied to the aggregates in file order so their guards see the history it makes.
-Every error is collected with its line, fact and field; the caller writes nothing unless
-the list is empty.
+An import is checked whole, a chunk at a time (``parse_stream``): every line is parsed and
+validated (shape), given a ``source_ref`` (derived from the content when the source has
+none), compared with what the ledger already holds (same ref and content: skipped; same ref,
+other content: conflict), and then applied to the subjects in file order so their guards see
+the history it makes. Every error is collected with its line, fact and field; the caller
+writes nothing unless the list is empty.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class ImportRejected(Exception):
 class Parsed:
     """A validated input fact: its line, name, source_ref, digest and canonical JSON.
 
-    An import holds every fact of a file until all are checked, so a fact is kept as its
+    An import spools every fact of a file until all are checked, so a fact is kept as its
     canonical bytes (about 0.5 KB) and its dict and typed model are rebuilt when read (about
     2 KB more each if kept: 2 GB for a million-line file).
     """
