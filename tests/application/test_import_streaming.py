@@ -124,3 +124,26 @@ def test_memory_grows_far_slower_than_the_file(
     monkeypatch.setattr(importer, "CHUNK", 500)
     small, large = import_peak(tmp_path, 2000), import_peak(tmp_path, 8000)
     assert large < 2.5 * small, (small, large)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_correction_after_another_writer_moved_its_subject_on(location: str) -> None:
+    """Between two chunks another process records a fact about the registrant: the
+    correction reads the history this import started from, the write meets the conflict,
+    and the import runs again from its spool."""
+    with Ledger(location) as setup:
+        setup.import_facts(BASE)
+    raced: list[int] = []
+
+    def race(phase: str, done: int, total: int) -> None:
+        if phase == "checked" and not raced:
+            raced.append(done)
+            with Ledger(location) as other:
+                other.record(contact(source_ref="other"))
+
+    facts = [*contacts(3), corrected("c-0", {"minutes": 45}, source_ref="fix")]
+    with Ledger(location) as ledger:
+        result = ledger.import_facts(facts, progress=race)
+        assert (result.recorded, ledger.conflicts_retried) == (4, 1)
+        history = ledger.subject("registrant", "R-1").facts
+        assert history["c-0"].minutes == 45 and "other" in history

@@ -513,8 +513,10 @@ class _Batch:
         correction needs them); made compact again once the fact is applied."""
         if subject.keeps_history:
             return subject
-        stored = self.app.repository.event_store.get(subject.id)
-        rows = map(unstamped, self.spool.events_of(subject.id))
+        rows = [unstamped(row) for row in self.spool.events_of(subject.id)]
+        # Up to the version this import started from: another writer may have stored more
+        # since, which the write then meets as a conflict (and the import runs again).
+        stored = self.app.repository.event_store.get(subject.id, lte=subject.version - len(rows))
         full = project_aggregate(None, [*stored, *map(self.app.mapper.to_domain_event, rows)])
         assert full is not None
         self.subjects[subject.id] = full
