@@ -360,38 +360,44 @@ class _Batch:
         subject = self.with_history(found)
         common = {k: fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
         common["on"] = item.model.on  # type: ignore[attr-defined]
+        common["reason"] = fact["reason"]
         if item.name == _FACT_VOIDED and target in subject.live_corrections():
-            affected = next(a.target for a in subject.amendments if a.source_ref == target)
-            restored = effective(subject.originals, [*subject.amendments, dummy_void(target)])
-            if affected in restored:  # the fact as it will stand must meet the rules again
-                fact_now = restored[affected]
-                check_references(self, fact_now.FACT, subject.key, fields_of(fact_now), item)
-            self.relink(subject, affected, dummy_void(target))
-            subject.void(target, reason=fact["reason"], **common)
-            return subject
-        original = subject.facts.get(target)
-        if original is None:
-            if any(a.source_ref == target for a in subject.amendments):
-                raise DomainError(
-                    f"{target} is a correction or a void: correct the fact it is about "
-                    "instead (or void the correction)",
-                    "target",
-                )
-            raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
+            return self.void_correction(subject, target, item, common)
+        original = in_force(subject, target)
         if item.name == _FACT_VOIDED:
             self.relink(subject, target, dummy_void(target))
-            subject.void(target, reason=fact["reason"], **common)
+            subject.void(target, **common)
             return subject
-        replacement, errors = validate_replacement(
-            fact_of(original), fact["replacement"], item.line
-        )
+        return self.correct(subject, original, item, fact["replacement"], common)
+
+    def void_correction(
+        self, subject: Subject, target: str, item: Parsed, common: dict[str, Any]
+    ) -> Subject:
+        """Void correction ``target``: the fact it corrected must meet the rules again."""
+        affected = next(a.target for a in subject.amendments if a.source_ref == target)
+        restored = effective(subject.originals, [*subject.amendments, dummy_void(target)])
+        if affected in restored:
+            fact_now = restored[affected]
+            check_references(self, fact_now.FACT, subject.key, fields_of(fact_now), item)
+        self.relink(subject, affected, dummy_void(target))
+        subject.void(target, **common)
+        return subject
+
+    def correct(
+        self, subject: Subject, original: Subject.Event, item: Parsed,
+        replacement: Mapping[str, Any], common: dict[str, Any],
+    ) -> Subject | None:
+        """Correct fact ``original`` (validated as its own fact, with the rules across
+        subjects checked on the corrected fields)."""
+        target = original.source_ref
+        fixed, errors = validate_replacement(fact_of(original), replacement, item.line)
         if errors:
             self.errors.extend(errors)
             return None
-        candidate = corrected(original, dummy_correction(target, replacement))
+        candidate = corrected(original, dummy_correction(target, fixed))
         check_references(self, original.FACT, subject.key, fields_of(candidate), item)
-        self.relink(subject, target, dummy_correction(target, replacement))
-        subject.correct(target, replacement, reason=fact["reason"], **common)
+        self.relink(subject, target, dummy_correction(target, fixed))
+        subject.correct(target, fixed, **common)
         return subject
 
     # -- rules across subjects, from both sides (legacyledger.domain.links) ---------------
@@ -601,6 +607,20 @@ class _Batch:
                 subject._modified_on = stamp
                 if planned.created:
                     subject._created_on = stamp
+
+
+def in_force(subject: Subject, target: str) -> Subject.Event:
+    """The effective fact ``target`` of the subject, which a correction or void may name."""
+    original = subject.facts.get(target)
+    if original is not None:
+        return original
+    if any(a.source_ref == target for a in subject.amendments):
+        raise DomainError(
+            f"{target} is a correction or a void: correct the fact it is about "
+            "instead (or void the correction)",
+            "target",
+        )
+    raise DomainError(f"{target} is not a fact in force (it was voided)", "target")
 
 
 def unstamped(row: EventRow) -> StoredEvent:
