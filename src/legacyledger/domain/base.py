@@ -7,7 +7,9 @@ event is triggered; ``evolve`` methods only change state, so old histories alway
 
 Corrections (``FactCorrected`` / ``FactVoided``) live on the aggregate of the fact they
 target. The aggregate keeps its effective facts so that a correction can be re-checked
-against the whole history (:meth:`Subject.check_history`) and state re-derived from it.
+against the whole history (:meth:`Subject.check_history`) and state re-derived from it; a
+compact one (:meth:`Subject.compact`, what an import keeps) has its state and guards only, and
+takes a correction once its history is read again.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Subject(Aggregate):
     #: False for a subject whose creation fact is recorded again for each version of it.
     CREATED_ONCE: ClassVar[bool] = True
     FACTS: ClassVar[dict[str, type[Any]]] = {}
+    #: False once :meth:`compact` has let go of the facts (the state stays).
+    keeps_history = True
 
     class Event(Aggregate.Event):
         key: Key
@@ -102,21 +106,31 @@ class Subject(Aggregate):
         if not hasattr(self, "facts"):
             self.reset()
         self.key = event.key
-        self.originals[event.source_ref] = event
+        if self.keeps_history:
+            self.originals[event.source_ref] = event
         self.take(event)
 
     def take(self, event: Subject.Event) -> None:
-        self.facts[event.source_ref] = event
+        if self.keeps_history:
+            self.facts[event.source_ref] = event
         self.last_on = event.on if self.last_on is None else max(self.last_on, event.on)
 
     def amend(self, amendment: Subject.Corrected | Subject.Voided) -> None:
         """Re-derive state from the originals and every amendment, this one included."""
+        if not self.keeps_history:
+            raise RuntimeError(f"{self.key} is compact: read its history before amending it")
         key, originals, amendments = self.key, self.originals, [*self.amendments, amendment]
         self.reset()
         self.key, self.originals, self.amendments = key, originals, amendments
         for fact in effective(originals, amendments).values():
             self.take(fact)
             fact.evolve(self)
+
+    def compact(self) -> None:
+        """Keep the state the guards read, not every fact: enough for any new fact, while a
+        correction or void needs the subject read again with its history."""
+        self.keeps_history = False
+        self.originals, self.facts, self.amendments = {}, {}, []
 
     # -- commands shared by every subject ------------------------------------------------
 

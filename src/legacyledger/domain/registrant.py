@@ -72,6 +72,9 @@ class Registrant(Subject):
 
         def evolve(self, registrant: Any) -> None:
             registrant.in_post_until(self.on)
+            latest = registrant.latest_contact.get(self.mentor)
+            if latest is None or self.on > latest[0]:
+                registrant.latest_contact[self.mentor] = (self.on, self.source_ref)
 
     class OutcomeMeasured(Subject.Event):
         instrument: ShortText
@@ -128,6 +131,9 @@ class Registrant(Subject):
         self.matches: list[list[Any]] = []
         self.last_in_post: date | None = None
         self.follow_up_ended: date | None = None
+        #: Each mentor's latest contact (the first recorded of a day): an unmatching may not
+        #: precede it.
+        self.latest_contact: dict[str, tuple[date, str]] = {}
 
     def in_post_until(self, day: date) -> None:
         """Remember the latest date a fact shows the registrant in post."""
@@ -197,16 +203,10 @@ class Registrant(Subject):
             raise RuleBroken(f"registrant {self.key} is not matched to {mentor}", "mentor")
         if on < match[1]:
             raise ImpossibleHistory(f"unmatched on {on}, before the match on {match[1]}", "on")
-        later = [
-            f for f in self.facts.values()
-            if isinstance(f, Registrant.MentoringContactRecorded)
-            and f.mentor == mentor and f.on > on and f.on >= match[1]
-        ]
-        if later:
-            last = max(later, key=lambda f: f.on)
+        latest = self.latest_contact.get(mentor)
+        if latest is not None and latest[0] > on:
             raise ImpossibleHistory(
-                f"unmatched on {on}, but contact {last.source_ref} with {mentor} "
-                f"is dated {last.on}",
+                f"unmatched on {on}, but contact {latest[1]} with {mentor} is dated {latest[0]}",
                 "on",
             )
 

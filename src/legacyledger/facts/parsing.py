@@ -1,16 +1,16 @@
-"""Facts in: parse, validate and plan an import before anything is written.
+"""Facts in: parse and validate an import's lines before anything is written.
 
-An import is checked whole: every line is parsed and validated (shape), given a
-``source_ref`` (derived from the content when the source has none), compared with what the
-ledger already holds (same ref and content: skipped; same ref, other content: conflict),
-and then applied to the aggregates in file order so their guards see the history it makes.
-Every error is collected with its line, fact and field; the caller writes nothing unless
-the list is empty.
+An import is checked whole, a chunk at a time (``parse_stream``): every line is parsed and
+validated (shape), given a ``source_ref`` (derived from the content when the source has
+none), compared with what the ledger already holds (same ref and content: skipped; same ref,
+other content: conflict), and then applied to the subjects in file order so their guards see
+the history it makes. Every error is collected with its line, fact and field; the caller
+writes nothing unless the list is empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -63,7 +63,7 @@ class ImportRejected(Exception):
 class Parsed:
     """A validated input fact: its line, name, source_ref, digest and canonical JSON.
 
-    An import holds every fact of a file until all are checked, so a fact is kept as its
+    An import spools every fact of a file until all are checked, so a fact is kept as its
     canonical bytes (about 0.5 KB) and its dict and typed model are rebuilt when read (about
     2 KB more each if kept: 2 GB for a million-line file).
     """
@@ -91,35 +91,46 @@ def parse_lines(
     """Validate every line; derive missing source_refs; report all errors."""
     parsed: list[Parsed] = []
     errors: list[FactError] = []
+    for found in parse_stream(lines):
+        (parsed if isinstance(found, Parsed) else errors).append(found)  # type: ignore[arg-type]
+    return parsed, errors
+
+
+def parse_stream(lines: Iterable[bytes | str | Mapping[str, Any]]) -> Iterator[Parsed | FactError]:
+    """Each line validated as it is read: its ``Parsed`` fact or its errors, in file order."""
     seen: dict[str, int] = {}
     upcasting = needed()
     for number, line in enumerate(lines, start=1):
         if isinstance(line, (bytes, str)) and not line.strip():
             continue
-        try:
-            model = _validate(line, upcasting)
-        except ValidationError as error:
-            errors.extend(describe(error, number, line))
-            continue
-        except orjson.JSONDecodeError as error:
-            errors.append(FactError(number, None, None, f"not valid JSON: {error}"))
-            continue
-        except VersionError as error:
-            errors.append(FactError(number, _fact_name(line), "v", str(error)))
-            continue
-        fact = canonical(model)
-        try:
-            body = orjson.dumps(fact)
-        except TypeError as error:  # e.g. an integer beyond 64 bits in a free-form mapping
-            errors.append(FactError(number, fact["fact"], None, f"cannot be stored: {error}"))
-            continue
-        fact_digest = digest(body)
-        if "source_ref" not in fact:
-            fact = _with_derived_ref(fact, fact_digest, seen)
-            body = orjson.dumps(fact)
-        parsed.append(Parsed(number, fact["fact"], fact["source_ref"], fact_digest,
-                             _compact(body)))
-    return parsed, errors
+        yield from _parse_line(number, line, upcasting, seen)
+
+
+def _parse_line(
+    number: int, line: bytes | str | Mapping[str, Any], upcasting: bool, seen: dict[str, int]
+) -> Iterator[Parsed | FactError]:
+    try:
+        model = _validate(line, upcasting)
+    except ValidationError as error:
+        yield from describe(error, number, line)
+        return
+    except orjson.JSONDecodeError as error:
+        yield FactError(number, None, None, f"not valid JSON: {error}")
+        return
+    except VersionError as error:
+        yield FactError(number, _fact_name(line), "v", str(error))
+        return
+    fact = canonical(model)
+    try:
+        body = orjson.dumps(fact)
+    except TypeError as error:  # e.g. an integer beyond 64 bits in a free-form mapping
+        yield FactError(number, fact["fact"], None, f"cannot be stored: {error}")
+        return
+    fact_digest = digest(body)
+    if "source_ref" not in fact:
+        fact = _with_derived_ref(fact, fact_digest, seen)
+        body = orjson.dumps(fact)
+    yield Parsed(number, fact["fact"], fact["source_ref"], fact_digest, _compact(body))
 
 
 def _compact(body: bytes) -> bytes:
