@@ -93,7 +93,7 @@ def stages(db: str, as_of: str | None) -> dict[str, Any]:
     import gc
 
     from legacyledger import Ledger
-    from legacyledger.projections.settled import Settled
+    from legacyledger.projections.tables import EffectiveTables
     from legacyledger.views import FAMILIES
 
     out: dict[str, Any] = {"step": "stages"}
@@ -103,7 +103,7 @@ def stages(db: str, as_of: str | None) -> dict[str, Any]:
         prepared = [(n, f, f.params(day, ledger)) for n, f in FAMILIES.items()]
         reads = frozenset().union(*(f.reads(p) for _, f, p in prepared))
         started = time.perf_counter()
-        settled = Settled(reads).extend(ledger.records()).finish()
+        settled = EffectiveTables(reads).extend(ledger.records()).finish()
         out["read+settle"] = time.perf_counter() - started
         out["settled_mb"] = rss_mb()
         views = []

@@ -21,7 +21,7 @@ from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.persistence import fact_of
 from legacyledger.projections.base import effective_facts
 from legacyledger.projections.current import FactStore
-from legacyledger.projections.settled import FIELDS, FactView, Settled
+from legacyledger.projections.tables import FIELDS, EffectiveTables, FactView
 from legacyledger.views.store import PersistedViews
 from legacyledger.views.store.rows import read_current_facts
 from tests.conftest import PG_DSN, require_postgres
@@ -73,7 +73,7 @@ def fact_store(ledger: Ledger) -> Facts:
 
 
 def settled(ledger: Ledger) -> dict[str, tuple[int, tuple[int, ...], dict[str, Any]]]:
-    tables = Settled.of(ledger.records()).tables.values()
+    tables = EffectiveTables.of(ledger.records()).tables.values()
     views = [FactView(table, row) for table in tables for row in range(len(table))]
     return {v.source_ref: (v.position, v.positions, v.table.fields_at(v.row)) for v in views}
 

@@ -555,7 +555,7 @@ def test_voiding_an_earlier_correction_keeps_the_later_one_everywhere(
 ) -> None:
     """Contact c: 30 minutes by phone; fc1 makes it virtual, fc2 makes it 40 minutes; fc1 is
     voided. As the aggregates say: 40 minutes (fc2 still in force), by phone (fc1 gone)."""
-    from legacyledger.projections.settled import Settled
+    from legacyledger.projections.tables import EffectiveTables
 
     talk = contact(on="2024-11-05", minutes=30, mode="phone")
     fc1 = corrected(talk["source_ref"], {"mode": "virtual"})
@@ -568,7 +568,7 @@ def test_voiding_an_earlier_correction_keeps_the_later_one_everywhere(
         folded = effective_facts(ledger.records()).get(talk["source_ref"])
         assert folded is not None
         assert {k: folded.fact[k] for k in expected} == expected
-        table = Settled.of(ledger.records()).table("MentoringContactRecorded")
+        table = EffectiveTables.of(ledger.records()).table("MentoringContactRecorded")
         rows = [r for r in range(len(table)) if table.ref(r) == talk["source_ref"]]
         assert [table.value(r, "minutes") for r in rows] == [40]
         views.catch_up(batch=batch)
@@ -601,7 +601,8 @@ def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path
         assert ledger.head() == before.position
         assert not views.read("costs", AS_OF).current
         status = views.status()
-        assert "current_facts" in status.foreign and len(status.foreign) == len(FAMILIES) + 1
+        assert "current_facts" in status.other_history
+        assert len(status.other_history) == len(FAMILIES) + 1
         with pytest.raises(ForeignViews, match="another ledger history"):
             views.catch_up()
         from click.testing import CliRunner
@@ -619,7 +620,7 @@ def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path
         follow(ledger, once=True, as_of=AS_OF,
                on_progress=lambda event, *_: events.append(event))
         assert "rebuilt" in events
-        assert views.status().foreign == ()
+        assert views.status().other_history == ()
         assert_equals_rebuild(ledger, views)
 
 

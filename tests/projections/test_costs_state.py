@@ -15,7 +15,7 @@ from legacyledger.projections.base import FactRecord
 from legacyledger.projections.costs import CostFold, CostParams
 from legacyledger.projections.costs.state import CostState
 from legacyledger.projections.periods import SUM_CTX
-from legacyledger.projections.settled import Settled
+from legacyledger.projections.tables import EffectiveTables
 from tests import builders as b
 
 START = date(2024, 4, 1)
@@ -138,7 +138,7 @@ def test_month_totals_read_exactly_as_the_folds(
     params = CostParams(as_of=as_of)
     fold = CostFold(params).extend(records)
     with localcontext(SUM_CTX):
-        state = CostState(Settled.of(records), params)
+        state = CostState(EffectiveTables.of(records), params)
         contributing = {
             (s.partnership, s.month, s.category) for segs in fold.contrib.values() for s in segs
         }

@@ -33,10 +33,10 @@ def status(shell: Shell) -> None:
             where = persisted.store.where
     click.echo(f"views:         {where}")
     click.echo(f"ledger head:   {state.head}")
-    foreign = "built from ANOTHER ledger history: run `legacyledger views rebuild`"
+    another_history = "built from ANOTHER ledger history: run `legacyledger views rebuild`"
 
     def lag_of(view: str, position: int) -> str:
-        return foreign if view in state.foreign else behind(position, state.head)
+        return another_history if view in state.other_history else behind(position, state.head)
 
     click.echo(f"current_facts: {state.tracked} ({lag_of('current_facts', state.tracked)})")
     for snapshot in state.snapshots:

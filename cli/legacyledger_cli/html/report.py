@@ -38,7 +38,7 @@ from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import KEPT as REACH_NAMES
 from legacyledger.projections.reach import ReachParams, reach_from_settled
 from legacyledger.projections.retention.figures import FigureMaker
-from legacyledger.projections.settled import Settled
+from legacyledger.projections.tables import EffectiveTables
 from legacyledger.reports import fold_options
 from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.charts import esc
@@ -255,7 +255,7 @@ def activity_timeline(
     # folds them for its own dates. (Folding records kept as dicts took 157 s and 4.9 GB
     # for the quarters of a 1,000,000-fact ledger.)
     names = REACH_NAMES | CORRECTIONS
-    settled = Settled(REACH_NAMES).extend(ledger.records(stop=known_at, names=names)).finish()
+    settled = EffectiveTables.of(ledger.records(stop=known_at, names=names), REACH_NAMES)
     first = first or _first_day(settled, as_of)
 
     def window(start: date, end: date, label: str, group: str) -> Window:
@@ -278,7 +278,7 @@ def report_timeline(ledger: Any, report: Any) -> ActivityTimeline | None:
                              options=options)  # fmt: skip
 
 
-def _first_day(settled: Settled, as_of: date) -> date:
+def _first_day(settled: EffectiveTables, as_of: date) -> date:
     days = [day for name in (_EVENT_PLANNED, _MENTOR_ENROLLED)
             for day in settled.table(name).col("on")]
     return date.fromisoformat(min(days)) if days else as_of

@@ -59,7 +59,7 @@ class FigureMaker:
     """One formula family's shared derivation settings; :meth:`make` adds the per-figure parts.
 
     ``more``: the positions behind corrected facts, by original position (see
-    :class:`~legacyledger.projections.settled.Settled`), for sets of original positions.
+    :class:`~legacyledger.projections.tables.EffectiveTables`), for sets of original positions.
     """
 
     formula_prefix: str

@@ -28,7 +28,7 @@ from legacyledger.projections.costs import NAMES as COST_NAMES
 from legacyledger.projections.costs import (
     CostFold,
     CostParams,
-    Later,
+    Deferred,
     costs_from_settled,
     project_costs,
 )
@@ -41,7 +41,7 @@ from legacyledger.projections.retention import (
     retention_from_settled,
 )
 from legacyledger.projections.retention.timeline import relevant_names
-from legacyledger.projections.settled import Settled
+from legacyledger.projections.tables import EffectiveTables
 
 if TYPE_CHECKING:
     from legacyledger.views.source import LedgerReader
@@ -67,7 +67,7 @@ class Family:
     project: Callable[[Iterable[FactRecord], Any], Any]
     params: Callable[..., Any]
     names: Callable[[Any], frozenset[str] | None] = lambda params: None
-    settled: Callable[[Settled, Any, Replay], Any] | None = None
+    settled: Callable[[EffectiveTables, Any, Replay], Any] | None = None
     reads: Callable[[Any], frozenset[str]] = lambda params: frozenset()
 
 
@@ -79,23 +79,23 @@ def _compliance_params(
     return ComplianceParams(as_of=as_of, **options)
 
 
-def _retention(settled: Settled, params: RetentionParams, replay: Replay) -> Any:
+def _retention(settled: EffectiveTables, params: RetentionParams, replay: Replay) -> Any:
     return retention_from_settled(settled, params)
 
 
-def _costs(settled: Settled, params: CostParams, replay: Replay) -> Any:
-    later = Later(lambda: tuple(CostFold(params).extend(replay()).tracker.rows))
-    repricings = Later(
+def _costs(settled: EffectiveTables, params: CostParams, replay: Replay) -> Any:
+    later = Deferred(lambda: tuple(CostFold(params).extend(replay()).tracker.rows))
+    repricings = Deferred(
         lambda: tuple(CostFold(params, only=REPRICING).extend(replay()).tracker.rows)
     )
     return costs_from_settled(settled, params, later, repricings)
 
 
-def _compliance(settled: Settled, params: ComplianceParams, replay: Replay) -> Any:
+def _compliance(settled: EffectiveTables, params: ComplianceParams, replay: Replay) -> Any:
     return compliance_from_settled(settled, params)
 
 
-def _reach(settled: Settled, params: ReachParams, replay: Replay) -> Any:
+def _reach(settled: EffectiveTables, params: ReachParams, replay: Replay) -> Any:
     return reach_from_settled(settled, params)
 
 
@@ -196,7 +196,7 @@ def build_views(
     """Fold each family over the facts known at ``known_at``, for business date ``as_of``.
 
     The ledger is read once: the facts any chosen family can use are settled (corrections
-    applied, see :class:`~legacyledger.projections.settled.Settled`) and every family folds
+    applied, see :class:`~legacyledger.projections.tables.EffectiveTables`) and every family folds
     from them.
     """
     as_of = as_of or date.today()
@@ -211,7 +211,7 @@ def build_views(
     # Filtering in SQL saves decoding the rest, but costs a test on every row: worth it
     # only when the bulky facts (time logs, contacts) are not wanted.
     names = reads | CORRECTIONS if BULKY.isdisjoint(reads) else None
-    settled = Settled(reads).extend(ledger.records(stop=position, names=names)).finish()
+    settled = EffectiveTables(reads).extend(ledger.records(stop=position, names=names)).finish()
     views: dict[str, Any] = {}
     by_id: dict[str, Figure] = {}
     for name, family, family_params in prepared:

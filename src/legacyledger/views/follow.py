@@ -81,7 +81,7 @@ def follow(
             try:
                 head = ledger.head()
                 tracked = views.tracked()  # re-read: a rebuild may have swapped in a new store
-                if views.foreign(CURRENT_FACTS, tracked):
+                if views.from_another_history(CURRENT_FACTS, tracked):
                     # Views of another ledger history (one re-created at the same path):
                     # build them again from this ledger and swap them in whole.
                     tracked = views.rebuild(batch)

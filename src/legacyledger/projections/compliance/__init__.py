@@ -1,7 +1,7 @@
 """Framework compliance: each partnership's standing against each framework, as of a date.
 
 ``project_compliance(records, params) -> ComplianceView`` is a pure fold. Corrections and
-voids are applied first (:class:`~legacyledger.projections.settled.Settled`, shared with the
+voids are applied first (:class:`~legacyledger.projections.tables.EffectiveTables`, shared with the
 other families by ``build_views``); then the facts, as one pass in ledger order would see
 them, go into a small index (facts dated after ``as_of`` are skipped; a subject's many
 contacts, outcomes and time logs are kept as rows of the settled tables), and each framework
@@ -58,8 +58,8 @@ from legacyledger.projections.compliance.subjects import (
     attendees,
 )
 from legacyledger.projections.periods import parse_date
-from legacyledger.projections.settled import ROW, FactRows, Settled, Table
-from legacyledger.projections.settled import FactView as Fact
+from legacyledger.projections.tables import ROW, EffectiveTables, FactRows, Table
+from legacyledger.projections.tables import FactView as Fact
 
 __all__ = [
     "ActionRow",
@@ -138,10 +138,10 @@ NAMES = frozenset({*ATTACH, *CREATORS, *GROUPED})
 
 def index_facts(records: Iterable[FactRecord], as_of: date) -> FactIndex:
     """Effective facts dated on or before ``as_of``, dispatched by name into the index."""
-    return index_settled(Settled.of(records, NAMES), as_of)
+    return index_settled(EffectiveTables.of(records, NAMES), as_of)
 
 
-def index_settled(settled: Settled, as_of: date) -> FactIndex:
+def index_settled(settled: EffectiveTables, as_of: date) -> FactIndex:
     """The index from facts already settled.
 
     The facts are applied as in one pass in ledger order: a creator (``MentorEnrolled`` and
@@ -216,7 +216,7 @@ def _group_rows(
 
 def _make_subjects(
     index: FactIndex,
-    settled: Settled,
+    settled: EffectiveTables,
     creators: Mapping[str, Mapping[str, Fact]],
     grouped: Mapping[tuple[str, str], Mapping[str, array[int]]],
 ) -> None:
@@ -382,10 +382,10 @@ class ComplianceView:
 
 
 def project_compliance(records: Iterable[FactRecord], params: ComplianceParams) -> ComplianceView:
-    return compliance_from_settled(Settled.of(records, NAMES), params)
+    return compliance_from_settled(EffectiveTables.of(records, NAMES), params)
 
 
-def compliance_from_settled(settled: Settled, params: ComplianceParams) -> ComplianceView:
+def compliance_from_settled(settled: EffectiveTables, params: ComplianceParams) -> ComplianceView:
     """The view from facts already settled (``build_views`` settles once for every family)."""
     index = index_settled(settled, params.as_of)
     ctx = Context(

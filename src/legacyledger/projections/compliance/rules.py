@@ -37,8 +37,8 @@ from legacyledger.projections.compliance.subjects import (
     attendees,
 )
 from legacyledger.projections.periods import parse_date
-from legacyledger.projections.settled import POS, FactRows
-from legacyledger.projections.settled import FactView as Fact
+from legacyledger.projections.tables import POS, FactRows
+from legacyledger.projections.tables import FactView as Fact
 
 _COORDINATOR_APPOINTED = Partnership.CoordinatorAppointed.FACT
 _FOLLOW_UP_ENDED = Registrant.FollowUpEnded.FACT
@@ -112,7 +112,7 @@ class Context:
     met_share: Decimal
     partial_share: Decimal
     memo: dict[Any, Any] = attrs.field(factory=dict, eq=False, repr=False)
-    #: positions behind corrected facts, by original position (see ``settled.Settled``)
+    #: positions behind corrected facts, by original position (see ``settled.EffectiveTables``)
     more: Mapping[int, tuple[int, ...]] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property

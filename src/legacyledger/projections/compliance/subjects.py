@@ -7,8 +7,8 @@ and linked once the pass is over, because a correction may have moved a subject)
 
 from __future__ import annotations
 
-from legacyledger.projections.settled import FactRows
-from legacyledger.projections.settled import FactView as Fact
+from legacyledger.projections.tables import FactRows
+from legacyledger.projections.tables import FactView as Fact
 
 
 class EventFacts:

@@ -46,13 +46,13 @@ from legacyledger.projections.costs.view import (
 )
 from legacyledger.projections.figures import FigureMaker, frozen_params, index_figures
 from legacyledger.projections.periods import SUM_CTX, display
-from legacyledger.projections.settled import Settled
+from legacyledger.projections.tables import EffectiveTables
 
 __all__ = [
     "CostFold",
     "CostParams",
     "CostView",
-    "Later",
+    "Deferred",
     "Restatement",
     "RetentionInputs",
     "build_view",
@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 
-class Later:
+class Deferred:
     """A value worked out on first use and then kept (restatements: see :class:`CostView`)."""
 
     __slots__ = ("_make", "_value")
@@ -78,8 +78,8 @@ class Later:
         return self._value
 
 
-def _rows(value: tuple[Restatement, ...] | Later) -> tuple[Restatement, ...]:
-    return value() if isinstance(value, Later) else value
+def _rows(value: tuple[Restatement, ...] | Deferred) -> tuple[Restatement, ...]:
+    return value() if isinstance(value, Deferred) else value
 
 
 @attrs.frozen
@@ -88,19 +88,19 @@ class CostView:
 
     Restatements can be many (every change to a reported period, per grain, scope and
     category: a ledger imported in one go restates every past month with every fact) and few
-    readers want them: they may be given as a :class:`Later`, worked out (by replaying the
+    readers want them: they may be given as a :class:`Deferred`, worked out (by replaying the
     incremental :class:`CostFold` over the records) the first time they are read. A view from
     ``build_views`` re-reads its ledger then, so read them while the ledger is open.
     """
 
     params: CostParams
     figures: tuple[Figure, ...]
-    _restatements: tuple[Restatement, ...] | Later = attrs.field(
+    _restatements: tuple[Restatement, ...] | Deferred = attrs.field(
         alias="restatements", eq=_rows, repr=False
     )
     #: Only the restatements caused by corrections, voids and back-dated pay rates, which
     #: is what a report shows (worked out on their own: far fewer to track).
-    _repricings: tuple[Restatement, ...] | Later | None = attrs.field(
+    _repricings: tuple[Restatement, ...] | Deferred | None = attrs.field(
         alias="repricings", default=None, eq=False, repr=False
     )
     _index: Mapping[str, Figure] = attrs.field(init=False, repr=False, eq=False)
@@ -143,15 +143,15 @@ def project_costs(records: Iterable[FactRecord], params: CostParams | None = Non
         records = list(records)
     replay = records
     return costs_from_settled(
-        Settled.of(records, NAMES),
+        EffectiveTables.of(records, NAMES),
         params,
-        Later(lambda: tuple(CostFold(params).extend(replay).tracker.rows)),
+        Deferred(lambda: tuple(CostFold(params).extend(replay).tracker.rows)),
     )
 
 
 def build_view(fold: CostFold) -> CostView:
     """Read a fold's state into figures; the fold is not changed and can keep going."""
-    settled = Settled(NAMES)
+    settled = EffectiveTables(NAMES)
     for name in sorted(NAMES):
         settled.extend_known(name, _known(fold, name))
     return costs_from_settled(settled.finish(), fold.params, tuple(fold.tracker.rows))
@@ -163,10 +163,10 @@ def _known(fold: CostFold, name: str) -> Iterable[EffectiveFact]:
 
 
 def costs_from_settled(
-    settled: Settled,
+    settled: EffectiveTables,
     params: CostParams,
-    restated: tuple[Restatement, ...] | Later = (),
-    repricings: tuple[Restatement, ...] | Later | None = None,
+    restated: tuple[Restatement, ...] | Deferred = (),
+    repricings: tuple[Restatement, ...] | Deferred | None = None,
 ) -> CostView:
     """The view from facts already settled (``build_views`` settles once for every family);
     ``restated`` (and ``repricings``): the restatements, or how to work them out when first

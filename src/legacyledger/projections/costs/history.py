@@ -35,7 +35,7 @@ from legacyledger.projections.base import FactRecord
 from legacyledger.projections.costs.fold import CostFold
 from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import UNASSIGNED, MonthKey
-from legacyledger.projections.settled import Settled
+from legacyledger.projections.tables import EffectiveTables
 
 _COST_INCURRED = Partnership.CostIncurred.FACT
 _FACT_CORRECTED = Subject.Corrected.FACT
@@ -87,7 +87,7 @@ class History:
 
     # -- working it out ------------------------------------------------------------------
 
-    def prepare(self, state: PricedState, settled: Settled) -> None:
+    def prepare(self, state: PricedState, settled: EffectiveTables) -> None:
         """Before the time logs are read: the mentors whose rates or enrolments were
         corrected or voided, and every mentor's enrolments in ledger order."""
         self._state = state
@@ -129,7 +129,7 @@ class History:
         if seen[1] is not None:  # none was in force on its date: unpriced, until one was
             self._lower(self.hours, key, seen[1])
 
-    def settle(self, state: PricedState, settled: Settled) -> None:
+    def settle(self, state: PricedState, settled: EffectiveTables) -> None:
         """After the logs are read: replay what has a history the analysis does not cover."""
         if self.replay_positions or self.replay_mentors:
             self._replay(state, settled)
@@ -137,7 +137,7 @@ class History:
         self._records.clear()
         self._seen.clear()
 
-    def _replay(self, state: PricedState, settled: Settled) -> None:
+    def _replay(self, state: PricedState, settled: EffectiveTables) -> None:
         records = _records_to_replay(settled, self.replay_positions, self.replay_mentors)
         fold = CostFold(state.params, restate=False).extend(records)
         for key, total in fold.totals.items():
@@ -167,7 +167,7 @@ def _records(state: PricedState, mentor: str, interval: int) -> list[int]:
 
 
 def _records_to_replay(
-    settled: Settled, positions: set[int], mentors: set[str]
+    settled: EffectiveTables, positions: set[int], mentors: set[str]
 ) -> list[FactRecord]:
     """The facts to replay (as first recorded) with the corrections that reached them, and
     for each time log its mentor's rates and enrolments, in ledger order."""
@@ -217,7 +217,7 @@ def _records_to_replay(
     return records
 
 
-def _row_at(settled: Settled, position: int, missing_ok: bool = False) -> Any:
+def _row_at(settled: EffectiveTables, position: int, missing_ok: bool = False) -> Any:
     """(name, ref, fields) of the fact still in force at original ``position``."""
     for name in PRICED_NAMES:
         table = settled.table(name)

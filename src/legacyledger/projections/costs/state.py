@@ -3,7 +3,7 @@
 A cost figure depends only on the facts in force at the end: each time log priced at the
 rate in force on its activity date, attributed to its mentor's partnership (the latest
 enrolment), each cost in its month. :class:`CostState` reads the settled facts
-(:class:`~legacyledger.projections.settled.Settled`) once and keeps, per month-level key
+(:class:`~legacyledger.projections.tables.EffectiveTables`) once and keeps, per month-level key
 ``(partnership, month, category)``, the priced cost, the unpriced hours and the positions
 behind them; per ``(partnership, month)`` the unit-cost denominators; and the cost booked to
 cancelled events. :mod:`costs` rolls these up to periods and figures. The incremental
@@ -33,7 +33,7 @@ from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.pricing import UNASSIGNED, MonthKey, log_segments
 from legacyledger.projections.costs.rates import MentorRates, Rate
 from legacyledger.projections.periods import ZERO, divide, to_decimal
-from legacyledger.projections.settled import POS, Settled
+from legacyledger.projections.tables import POS, EffectiveTables
 
 _COST_INCURRED = Partnership.CostIncurred.FACT
 _EVENT_CANCELLED = ProgrammeEvent.Cancelled.FACT
@@ -188,7 +188,7 @@ def _padded(total: Decimal, smallest: int | None) -> Decimal:
 class CostState:
     """Everything the cost figures read (see the module docstring)."""
 
-    def __init__(self, settled: Settled, params: CostParams) -> None:
+    def __init__(self, settled: EffectiveTables, params: CostParams) -> None:
         self.params = params
         self.more = settled.more
         self.as_of = params.as_of_iso
@@ -224,7 +224,7 @@ class CostState:
 
     # -- mentors -------------------------------------------------------------------------
 
-    def _mentors(self, settled: Settled) -> None:
+    def _mentors(self, settled: EffectiveTables) -> None:
         """Partnership and role (latest enrolment, any date), enrolment positions, rates."""
         self.partnership: dict[str, str] = {}
         self.roles: dict[str, str] = {}
@@ -303,7 +303,7 @@ class CostState:
             amount = self.hours[hours] = to_decimal(hours)
         return amount
 
-    def _time(self, settled: Settled) -> None:
+    def _time(self, settled: EffectiveTables) -> None:
         as_of, hpy = self.as_of, self.params.hours_per_year
         cancelled, mentors = self.cancelled, self.mentor_info
         contact_activities = CONTACT_ACTIVITIES
@@ -461,7 +461,7 @@ class CostState:
         if mentor is not None:
             parts.append(self.enrolment_positions(mentor))
 
-    def _costs(self, settled: Settled) -> None:
+    def _costs(self, settled: EffectiveTables) -> None:
         as_of = self.as_of
         for p, on, partnership, amount, category, event in settled.table(_COST_INCURRED).rows(
             "on", "partnership", "amount", "category", "event"
@@ -473,7 +473,7 @@ class CostState:
 
     # -- what the costs are set against --------------------------------------------------
 
-    def _cancelled(self, settled: Settled) -> dict[str, tuple[int, ...]]:
+    def _cancelled(self, settled: EffectiveTables) -> dict[str, tuple[int, ...]]:
         """Event key -> original position of its (effective, dated <= as_of) cancellation."""
         out: dict[str, tuple[int, ...]] = {}
         for p, on, event in settled.table(_EVENT_CANCELLED).rows("on", "event"):
@@ -481,7 +481,7 @@ class CostState:
                 out[event] = (p,)
         return out
 
-    def _contacts(self, settled: Settled) -> None:
+    def _contacts(self, settled: EffectiveTables) -> None:
         enrolled = settled.table(_REGISTRANT_ENROLLED)
         latest: dict[str, tuple[str, int]] = {}
         for p, key, partnership in enrolled.rows("registrant", "partnership"):
@@ -505,7 +505,7 @@ class CostState:
             tally.members.add(registrant)
             tally.positions.append(p)
 
-    def _events(self, settled: Settled) -> None:
+    def _events(self, settled: EffectiveTables) -> None:
         plans: dict[str, tuple[str, int]] = {}
         for p, key, partnership in settled.table(_EVENT_PLANNED).rows("event", "partnership"):
             plans[key] = (partnership, p)
@@ -533,7 +533,7 @@ class CostState:
                     active.positions.extend(own)
                     active.mentors.add(mentor)
 
-    def _funding(self, settled: Settled) -> list[tuple[str, str, Decimal, tuple[int, ...]]]:
+    def _funding(self, settled: EffectiveTables) -> list[tuple[str, str, Decimal, tuple[int, ...]]]:
         """(partnership, financial year label, amount, positions) of each funding fact."""
         out: list[tuple[str, str, Decimal, tuple[int, ...]]] = []
         for p, on, partnership, amount, year in settled.table(_FUNDING_RECEIVED).rows(

@@ -49,7 +49,7 @@ from legacyledger.projections.reach.state import (
     mentors,
     registrants,
 )
-from legacyledger.projections.settled import Settled
+from legacyledger.projections.tables import EffectiveTables
 
 _RECRUITMENT_TARGET_SET = Partnership.RecruitmentTargetSet.FACT
 
@@ -114,25 +114,25 @@ class ReachView:
 
 
 def project_reach(records: Iterable[FactRecord], params: ReachParams) -> ReachView:
-    return reach_from_settled(Settled.of(records, KEPT), params)
+    return reach_from_settled(EffectiveTables.of(records, KEPT), params)
 
 
 def build_view(fold: ReachFold) -> ReachView:
     """Read a fold's state into figures; the fold is not changed and can keep going."""
-    settled = Settled(KEPT)
+    settled = EffectiveTables(KEPT)
     for name in sorted(KEPT):
         settled.extend_known(name, fold.store.of(name))
     return reach_from_settled(settled.finish(), fold.params)
 
 
-def reach_from_settled(settled: Settled, params: ReachParams) -> ReachView:
+def reach_from_settled(settled: EffectiveTables, params: ReachParams) -> ReachView:
     """The view from facts already settled (``build_views`` settles once for every family)."""
     with localcontext(SUM_CTX):
         figures = sorted(_figures(params, settled), key=lambda f: f.id)
     return ReachView(params, tuple(figures))
 
 
-def _figures(params: ReachParams, settled: Settled) -> Iterator[Figure]:
+def _figures(params: ReachParams, settled: EffectiveTables) -> Iterator[Figure]:
     as_of, since = params.as_of_iso, active_since(params)
     make = FigureMaker("reach", frozen_params(params.as_mapping()), params.as_of, more=settled.more)
     people, planned = mentors(settled, as_of), events(settled, as_of)
@@ -146,7 +146,7 @@ def _figures(params: ReachParams, settled: Settled) -> Iterator[Figure]:
     yield from utilisation_figures(make, params, people, time)
 
 
-def _targets(settled: Settled, as_of: str) -> dict[str, EffectiveFact]:
+def _targets(settled: EffectiveTables, as_of: str) -> dict[str, EffectiveFact]:
     """Each partnership's latest (by position) recruitment target dated on or before as_of."""
     table = settled.table(_RECRUITMENT_TARGET_SET)
     latest: dict[str, int] = {}

@@ -27,7 +27,7 @@ from legacyledger.projections.figures import COUNT, RATE, FigureMaker
 from legacyledger.projections.periods import add_months, divide, next_month, parse_date
 from legacyledger.projections.reach.params import Dims, ReachParams, group, union
 from legacyledger.projections.reach.state import Contacts, Registrant
-from legacyledger.projections.settled import POS
+from legacyledger.projections.tables import POS
 
 _DAY = timedelta(days=1)
 

@@ -23,7 +23,7 @@ from legacyledger.projections.figures import COUNT, RATE, STATISTIC, FigureMaker
 from legacyledger.projections.periods import ZERO, divide, parse_date, to_decimal
 from legacyledger.projections.reach.params import ReachParams, group, union
 from legacyledger.projections.reach.state import Event, Mentor, Registrant
-from legacyledger.projections.settled import POS, Settled
+from legacyledger.projections.tables import POS, EffectiveTables
 
 _MENTOR_TIME_LOGGED = domain.Mentor.TimeLogged.FACT
 
@@ -42,7 +42,7 @@ class MentorTime(NamedTuple):
     recent: array[int]
 
 
-def mentor_time(settled: Settled, params: ReachParams, since: str) -> dict[str, MentorTime]:
+def mentor_time(settled: EffectiveTables, params: ReachParams, since: str) -> dict[str, MentorTime]:
     """One pass over the time logs: each mentor's logged hours and active delivery time."""
     as_of, start = params.as_of_iso, params.start_iso
     table = settled.table(_MENTOR_TIME_LOGGED)

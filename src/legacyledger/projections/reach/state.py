@@ -23,7 +23,7 @@ import attrs
 from legacyledger import domain
 from legacyledger.domain.corrections import EffectiveFact
 from legacyledger.projections.periods import to_decimal
-from legacyledger.projections.settled import POS, ROW, FactRows, Settled, Table
+from legacyledger.projections.tables import POS, ROW, EffectiveTables, FactRows, Table
 
 _EVENT_CANCELLED = domain.ProgrammeEvent.Cancelled.FACT
 _EVENT_DELIVERED = domain.ProgrammeEvent.Delivered.FACT
@@ -108,7 +108,7 @@ class Mentor:
         return current
 
 
-def mentors(settled: Settled, as_of: str) -> dict[str, Mentor]:
+def mentors(settled: EffectiveTables, as_of: str) -> dict[str, Mentor]:
     """Mentors enrolled by ``as_of``, facts dated after it left out."""
     enrolled = settled.table(_MENTOR_ENROLLED)
     latest = _latest_rows(enrolled, "mentor", as_of)
@@ -177,7 +177,7 @@ class Event:
         return self.cancelled_on or self.date
 
 
-def events(settled: Settled, as_of: str) -> dict[str, Event]:
+def events(settled: EffectiveTables, as_of: str) -> dict[str, Event]:
     """Events with a plan (at any date), outcome and feedback facts after ``as_of`` left out."""
     planned = settled.table(_EVENT_PLANNED)
     plans = _latest_rows(planned, "event", None)
@@ -306,7 +306,7 @@ class Registrant:
         )
 
 
-def registrants(settled: Settled, as_of: str) -> dict[str, Registrant]:
+def registrants(settled: EffectiveTables, as_of: str) -> dict[str, Registrant]:
     """Mentored (non-comparator) registrants, facts dated after ``as_of`` left out."""
     enrolled = settled.table(_REGISTRANT_ENROLLED)
     latest = _latest_rows(enrolled, "registrant", as_of)

@@ -63,7 +63,7 @@ from legacyledger.projections.retention.model import (
 from legacyledger.projections.retention.periods import bounds, complete_periods
 from legacyledger.projections.retention.scope import scope_path
 from legacyledger.projections.retention.timeline import collect_settled, relevant_names
-from legacyledger.projections.settled import Settled
+from legacyledger.projections.tables import EffectiveTables
 
 __all__ = [
     "CohortRow",
@@ -101,10 +101,10 @@ def names_for(params: RetentionParams) -> frozenset[str]:
 
 
 def project_retention(records: Iterable[FactRecord], params: RetentionParams) -> RetentionView:
-    return retention_from_settled(Settled.of(records, names_for(params)), params)
+    return retention_from_settled(EffectiveTables.of(records, names_for(params)), params)
 
 
-def retention_from_settled(settled: Settled, params: RetentionParams) -> RetentionView:
+def retention_from_settled(settled: EffectiveTables, params: RetentionParams) -> RetentionView:
     """The view from facts already settled (``build_views`` settles once for every family)."""
     count_leave = params.count_leave_as_leaving
     timelines, orgs = collect_settled(settled, params.as_of, names_for(params))

@@ -2,7 +2,7 @@
 
 One pass over the ledger keeps only the facts retention needs (chosen by name, so every other
 fact costs one set look-up) and applies corrections and voids
-(:class:`~legacyledger.projections.settled.Settled`, the same result as ``EffectiveFacts``);
+(:class:`~legacyledger.projections.tables.EffectiveTables`, the same result as ``EffectiveFacts``);
 then what is left is grouped by registrant. Facts dated after ``as_of`` are dropped, so a
 timeline is exactly what was in force on the cut-off date, and its ``positions`` are every
 ledger position behind it (originals, corrections and voids).
@@ -20,7 +20,7 @@ import attrs
 from legacyledger.domain import Partnership, Registrant
 from legacyledger.projections.base import CORRECTIONS, FactRecord
 from legacyledger.projections.periods import parse_date
-from legacyledger.projections.settled import Settled, Table
+from legacyledger.projections.tables import EffectiveTables, Table
 
 _EMPLOYMENT_STATUS_CHANGED = Registrant.EmploymentStatusChanged.FACT
 _MENTOR_MATCHED = Registrant.MentorMatched.FACT
@@ -88,11 +88,11 @@ class Memberships:
 def collect(
     records: Iterable[FactRecord], as_of: date, names: frozenset[str]
 ) -> tuple[tuple[Timeline, ...], Memberships]:
-    return collect_settled(Settled.of(records, names), as_of, names)
+    return collect_settled(EffectiveTables.of(records, names), as_of, names)
 
 
 def collect_settled(
-    settled: Settled, as_of: date, names: frozenset[str]
+    settled: EffectiveTables, as_of: date, names: frozenset[str]
 ) -> tuple[tuple[Timeline, ...], Memberships]:
     """Timelines from facts already settled (only ``names`` are read)."""
     cutoff, more = as_of.isoformat(), settled.more

@@ -37,7 +37,7 @@ from legacyledger.views.store.backends import (
     ForeignViews,
     LostRace,
     Store,
-    pin,
+    anchor_to_chain,
 )
 from legacyledger.views.store.location import store_exists, store_for
 from legacyledger.views.store.rows import FactsBatch
@@ -81,7 +81,7 @@ class Status(NamedTuple):
     tracked: int
     snapshots: tuple[Snapshot, ...]
     #: Views built from another ledger history (their position's chain link differs).
-    foreign: tuple[str, ...] = ()
+    other_history: tuple[str, ...] = ()
 
     @property
     def behind(self) -> int:
@@ -119,7 +119,7 @@ class PersistedViews:
         ``batch`` per transaction; returns the tracked position."""
         target = self.ledger.head() if stop is None else stop
         tracked = self.tracked()
-        if self.foreign(CURRENT_FACTS, tracked):
+        if self.from_another_history(CURRENT_FACTS, tracked):
             raise ForeignViews(
                 f"the persisted views in {self.store.where} were built from another ledger "
                 f"history (its hash chain differs at position {tracked}): run "
@@ -148,7 +148,7 @@ class PersistedViews:
                 if cur.rowcount != 1:
                     raise LostRace(after)
                 FactsBatch(self.store, cur).apply_all(records)
-                pin(cur, self.store, CURRENT_FACTS, upto, self.ledger.chain_link(upto))
+                anchor_to_chain(cur, self.store, CURRENT_FACTS, upto, self.ledger.chain_link(upto))
         except LostRace:
             return False
         return True
@@ -166,7 +166,7 @@ class PersistedViews:
         names: dict[int, frozenset[str]] = {}
         for family in families or FAMILIES:
             snapshot = self.snapshot(view_name(family, as_of, params))
-            if snapshot is None or snapshot.as_of != day or self.foreign(snapshot.view,
+            if snapshot is None or snapshot.as_of != day or self.from_another_history(snapshot.view,
                                                                           snapshot.position):
                 stale[family] = None if snapshot is None else snapshot.position
                 continue
@@ -192,9 +192,9 @@ class PersistedViews:
             write_snapshot(self.store, family, as_of, day, params, old, position, None, link)
         return list(stale)
 
-    def foreign(self, view: str, position: int) -> bool:
+    def from_another_history(self, view: str, position: int) -> bool:
         """Whether ``view`` at ``position`` was built from another ledger history: its pinned
-        chain link differs from the ledger's there (views from before pins: not foreign)."""
+        chain link differs from the ledger's there (views from before chain anchors: not)."""
         if position <= 0:
             return False
         with self.store.read() as cur:
@@ -223,7 +223,7 @@ class PersistedViews:
             figures = select_figures(self.store, cur, view, snapshot.position)
         day = as_of or date.today()
         current = (snapshot.position == self.ledger.head() and day == snapshot.as_of
-                   and not self.foreign(view, snapshot.position))
+                   and not self.from_another_history(view, snapshot.position))
         return Reading(figures, snapshot.position, current)
 
     def figure(self, figure_id: str, as_of: date | None = None,
@@ -239,7 +239,7 @@ class PersistedViews:
             if snapshot.position != self.ledger.head() or snapshot.as_of != (as_of or date.today()):
                 return None
             figure = select_figure(self.store, cur, view, figure_id, snapshot.position)
-        return None if self.foreign(view, snapshot.position) else figure
+        return None if self.from_another_history(view, snapshot.position) else figure
 
     def status(self) -> Status:
         with self.store.read() as cur:
@@ -247,12 +247,12 @@ class PersistedViews:
                         (CURRENT_FACTS,))
             tracked = int(cur.fetchone()[0])
             snapshots = tuple(select_snapshots(self.store, cur))
-        foreign = tuple(
+        other_history = tuple(
             view for view, position in [(CURRENT_FACTS, tracked),
                                         *((s.view, s.position) for s in snapshots)]
-            if self.foreign(view, position)
+            if self.from_another_history(view, position)
         )
-        return Status(self.ledger.head(), tracked, snapshots, foreign)
+        return Status(self.ledger.head(), tracked, snapshots, other_history)
 
     # -- rebuild ------------------------------------------------------------------------
 

@@ -48,8 +48,9 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         # snapshot (a year's costs and every cumulative total share their months' parts).
         "parts": f"(view TEXT NOT NULL, part INTEGER NOT NULL, body {json} NOT NULL, "
         "PRIMARY KEY (view, part))",
-        # The ledger's hash-chain link at each view's position, moved with it: views built
-        # from another ledger history (a ledger re-created at the same path) are foreign.
+        # The ledger's hash-chain link at each view's position (its chain anchor), moved with
+        # it: views whose anchor differs were built from another ledger history (a ledger
+        # re-created at the same path).
         "pins": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, link TEXT)",
     }
 
@@ -63,7 +64,7 @@ class ForeignViews(Exception):
     differs at the position they reflect (e.g. a ledger re-created at the same path)."""
 
 
-def pin(cur: Cursor, store: Store, view: str, position: int, link: str | None) -> None:
+def anchor_to_chain(cur: Cursor, store: Store, view: str, position: int, link: str | None) -> None:
     """Record the ledger's chain link at the position a view now reflects (same transaction)."""
     cur.execute(
         f"INSERT INTO {store.table('pins')} VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET "

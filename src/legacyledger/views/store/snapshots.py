@@ -26,7 +26,7 @@ import orjson
 
 from legacyledger.persistence import name_of
 from legacyledger.projections.base import Derivation, Figure, PositionSet
-from legacyledger.views.store.backends import Cursor, LostRace, Store, pin, select_in
+from legacyledger.views.store.backends import Cursor, LostRace, Store, anchor_to_chain, select_in
 from legacyledger.views.store.rows import dumps
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
                              view, old))
             if cur.rowcount != 1:
                 raise LostRace(old)
-            pin(cur, store, view, position, link)
+            anchor_to_chain(cur, store, view, position, link)
             if figures is not None:
                 parts = Parts()
                 rows = [figure_row(view, i, f, parts) for i, f in enumerate(figures)]

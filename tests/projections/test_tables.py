@@ -17,7 +17,7 @@ from legacyledger.projections.base import (
     FactRecord,
     PositionSet,
 )
-from legacyledger.projections.settled import FIELDS, FactRows, FactView, Settled
+from legacyledger.projections.tables import FIELDS, EffectiveTables, FactRows, FactView
 from tests.projections import golden
 from tests.projections.test_costs_state import histories
 
@@ -35,8 +35,8 @@ def _effective(records: list[FactRecord]) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def _settled(records: list[FactRecord]) -> tuple[dict[str, list[tuple[Any, ...]]], Settled]:
-    settled = Settled.of(records)
+def _settled(records: list[FactRecord]) -> tuple[dict[str, list[tuple[Any, ...]]], EffectiveTables]:
+    settled = EffectiveTables.of(records)
     out: dict[str, list[tuple[Any, ...]]] = {}
     for name, table in settled.tables.items():
         for row in range(len(table)):
@@ -71,7 +71,7 @@ def test_settling_the_golden_ledger_equals_effective_facts() -> None:
 
 def test_fact_views_and_rows_read_like_effective_facts() -> None:
     records = golden.records()
-    settled = Settled.of(records)
+    settled = EffectiveTables.of(records)
     reference = {f.source_ref: f for f in EffectiveFacts().extend(records)}
     table = settled.table("MentoringContactRecorded")
     rows = FactRows(table, range(0, len(table), 7))
@@ -119,7 +119,7 @@ def test_a_derivation_reads_its_positions_as_a_tuple_whatever_it_was_given() -> 
 
 def test_a_kept_field_the_fact_does_not_declare_is_an_error_at_import() -> None:
     from legacyledger.domain import Mentor
-    from legacyledger.projections.settled import KEPT, _checked
+    from legacyledger.projections.tables import KEPT, _checked
 
     assert _checked(KEPT) == FIELDS
     with pytest.raises(TypeError, match="MentorTimeLogged has no field hour"):

@@ -1,6 +1,6 @@
 """Every fact the projections read, as it stands after corrections, in one compact pass.
 
-The four projections read the same facts. :class:`Settled` reads the records once, keeps
+The four projections read the same facts. :class:`EffectiveTables` reads the records once, keeps
 only the fields some projection reads (strings interned, so a million facts that name a few
 thousand mentors, dates and categories share those strings), and applies ``FactCorrected``
 / ``FactVoided`` through the one correction fold
@@ -11,7 +11,7 @@ Storage is per fact name, in columns, in ledger order of the original facts: ``T
 (an ``array`` of original positions), one list per kept field, and the source refs
 joined into chunks of text (a ref is only ever needed to find a correction's target, or to
 show evidence). A fact with more than one position behind it (it was corrected) has its
-full positions in :attr:`Settled.more`, by original position; a
+full positions in :attr:`EffectiveTables.more`, by original position; a
 :class:`~legacyledger.projections.base.PositionSet` built from original positions adds
 them when read.
 
@@ -437,7 +437,7 @@ class Table:
         self._dead = dead
 
 
-class Settled:
+class EffectiveTables:
     """The effective facts of the kept names (see the module docstring)."""
 
     def __init__(self, names: Iterable[str] | None = None) -> None:
@@ -459,10 +459,12 @@ class Settled:
         self._done = False
 
     @classmethod
-    def of(cls, records: Iterable[FactRecord], names: Iterable[str] | None = None) -> Settled:
+    def of(
+        cls, records: Iterable[FactRecord], names: Iterable[str] | None = None
+    ) -> EffectiveTables:
         return cls(names).extend(records).finish()
 
-    def extend(self, records: Iterable[FactRecord]) -> Settled:
+    def extend(self, records: Iterable[FactRecord]) -> EffectiveTables:
         assert not self._done, "a settled store is read-only once finished"
         adders = {name: table.adder() for name, table in self.tables.items()}
         get = adders.get
@@ -482,7 +484,7 @@ class Settled:
 
     def extend_known(
         self, name: str, facts: Iterable[tuple[int, Mapping[str, Any], tuple[int, ...]]]
-    ) -> Settled:
+    ) -> EffectiveTables:
         """Facts of one name already settled elsewhere (an incremental fold's store), as
         (original position, fact, every position behind it), in ledger order."""
         assert not self._done, "a settled store is read-only once finished"
@@ -496,7 +498,7 @@ class Settled:
                 self.more[position] = tuple(positions)
         return self
 
-    def finish(self) -> Settled:
+    def finish(self) -> EffectiveTables:
         if self._done:
             return self
         for table in self.tables.values():
