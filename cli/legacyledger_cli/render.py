@@ -15,10 +15,9 @@ import orjson
 from legacyledger import FactRecord, ImportResult
 from legacyledger.application import interchange
 from legacyledger.domain import Subject
+from legacyledger.domain.corrections import VOIDED
 from legacyledger.persistence import fact_of
 from legacyledger_cli.query import is_correction, references, subject_of
-
-_FACT_VOIDED = Subject.Voided.FACT
 
 PAGE = 1000
 
@@ -91,7 +90,7 @@ def log_row(record: FactRecord, note: str = "") -> tuple[str, ...]:
 
 
 def correction_detail(fact: Mapping[str, Any]) -> str:
-    if fact["fact"] == _FACT_VOIDED:
+    if fact["fact"] == VOIDED:
         return f"voids {fact['target']}: {fact['reason']}"
     return f"corrects {fact['target']}: {_pairs(fact['replacement'])}"
 
@@ -205,7 +204,7 @@ def history_rows(history: Sequence[FactRecord]) -> Iterator[tuple[str, ...]]:
     later: dict[str, list[str]] = {}
     for r in history:
         if is_correction(r.fact):
-            done = "voided" if r.fact["fact"] == _FACT_VOIDED else "corrected"
+            done = "voided" if r.fact["fact"] == VOIDED else "corrected"
             later.setdefault(r.fact["target"], []).append(f"{done} at {r.position}")
     for record in history:
         yield log_row(record, ", ".join(later.get(record.fact["source_ref"], ())))

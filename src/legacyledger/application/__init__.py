@@ -28,6 +28,7 @@ from legacyledger.application.importer import (
     silent,
 )
 from legacyledger.domain import AGGREGATES, Subject
+from legacyledger.domain.corrections import CORRECTED, VOIDED
 from legacyledger.frameworks import (
     Framework,
     FrameworkError,
@@ -48,9 +49,6 @@ from legacyledger.persistence import (
 )
 from legacyledger.projections.base import FactRecord
 from legacyledger.views import Explanation, FigureDiff, Views, build_views, diff, explain
-
-_FACT_CORRECTED = Subject.Corrected.FACT
-_FACT_VOIDED = Subject.Voided.FACT
 
 if TYPE_CHECKING:
     from legacyledger.persistence import ChainCheck
@@ -298,7 +296,7 @@ def subject_class(kind: str) -> type[Subject]:
 def interchange(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored fact as the public format: no envelope; corrections carry no key."""
     fact = {k: v for k, v in stored.items() if k != "recorded_at"}
-    if fact["fact"] in (_FACT_CORRECTED, _FACT_VOIDED):
+    if fact["fact"] in (CORRECTED, VOIDED):
         for key in ("partnership", "mentor", "registrant", "event"):
             fact.pop(key, None)
     return fact

@@ -39,6 +39,7 @@ from legacyledger.domain.base import (
     effective,
     fields_of,
 )
+from legacyledger.domain.corrections import CORRECTED, VOIDED
 from legacyledger.domain.errors import ImpossibleHistory, RuleBroken
 from legacyledger.domain.framework import Framework as FrameworkSubject
 from legacyledger.domain.links import (
@@ -69,8 +70,6 @@ from legacyledger.frameworks import (
 from legacyledger.persistence import LedgerApplication, fact_of, layout, stamp_of, topic_of
 
 _ACTION_AGREED = Partnership.ActionAgreed.FACT
-_FACT_CORRECTED = Subject.Corrected.FACT
-_FACT_VOIDED = Subject.Voided.FACT
 _FRAMEWORK_ADOPTED = Partnership.FrameworkAdopted.FACT
 _FRAMEWORK_ITEM_ASSESSED = Partnership.FrameworkItemAssessed.FACT
 FRAMEWORK_LOADED = FrameworkSubject.Loaded.FACT
@@ -320,7 +319,7 @@ class _Batch:
 
     def command(self, item: Parsed) -> Subject | None:
         name = item.name
-        if name in (_FACT_CORRECTED, _FACT_VOIDED):
+        if name in (CORRECTED, VOIDED):
             return self.correction(item)
         cls, event_class = FACT_TYPES[name]
         model = item.model
@@ -361,10 +360,10 @@ class _Batch:
         common = {k: fact.get(k) for k in ("on", "source_ref", "recorded_by", "note")}
         common["on"] = item.model.on  # type: ignore[attr-defined]
         common["reason"] = fact["reason"]
-        if item.name == _FACT_VOIDED and target in subject.live_corrections():
+        if item.name == VOIDED and target in subject.live_corrections():
             return self.void_correction(subject, target, item, common)
         original = in_force(subject, target)
-        if item.name == _FACT_VOIDED:
+        if item.name == VOIDED:
             self.relink(subject, target, dummy_void(target))
             subject.void(target, **common)
             return subject

@@ -32,8 +32,9 @@ from pydantic import (
     create_model,
 )
 
-from legacyledger.domain import AGGREGATES, Subject
+from legacyledger.domain import AGGREGATES
 from legacyledger.domain.base import ENVELOPE, field_types
+from legacyledger.domain.corrections import CORRECTED, VOIDED
 from legacyledger.domain.values import (
     DecimalText,
     FrameworkDocument,
@@ -45,9 +46,6 @@ from legacyledger.domain.values import (
     Text,
 )
 from legacyledger.frameworks import FrameworkError, document, framework_of
-
-_FACT_CORRECTED = Subject.Corrected.FACT
-_FACT_VOIDED = Subject.Voided.FACT
 
 COMMON = ("on", "source_ref", "recorded_by", "note")
 _DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -188,7 +186,7 @@ def _model(name: str, key_field: str | None, event_class: type[Any]) -> type[Fac
     for field in own:
         typed = pydantic_type(hints[field])
         fields[field] = (typed, None) if _optional(hints[field]) else (typed, ...)
-    if name == _FACT_CORRECTED:
+    if name == CORRECTED:
         fields["replacement"] = (dict[str, Any], ...)
     fields["source_ref"] = (pydantic_type(Key) | None, None)
     fields["recorded_by"] = (pydantic_type(Pseudonym) | None, None)
@@ -207,7 +205,7 @@ def _build() -> tuple[dict[str, type[Fact]], dict[str, str | None]]:
         for name, event_class in aggregate.FACTS.items():
             if name in models:
                 continue
-            key = None if name in (_FACT_CORRECTED, _FACT_VOIDED) else aggregate.KEY_FIELD
+            key = None if name in (CORRECTED, VOIDED) else aggregate.KEY_FIELD
             models[name], keys[name] = _model(name, key, event_class), key
     return models, keys
 

@@ -17,11 +17,9 @@ import attrs
 import orjson
 from pydantic import ValidationError
 
-from legacyledger.domain import Subject
+from legacyledger.domain.corrections import CORRECTED
 from legacyledger.domain.upcasting import VersionError, needed, upcast
 from legacyledger.facts import FACT_ADAPTER, KEY_OF, MODELS, Fact, canonical, digest
-
-_FACT_CORRECTED = Subject.Corrected.FACT
 
 
 @attrs.frozen
@@ -217,7 +215,7 @@ def validate_replacement(
     bad = sorted(frozen & set(replacement))
     if bad:
         message = f"{bad[0]} cannot be corrected (it identifies the fact)"
-        return {}, [FactError(line, _FACT_CORRECTED, f"replacement.{bad[0]}", message)]
+        return {}, [FactError(line, CORRECTED, f"replacement.{bad[0]}", message)]
     merged = {k: v for k, v in target.items() if k != "recorded_at"}
     merged.update(replacement)
     try:
@@ -225,7 +223,7 @@ def validate_replacement(
     except ValidationError as error:
         rows = describe(error, line, merged)
         return {}, [
-            FactError(line, _FACT_CORRECTED, f"replacement.{r.field}", f"{name}: {r.message}")
+            FactError(line, CORRECTED, f"replacement.{r.field}", f"{name}: {r.message}")
             for r in rows
         ]
     fixed = canonical(model)

@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
-from legacyledger.domain import Mentor, Partnership, Subject
+from legacyledger.domain import Mentor, Partnership
+from legacyledger.domain.corrections import CORRECTED
 from legacyledger.projections.base import FactRecord
 from legacyledger.projections.costs.fold import CostFold
 from legacyledger.projections.costs.params import CostParams
@@ -38,7 +39,6 @@ from legacyledger.projections.costs.pricing import UNASSIGNED, MonthKey
 from legacyledger.projections.tables import EffectiveTables
 
 _COST_INCURRED = Partnership.CostIncurred.FACT
-_FACT_CORRECTED = Subject.Corrected.FACT
 _MENTOR_ENROLLED = Mentor.Enrolled.FACT
 _MENTOR_TIME_LOGGED = Mentor.TimeLogged.FACT
 
@@ -210,7 +210,7 @@ def _records_to_replay(
     refs = {fact["source_ref"] for fact in chosen.values()}
     records = [FactRecord(p, fact) for p, fact in chosen.items()]
     fixes = [(p, c) for p, c in settled.corrections if c["target"] in refs]
-    fixed = {c["source_ref"] for _, c in fixes if c["fact"] == _FACT_CORRECTED}
+    fixed = {c["source_ref"] for _, c in fixes if c["fact"] == CORRECTED}
     fixes += [(p, c) for p, c in settled.corrections if c["target"] in fixed]
     records += [FactRecord(p, c) for p, c in fixes]
     records.sort(key=lambda r: r.position)
