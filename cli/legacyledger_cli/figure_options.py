@@ -18,6 +18,7 @@ from legacyledger.projections.periods import GRAINS
 from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
 from legacyledger.projections.retention.periods import bounds, kind_of
 from legacyledger.projections.retention.scope import SCOPES
+from legacyledger_cli.dates import IsoDate
 
 F = TypeVar("F", bound=Callable[..., Any])
 Params = dict[str, dict[str, Any]]
@@ -59,7 +60,7 @@ def cut_offs(*, multiple: bool = False) -> Callable[[F], F]:
         )(function)
         return click.option(
             "--as-of",
-            type=click.DateTime(["%Y-%m-%d"]),
+            type=IsoDate(),
             callback=to_date,
             metavar="DATE",
             help="The business date the figures are for (default: today).",

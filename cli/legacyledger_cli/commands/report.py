@@ -14,6 +14,7 @@ from legacyledger import Ledger
 from legacyledger.projections.disclosure import POLICIES
 from legacyledger.projections.retention.scope import SCOPES
 from legacyledger.reports import FAMILY_NAMES, PERIODS, Progress, Report, build_report
+from legacyledger_cli.dates import IsoDate
 from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
 from legacyledger_cli.html.report import report_timeline
 from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
@@ -28,7 +29,7 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
 @click.argument("family", type=click.Choice([*FAMILY_NAMES, "all"]))
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=IsoDate(),
     callback=to_date,
     metavar="DATE",
     help="Business date: facts dated later are left out.  [default: today]",
