@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from legacyledger.projections.figures import clean
 from legacyledger.projections.periods import GRAINS
 from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
 from legacyledger.projections.retention.periods import bounds, kind_of
@@ -41,6 +42,20 @@ class KnownAt(click.ParamType):  # type: ignore[type-arg]  # generic only in new
             return datetime.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is neither a ledger position nor a date-time", param, ctx)
+
+
+def typed_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A figure id typed with its values as reports print them (``cohort=2024/25 Q2``) as
+    the id (``cohort=2024-25-Q2``): a ``/`` inside a value is not a new part of the id."""
+    metric, *rest = value.strip().split("/")
+    parts: list[str] = []
+    for part in rest:
+        if "=" in part or not parts:
+            parts.append(part)
+        else:
+            parts[-1] += f"-{part}"
+    named = (part.partition("=") for part in parts)
+    return "/".join([metric, *(f"{k}={clean(v)}" if eq else k for k, eq, v in named)])
 
 
 def to_date(_ctx: click.Context, _param: click.Parameter, value: datetime | None) -> date | None:

@@ -156,9 +156,3 @@ def test_a_mapping_is_for_spreadsheets(cli: Cli) -> None:
     assert result.exit_code == 1
     assert "--mapping reads spreadsheets" in result.output
 
-
-def test_a_day_first_date_is_told_the_form_and_the_date_it_meant(imported: Cli) -> None:
-    result = imported("report", "retention", "--as-of", "31/03/2026")
-    assert result.exit_code == 2
-    assert ("'31/03/2026' is not a date as YYYY-MM-DD, e.g. 2026-03-31 (for 31 March 2026 "
-            "write 2026-03-31)") in result.output

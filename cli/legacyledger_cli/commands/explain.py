@@ -22,7 +22,13 @@ from legacyledger.facts import KEY_OF
 from legacyledger.frameworks import UnknownFrameworkError
 from legacyledger.projections.base import Figure
 from legacyledger.views import Explanation, family_of
-from legacyledger_cli.figure_options import Params, cut_offs, figure_params, retention_options
+from legacyledger_cli.figure_options import (
+    Params,
+    cut_offs,
+    figure_params,
+    retention_options,
+    typed_id,
+)
 from legacyledger_cli.query import is_correction, subject_of
 from legacyledger_cli.render import correction_detail, heading, jsonable, plural, recorded, table
 from legacyledger_cli.render import value as text
@@ -141,7 +147,7 @@ def suggestions(close: Sequence[str]) -> list[str]:
     " --as-of 2026-03-31\n"
     "  legacyledger explain 'costs.total/period=2024-25' --known-at 1200 --json",
 )
-@click.argument("figure_id", metavar="FIGURE-ID")
+@click.argument("figure_id", metavar="FIGURE-ID", callback=typed_id)
 @cut_offs()
 @retention_options
 @click.option("--json", "as_json", is_flag=True, help="Figure, derivation and facts as JSON.")
