@@ -21,6 +21,7 @@ from legacyledger import FactRecord, Ledger
 from legacyledger.facts import KEY_OF
 from legacyledger.frameworks import UnknownFrameworkError
 from legacyledger.projections.base import Figure
+from legacyledger.reports.words import Words, in_words
 from legacyledger.views import Explanation, family_of
 from legacyledger_cli.figure_options import (
     Params,
@@ -175,11 +176,13 @@ def explain(
 ) -> None:
     """Explain a figure: how it was computed, and the facts that made it.
 
-    FIGURE-ID is family.metric/dim=value/... as listed by `legacyledger replay --ids`.
-    Prints the formula and its version, the parameters, the cut-offs (as-of date and
-    known-at position), the disclosure policy, note and inputs, then every contributing
-    fact in ledger order, a page at a time. Retention ids carry their scope and
-    dimensions, so --scope/--by/--period are only needed to override them.
+    FIGURE-ID is family.metric/dim=value/... as listed by `legacyledger replay --ids`
+    (a value may be typed as reports print it: cohort=2024/25). Says the figure in words
+    first (its sum with its counts, "145 retained ÷ 165 eligible", and the facts that
+    made it, counted by type), then the formula and its version, the parameters, the
+    cut-offs (as-of date and known-at position), the disclosure policy, note and inputs,
+    then every contributing fact in ledger order, a page at a time. Retention ids carry
+    their scope and dimensions, so --scope/--by/--period are only needed to override them.
     """
     params = figure_params(figure_id, scope, by, period)
     with shell.ledger() as ledger, missing_frameworks():
@@ -188,13 +191,28 @@ def explain(
             found = ledger.explain(figure_id, as_of, known_at, params)
         except KeyError:
             raise unknown_figure(ledger, figure_id, as_of, known_at, params) from None
+        words = told(ledger, found, as_of, known_at, params)
     facts = list(found.facts)
     if as_json:
         chosen = facts if page is None else paged(facts, page, page_size)[0]
-        click.echo(dumps({**figure_json(found.figure), "facts": [fact_json(r) for r in chosen]}))
+        said = {"sum": words.sum, "facts": dict(words.facts)}
+        click.echo(dumps({**figure_json(found.figure), "words": said,
+                          "facts": [fact_json(r) for r in chosen]}))  # fmt: skip
         return
-    for line in describe(found, *paged(facts, page or 1, page_size)):
+    for line in describe(found, words, *paged(facts, page or 1, page_size)):
         click.echo(line)
+
+
+def told(ledger: Ledger, found: Explanation, as_of: date | None, known_at: int,
+         params: Params) -> Words:  # fmt: skip
+    """The figure in words, its inputs read from its family (folded once, only if it has
+    any), shown under the disclosure its derivation records (none: as computed)."""
+    figure = found.figure
+    figures: Mapping[str, Figure] = {figure.id: figure}
+    if figure.derivation.inputs:
+        family = ledger.views(as_of, known_at, [family_of(figure.id)], params)
+        figures = {**family.by_id, figure.id: figure}
+    return in_words(figure, figures, found.facts, figure.derivation.disclosure or "none")
 
 
 def paged(facts: list[FactRecord], page: int, size: int) -> tuple[list[FactRecord], str]:
@@ -211,13 +229,17 @@ def paged(facts: list[FactRecord], page: int, size: int) -> tuple[list[FactRecor
     return chosen, f"Contributing facts ({span}, page {page} of {pages}{more})"
 
 
-def describe(found: Explanation, facts: list[FactRecord], title: str) -> Iterator[str]:
+def describe(
+    found: Explanation, words: Words, facts: list[FactRecord], title: str
+) -> Iterator[str]:
+    """Words first (the sum, the facts by type), then the derivation, then a page of facts."""
     figure, d = found.figure, found.figure.derivation
     yield heading(f"{figure.id} = {shown(figure)}")
-    if figure.label:
-        yield f"  {figure.label}"
     if figure.value is not None and str(figure.value) not in shown(figure):
         yield f"  exact value: {figure.value}"
+    yield ""
+    yield heading("In words")
+    yield from (f"  {line}" for line in words.lines())
     yield ""
     yield heading("Derivation")
     rows = {
