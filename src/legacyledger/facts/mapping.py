@@ -1,19 +1,5 @@
-"""A column mapping: another system's export (REDCap, ESR, a local spreadsheet) read as facts.
-
-A mapping is a small JSON file (``examples/redcap-mapping.json`` is a worked one):
-
-- ``columns``: ``{"their column": "our field"}``; ``null`` ignores a column. Columns not named
-  keep their names.
-- ``values``: ``{"our field": {"their value": "our value"}}``, e.g. REDCap's coded choices.
-- ``fact``: the fact type of every row, when the export holds one; otherwise rows name it in
-  a column mapped to ``fact`` (its values mapped like any other field's).
-- ``set``: fields a fact type always has here, ``{"RegistrantEnrolled": {"partnership": "wy"}}``
-  (``"*"`` for every fact type); a cell that is not empty wins.
-- ``source_ref``: a template over their columns, ``"redcap-{record_id}-{instance}"``, so
-  exporting again and re-importing is a no-op, as it is for JSON Lines.
-- ``dates``: how their dates are written (``DD/MM/YYYY``, ``MM/DD/YYYY``, ``YYYY-MM-DD``,
-  with ``/``, ``-`` or ``.``); a cell not in that form is passed on for validation to name.
-"""
+"""A column mapping: another system's export (REDCap, ESR, a local spreadsheet) read as facts
+(the keys of a mapping file are documented on :class:`ColumnMapping`)."""
 
 from __future__ import annotations
 
@@ -41,7 +27,23 @@ class MappingError(ValueError):
 
 @attrs.frozen
 class ColumnMapping:
-    """How one system's columns and values become our fields (see the module's docstring)."""
+    """How one system's columns and values become our fields: a small JSON file
+    (``examples/redcap-mapping.json`` is a worked one) with these keys, all optional:
+
+    - ``columns``: ``{"their column": "our field"}``; ``null`` ignores a column. Columns not
+      named keep their names.
+    - ``values``: ``{"our field": {"their value": "our value"}}``, e.g. REDCap's coded choices.
+    - ``fact``: the fact type of every row, when the export holds one; otherwise rows name it
+      in a column mapped to ``fact`` (its values mapped like any other field's).
+    - ``set``: fields a fact type always has here,
+      ``{"RegistrantEnrolled": {"partnership": "wy"}}`` (``"*"`` for every fact type); a cell
+      that is not empty wins.
+    - ``source_ref``: a template over their columns, ``"redcap-{record_id}-{instance}"``,
+      so exporting again and re-importing is a no-op, as it is for JSON Lines.
+    - ``dates``: how their dates are written (``DD/MM/YYYY``, ``MM/DD/YYYY``,
+      ``YYYY-MM-DD``, with ``/``, ``-`` or ``.``); a cell not in that form is passed on for
+      validation to name.
+    """
 
     columns: Mapping[str, str | None] = attrs.field(factory=dict)
     values: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
