@@ -131,13 +131,19 @@ def _same(a: float, b: float) -> bool:
 def name_of(figure: Figure, beside: Figure | None) -> str:
     """A figure's name for people: its label, else its metric in words; with the parts of
     its id that ``beside`` (the figure it feeds) does not share, such as ``mentored``."""
-    metric, *dims = figure.id.split("/")
-    name = figure.label or metric.split(".", 1)[-1].replace("_", " ")
+    return readable_name(figure.id, figure.label, beside.id if beside is not None else None)
+
+
+def readable_name(figure_id: str, label: str = "", beside_id: str | None = None) -> str:
+    """:func:`name_of` from a figure's id and label (``retention.rate/h=12`` and
+    ``retained at h months`` read as ``retained at 12 months``)."""
+    metric, *dims = figure_id.split("/")
+    name = label or metric.split(".", 1)[-1].replace("_", " ")
     horizon = dict(d.partition("=")[::2] for d in dims).get("h")
     name = re.sub(r"\bh months\b", f"{horizon} months", name) if horizon else name
-    if beside is None:
+    if beside_id is None:
         return name
-    own = set(beside.id.split("/")[1:])
+    own = set(beside_id.split("/")[1:])
     extra = [d.partition("=")[2].replace("_", " ") for d in dims if d not in own]
     return f"{name} ({', '.join(extra)})" if extra else name
 
@@ -161,4 +167,4 @@ def _show(figure: DisclosedFigure, bare: bool = False) -> str:
     return number if bare else f"{number} {figure.unit}"
 
 
-__all__ = ["Words", "in_words", "name_of"]
+__all__ = ["Words", "in_words", "name_of", "readable_name"]
