@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from legacyledger.projections.figures import dimensions
 from legacyledger.reports import Report, ReportFigure, is_money
 from legacyledger.reports.words import readable_name
 
@@ -27,12 +28,6 @@ COLUMN_OF = {"h": "horizon"} | {name: f"{name}_dim" for name in (*LEAD, *TAIL)}
 SHARES = frozenset({"ratio", "probability"})
 
 Cell = str | int | Decimal | None
-
-
-def dimensions(figure_id: str) -> dict[str, str]:
-    """The dimensions an id states: ``retention.rate/cohort=2024-25/h=12`` gives
-    ``{"cohort": "2024-25", "h": "12"}``."""
-    return dict(part.partition("=")[::2] for part in figure_id.split("/")[1:])
 
 
 def dimension_names(figures: Iterable[ReportFigure]) -> list[str]:
@@ -87,4 +82,4 @@ def number_format(figure: ReportFigure) -> str | None:
     return "#,##0" if isinstance(figure.display, int) else None
 
 
-__all__ = ["dimensions", "number_format", "rows", "value_of"]
+__all__ = ["number_format", "rows", "value_of"]
