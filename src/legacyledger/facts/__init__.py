@@ -36,6 +36,8 @@ from legacyledger.domain import AGGREGATES
 from legacyledger.domain.base import ENVELOPE, field_types
 from legacyledger.domain.corrections import CORRECTED, VOIDED
 from legacyledger.domain.values import (
+    CONTROL_RE,
+    DECIMAL_PLACES,
     DecimalText,
     FrameworkDocument,
     FreeText,
@@ -44,11 +46,14 @@ from legacyledger.domain.values import (
     Pseudonym,
     Pseudonymous,
     Text,
+    check_day,
 )
 from legacyledger.frameworks import FrameworkError, document, framework_of
 
 COMMON = ("on", "source_ref", "recorded_by", "note")
-_DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_PLACES = rf"(\.[0-9]{{1,{DECIMAL_PLACES}}})?"
+_DECIMAL_RE = re.compile(rf"-?[0-9]+{_PLACES}")
+_CONTROL_RE = re.compile(CONTROL_RE)
 _EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 _NHS_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
 
@@ -62,11 +67,13 @@ def _decimal_text(value: Any) -> Any:
         if not value.is_finite():
             raise ValueError("must be a finite decimal such as \"12.50\"")
         # plain notation (Decimal("1E+3") is stored as "1000", as a string would be given)
-        return Decimal(format(value, "f"))
+        value = format(value, "f")
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str) and _DECIMAL_RE.fullmatch(value):
         return Decimal(value)
+    if isinstance(value, str) and _DECIMAL_RE.fullmatch(value.split(".")[0]):
+        raise ValueError(f"must have at most {DECIMAL_PLACES} digits after the point")
     raise ValueError("must be a decimal string such as \"12.50\"")
 
 
@@ -81,7 +88,17 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("must be an ISO date such as \"2024-04-01\"")
 
 
+def _bounded_day(value: date) -> date:
+    return check_day(value, "date")
+
+
 def _no_personal_data(value: str) -> str:
+    control = _CONTROL_RE.search(value)
+    if control:
+        raise ValueError(
+            f"holds control character U+{ord(control.group()):04X}: text may hold tabs and "
+            "line breaks, no other control characters"
+        )
     if _EMAIL_RE.search(value):
         raise ValueError("looks like an e-mail address: keep personal data out of the ledger")
     if _NHS_NUMBER_RE.search(value):
@@ -146,7 +163,7 @@ def pydantic_type(hint: Any) -> Any:
     return {
         bool: StrictBool,
         int: StrictInt,
-        date: Annotated[date, BeforeValidator(_iso_date)],
+        date: Annotated[date, BeforeValidator(_iso_date), AfterValidator(_bounded_day)],
     }.get(hint, hint)
 
 
@@ -258,8 +275,8 @@ def _standard(node: Any) -> Any:
         signed = not any(key in ("ge", "gt") and value >= 0 for key, value in bounds.items())
         limits = ", ".join(f"{_SAYS[k]} {v}" for k, v in bounds.items())
         node["anyOf"] = [
-            {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" if signed
-             else "^[0-9]+(\\.[0-9]+)?$"},
+            {"type": "string", "pattern": f"^-?[0-9]+{_PLACES}$" if signed
+             else f"^[0-9]+{_PLACES}$"},
             {"type": "integer", **{_BOUNDS[k]: v for k, v in bounds.items()}},
         ]
         node["description"] = "a decimal as a string such as \"12.50\", never a float" + (
