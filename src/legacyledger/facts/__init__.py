@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import types
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -55,7 +56,21 @@ _PLACES = rf"(\.[0-9]{{1,{DECIMAL_PLACES}}})?"
 _DECIMAL_RE = re.compile(rf"-?[0-9]+{_PLACES}")
 _CONTROL_RE = re.compile(CONTROL_RE)
 _EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_NHS_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
+#: Ten digits grouped 3-3-4, with any separators (up to three characters that are neither
+#: letters nor digits: spaces of every width, dots, dashes, slashes...), once the text is
+#: normalised (``_normalised``: full-width and other scripts' digits are digits).
+_NHS_NUMBER_RE = re.compile(
+    r"(?<![0-9])[0-9]{3}(?:[\W_]{1,3})?[0-9]{3}(?:[\W_]{1,3})?[0-9]{4}(?![0-9])"
+)
+
+
+def _normalised(text: str) -> str:
+    """NFKC (full-width forms, ligatures) with every decimal digit, of any script, as
+    ASCII: what a reader would see as the same characters."""
+    folded = unicodedata.normalize("NFKC", text)
+    if folded.isascii():
+        return folded
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in folded)
 
 
 def _decimal_text(value: Any) -> Any:
@@ -99,9 +114,10 @@ def _no_personal_data(value: str) -> str:
             f"holds control character U+{ord(control.group()):04X}: text may hold tabs and "
             "line breaks, no other control characters"
         )
-    if _EMAIL_RE.search(value):
+    seen = _normalised(value)
+    if _EMAIL_RE.search(seen):
         raise ValueError("looks like an e-mail address: keep personal data out of the ledger")
-    if _NHS_NUMBER_RE.search(value):
+    if _NHS_NUMBER_RE.search(seen):
         raise ValueError("looks like an NHS number: keep personal data out of the ledger")
     return value
 
@@ -122,10 +138,11 @@ def is_nhs_number(digits: str) -> bool:
 def _not_an_nhs_number(value: str) -> str:
     """Keys are pseudonyms: one holding a valid NHS number (``943 476 5919``,
     ``R-9434765919``) is refused, whatever its separators."""
-    if _NHS_NUMBER_RE.search(value) is None or _DERIVED_REF_RE.fullmatch(value):
+    seen = _normalised(value)
+    if _NHS_NUMBER_RE.search(seen) is None or _DERIVED_REF_RE.fullmatch(value):
         return value  # almost every key: no run of ten digits
-    for found in _NHS_NUMBER_RE.finditer(value):
-        if is_nhs_number(re.sub(r"[ -]", "", found.group())):
+    for found in _NHS_NUMBER_RE.finditer(seen):
+        if is_nhs_number(re.sub(r"[^0-9]", "", found.group())):
             raise ValueError(
                 "holds an NHS number: keys must be pseudonyms (see the README on personal data)"
             )
