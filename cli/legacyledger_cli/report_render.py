@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
+from legacyledger.reports.cells import markdown_text, spreadsheet_cell
 from legacyledger_cli.html.report import render_html
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "xlsx")
@@ -174,9 +175,9 @@ def as_csv(report: Report, color: bool) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADERS)
-    writer.writerows(csv_row(report, f) for f in report.figures)
+    writer.writerows(map(_cells, (csv_row(report, f) for f in report.figures)))
     writer.writerow(())
-    writer.writerows((f"# {key}", text) for key, text in footer(report))
+    writer.writerows(_cells((f"# {key}", text)) for key, text in footer(report))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -199,7 +200,7 @@ def markdown(report: Report, color: bool) -> str:
     for family in report.families:
         lines.extend(_family_markdown(family, report.of(family)))
     lines.extend(["", "---", "", "## Footer", "", "| | |", "|---|---|"])
-    lines.extend(f"| {key} | {_cell(text)} |" for key, text in footer(report))
+    lines.extend(f"| {key} | {markdown_text(text)} |" for key, text in footer(report))
     return "\n".join(lines) + "\n"
 
 
@@ -208,15 +209,12 @@ def _family_markdown(family: str, figures: Sequence[ReportFigure]) -> Iterator[s
     yield "| Figure | Label | Value | Unit |"
     yield "|---|---|--:|---|"
     for f in figures:
-        yield f"| `{_code(f.id)}` | {_cell(f.label)} | {_cell(readable(f))} | {_cell(f.unit)} |"
+        cells = (markdown_text(text) for text in (f.label, readable(f), f.unit))
+        yield f"| `{_code(f.id)}` | {' | '.join(cells)} |"
 
 
 def _code(text: str) -> str:
     return text.replace("|", "\\|")
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
 
 
 # -- Excel --------------------------------------------------------------------------------------
@@ -257,11 +255,16 @@ def _sheet(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[object]])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(_cells(row))
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFG", (70, 30, 16, 16, 10, 11, 30)):
         sheet.column_dimensions[letter].width = width
     return sheet
+
+
+def _cells(row: Iterable[object]) -> list[object]:
+    """A row for a spreadsheet: no text in it starts a formula (``reports.cells``)."""
+    return [spreadsheet_cell(value) for value in row]
 
 
 # -- HTML ----------------------------------------------------------------------------------------
