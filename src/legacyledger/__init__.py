@@ -6,8 +6,17 @@ aggregate; figures out, each with its derivation. ``import legacyledger`` never 
 
 from legacyledger.application import ImportResult, Ledger
 from legacyledger.facts.parsing import FactError, ImportRejected
+from legacyledger.persistence import LedgerNotFound
 from legacyledger.projections.base import FactRecord
 
 __version__ = "0.1.0"
 
-__all__ = ["FactError", "FactRecord", "ImportRejected", "ImportResult", "Ledger", "__version__"]
+__all__ = [
+    "FactError",
+    "FactRecord",
+    "ImportRejected",
+    "ImportResult",
+    "Ledger",
+    "LedgerNotFound",
+    "__version__",
+]

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from legacyledger.persistence.append_only import postgres_triggers
 from legacyledger.persistence.chain import GENESIS, chain_links
 from legacyledger.persistence.clock import (
     Clock,
@@ -57,6 +58,12 @@ def _postgres_recorder_class() -> type:
                     "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
                     "digest text NOT NULL)"
                 ).format(schema=Identifier(datastore.schema), table=Identifier(self.refs_table))
+            )
+            self.sql_create_statements.extend(
+                SQL(statement).format()  # the statements are whole (their names are checked)
+                for statement in postgres_triggers(
+                    datastore.schema, (events_table_name, self.refs_table, self.chain_table)
+                )
             )
 
         def _sql(self, text: str) -> Any:

@@ -16,6 +16,7 @@ from eventsourcing.sqlite import (
     SQLiteTransaction,
 )
 
+from legacyledger.persistence.append_only import sqlite_triggers
 from legacyledger.persistence.chain import GENESIS, _bytes, chain_links
 from legacyledger.persistence.clock import (
     Clock,
@@ -59,6 +60,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS fact_links (subject TEXT NOT NULL, day TEXT NOT NULL, "
             "source_ref TEXT NOT NULL, fact TEXT NOT NULL, "
             "PRIMARY KEY (subject, day, source_ref)) WITHOUT ROWID",
+            *sqlite_triggers((self.events_table_name, "source_refs", "fact_chain")),
         ]
 
     def insert_events(
