@@ -174,7 +174,8 @@ def test_system_scope_uses_membership_on_the_move_date() -> None:
 #   D registered 2024-06-30, retires 2024-11-15
 #                                              h6 2024-12-30 ✗  h12 2025-06-30 ✗  h18 2025-12-30 ✗
 #   E registered 2024-08-31, enrolled 2025-05-01 (late), stays
-#                                              h6 2025-02-28 (day clamped) ✓ but late entry;
+#                                              h6 2025-02-28 (day clamped): enrolled after it,
+#                                              late entry, not eligible;
 #                                              h12 2025-08-31 ✓  h18 2026-02-28 > as_of: not yet
 HORIZONS = ledger(
     enrolled("A", "2024-04-10"),
@@ -190,7 +191,7 @@ HORIZONS = ledger(
 @pytest.mark.parametrize(
     ("h", "eligible", "retained", "censored", "not_yet", "late"),
     [
-        (6, 5, 4, 0, 0, 1),  # A B C E retained, D not; E enrolled after 2025-02-28
+        (6, 4, 3, 0, 0, 1),  # A B C retained, D not: R_6 = 3/4; E late (enrolled after h6)
         (12, 3, 2, 1, 1, 0),  # A E retained, D not; B censored; C not yet
         (18, 2, 1, 1, 2, 0),  # A retained, D not; B censored; C E not yet
         (24, 0, 0, 1, 4, 0),  # B censored (before 2026-05-01); the rest not yet
@@ -206,9 +207,51 @@ def test_retained_at_horizon_with_censoring(
     assert value(view, "censored_before", **cohort) == censored
     assert value(view, "not_yet_observable", **cohort) == not_yet
     assert value(view, "late_entry", **cohort) == late
-    assert value(view, "cohort_size", cohort="2024/25") == eligible + censored + not_yet
+    size = value(view, "cohort_size", cohort="2024/25")
+    assert size == eligible + censored + not_yet + late
     expected = Decimal(retained) / Decimal(eligible) if eligible else None
     assert value(view, "rate", **cohort) == expected
+
+
+def test_a_leaving_seen_before_the_horizon_counts_whatever_happens_later() -> None:
+    # cohort 2023/24, registered 2023-06-01, scope nhs, h12 = 2024-06-01, as_of 2025-12-31:
+    #   L moves to the independent sector 2023-09-01 (3 months: leaving under nhs), and its
+    #     follow-up ends 2023-11-01 (5 months): last observed not retained → eligible, left
+    #   F follow-up ends 2023-11-01 while in post: censored before h12, not eligible
+    #   K dies 2023-10-01 after leaving the profession 2023-08-01: eligible, left
+    #   S stays: eligible, retained
+    # eligible_12 = L K S = 3, retained_12 = S = 1, R_12 = 1/3; censored_before_12 = F = 1
+    records = ledger(
+        *(enrolled(r, "2023-06-01") for r in ("L", "F", "K", "S")),
+        moved("L", "2023-09-01", CARE_HOME, sector="independent_social_care", same=False),
+        follow_up_ended("L", "2023-11-01"), follow_up_ended("F", "2023-11-01"),
+        left("K", "2023-08-01", "left_profession"), left("K", "2023-10-01", "deceased"),
+    )  # fmt: skip
+    view = fold(records, "2025-12-31")
+    cohort = {"cohort": "2023/24", "h": 12}
+    assert value(view, "eligible", **cohort) == 3
+    assert value(view, "retained", **cohort) == 1
+    assert value(view, "censored_before", **cohort) == 1
+    assert value(view, "rate", **cohort) == Decimal(1) / Decimal(3)
+    rate = view.figure("retention.rate/cohort=2023-24/h=12/scope=nhs")
+    assert rate.derivation.version == 2
+    assert "Kaplan-Meier" in (rate.derivation.note or "")
+    # Kaplan-Meier counts the same two leavings as events (days 92 and 61), F censored
+    (row,) = view.cohorts
+    assert [(p.day, p.events) for p in row.curve.points] == [(61, 1), (92, 1)]
+
+
+def test_late_entrants_are_not_eligible() -> None:
+    # registered 2024-04-01; h6 = 2024-10-01. N enrols on the anchor; J enrols 2024-11-01,
+    # after h6: late entry, not eligible for R_6 whatever its status (R_6 = 1/1, late 1);
+    # by h12 (2025-04-01) J is in post and enrolled: eligible for R_12 (2/2).
+    records = ledger(enrolled("N", "2024-04-01"), enrolled("J", "2024-04-01", on="2024-11-01"))
+    view = fold(records, "2025-12-31")
+    assert value(view, "eligible", cohort="2024/25", h=6) == 1
+    assert value(view, "late_entry", cohort="2024/25", h=6) == 1
+    assert value(view, "rate", cohort="2024/25", h=6) == 1
+    assert value(view, "eligible", cohort="2024/25", h=12) == 2
+    assert value(view, "late_entry", cohort="2024/25", h=12) == 0
 
 
 def test_kaplan_meier_with_delayed_entry_by_hand() -> None:

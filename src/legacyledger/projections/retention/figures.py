@@ -50,6 +50,22 @@ LABELS = {
     "rate_difference": "R_h mentored - R_h comparator (descriptive, not causal)",
 }
 NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
+#: Each formula's version: bumped whenever its definition changes (figures.md §1).
+VERSIONS = {
+    "retention.R_h": 2,
+    "retention.eligible_h": 2,
+    "retention.retained_h": 2,
+    "retention.censored_before_h": 2,
+    "retention.late_entry_h": 2,
+}
+R_H_NOTE = (
+    "eligible: enrolled by anchor + h and observed to it, or seen leaving before it (a leaving "
+    "counts whatever happens later; follow-up ending or death removes only people still in "
+    "post); people enrolled after anchor + h are not eligible (late_entry). With delayed "
+    "entry R_h is conditional on being in post at enrolment: the Kaplan-Meier curve is the "
+    "estimate without that bias"
+)
+NOTES = {"rate": R_H_NOTE}
 
 
 def figure_id(metric: str, dims: Key) -> str:
@@ -79,11 +95,12 @@ class FigureMaker:
         **extra: Any,
     ) -> Figure:
         inputs = tuple(self.id(m, k) for m, k in extra.pop("inputs", ()))
-        note = extra.pop("note", None)
+        note = extra.pop("note", NOTES.get(metric))
         parameters = MappingProxyType({**self.described, **dict(key), **extra})
+        formula = FORMULAS.get(metric, f"retention.{metric}")
         derivation = Derivation(
-            FORMULAS.get(metric, f"retention.{metric}"),
-            1,
+            formula,
+            VERSIONS.get(formula, 1),
             parameters,
             self.params.as_of,
             None,

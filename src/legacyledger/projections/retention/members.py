@@ -2,8 +2,11 @@
 anchor and cohort, Kaplan-Meier subject, status at every horizon, first leaving, positions.
 
 A status on a date is the state at the end of that day. At horizon h (anchor + h calendar
-months) a member is ``CENSORED`` if the last observed day is before it, else ``NOT_YET`` if it
-is after ``as_of``, else ``LEFT`` or ``RETAINED``, plus ``LATE`` when enrolled after it.
+months) a member is ``LATE`` (not eligible) when enrolled after it; else, when observation
+ended before it (``FollowUpEnded``, death, a leaving the scope does not count), ``LEFT`` if
+not retained on the last observed day (a leaving seen before h counts whatever comes later)
+and ``CENSORED`` if still retained then; else ``NOT_YET`` if it is after ``as_of``; else
+``LEFT`` or ``RETAINED`` by the state on that day.
 """
 
 from __future__ import annotations
@@ -72,11 +75,14 @@ def member(tl: Timeline, path: Path, params: RetentionParams) -> Member:
 
 
 def _status(tl: Timeline, path: Path, at: date, as_of: date) -> int:
-    if path.censored_on is not None and path.censored_on < at:
-        return CENSORED
+    if tl.enrolled_on > at:
+        return LATE
+    last = path.censored_on
+    if last is not None and last < at:
+        return CENSORED if path.retained_on(last) else LEFT
     if at > as_of:
         return NOT_YET
-    return (RETAINED if path.retained_on(at) else LEFT) | (LATE if tl.enrolled_on > at else 0)
+    return RETAINED if path.retained_on(at) else LEFT
 
 
 def _subject(tl: Timeline, path: Path, anchor: date, as_of: date) -> Subject:
@@ -88,15 +94,13 @@ def _subject(tl: Timeline, path: Path, anchor: date, as_of: date) -> Subject:
 
 
 def horizon_row(members: Iterable[Member], i: int, months: int, km: KMPoint) -> HorizonRow:
-    counts = [0] * 8
+    counts = [0] * 5
     for m in members:
         counts[m.statuses[i]] += 1
-    eligible = sum(counts[LEFT:])
-    retained = counts[RETAINED] + counts[RETAINED | LATE]
-    late = counts[LEFT | LATE] + counts[RETAINED | LATE]
+    eligible, retained = counts[LEFT] + counts[RETAINED], counts[RETAINED]
     return HorizonRow(
         months, eligible, retained, ratio(retained, eligible), counts[NOT_YET],
-        counts[CENSORED], late, km,
+        counts[CENSORED], counts[LATE], km,
     )  # fmt: skip
 
 
