@@ -122,27 +122,34 @@ SCOPES = ledger(
 
 
 @pytest.mark.parametrize(
-    ("scope", "retained_6", "retained_12"),
+    ("scope", "retained_6", "retained_12", "eligible_12"),
     [
-        # organisation: any other employer is leaving. h6: R1, R2 gone → 3; h12: only R5 → 1
-        ("organisation", 3, 1),
-        # nhs: R1 (trust, same group) and R4 (other_nhs) stay. h6: R2 gone → 4; h12: R2, R3 → 3
-        ("nhs", 4, 3),
+        # organisation: any other employer is leaving. h6: R1, R2 gone → 3; h12: only R5 → 1/5
+        ("organisation", 3, 1, 5),
+        # nhs: R1 (trust, same group) stays; R4's leaving for other_nhs is not leaving but no
+        # longer observed: censored 2025-07-01, before h12. h6: R2 gone → 4/5;
+        # h12: R2, R3 gone, R4 censored → 2/4
+        ("nhs", 4, 2, 4),
         # system: R2 (council in the partnership) stays; R1 (trust outside) and R4 leave.
-        # h6: R1 gone → 4; h12: R1, R3, R4 gone → 2
-        ("system", 4, 2),
-        # profession: only R3 (left_profession) leaves. h6: 5; h12: 4
-        ("profession", 5, 4),
+        # h6: R1 gone → 4/5; h12: R1, R3, R4 gone → 2/5
+        ("system", 4, 2, 5),
+        # profession: R3 (left_profession) leaves; R4 (other_nhs) is censored at its leaving.
+        # h6: 5/5; h12: R1 R2 R5 → 3/4
+        ("profession", 5, 3, 4),
     ],
 )
-def test_each_scope_decides_who_is_retained(scope: str, retained_6: int, retained_12: int) -> None:
+def test_each_scope_decides_who_is_retained(
+    scope: str, retained_6: int, retained_12: int, eligible_12: int
+) -> None:
     view = fold(SCOPES, "2025-12-31", scope=scope)
     assert value(view, "eligible", cohort="2024/25", h=6) == 5
     assert value(view, "retained", cohort="2024/25", h=6) == retained_6
     assert value(view, "retained", cohort="2024/25", h=12) == retained_12
-    assert value(view, "rate", cohort="2024/25", h=12) == Decimal(retained_12) / 5
-    # 2024-09-02 + 18 months = 2026-03-02 > as_of: nobody observable yet
-    assert value(view, "not_yet_observable", cohort="2024/25", h=18) == 5
+    assert value(view, "eligible", cohort="2024/25", h=12) == eligible_12
+    assert value(view, "censored_before", cohort="2024/25", h=12) == 5 - eligible_12
+    assert value(view, "rate", cohort="2024/25", h=12) == Decimal(retained_12) / eligible_12
+    # 2024-09-02 + 18 months = 2026-03-02 > as_of: nobody observable yet (R4 censored)
+    assert value(view, "not_yet_observable", cohort="2024/25", h=18) == eligible_12
     assert value(view, "rate", cohort="2024/25", h=18) is None
 
 
@@ -235,6 +242,7 @@ def test_a_leaving_seen_before_the_horizon_counts_whatever_happens_later() -> No
     assert value(view, "rate", **cohort) == Decimal(1) / Decimal(3)
     rate = view.figure("retention.rate/cohort=2023-24/h=12/scope=nhs")
     assert rate.derivation.version == 2
+    assert view.figure("retention.cohort_size/cohort=2023-24/scope=nhs").derivation.version == 1
     assert "Kaplan-Meier" in (rate.derivation.note or "")
     # Kaplan-Meier counts the same two leavings as events (days 92 and 61), F censored
     (row,) = view.cohorts
@@ -345,6 +353,39 @@ def test_rejoining_another_employer_is_not_back_in_the_organisation() -> None:
                      rejoined("R", "2025-05-01", employer=OTHER_TRUST))  # fmt: skip
     assert value(fold(records, "2025-12-31", scope="organisation"), "retained",
                  cohort="2024/25", h=12) == 0  # fmt: skip
+
+
+def test_a_leaving_the_scope_does_not_count_censors_at_its_date() -> None:
+    # scope profession, registered 2024-09-02, h12 = 2025-09-02, as_of 2025-12-31:
+    #   U leaves 2025-01-10 for an unknown destination: not a profession exit, and never seen
+    #     again: censored on 2025-01-10 (not kept at risk to as_of) → censored before h12
+    #   Q leaves the profession 2025-02-01 → eligible, not retained
+    #   S stays → retained.  R_12 = 1/2; Kaplan-Meier: U censored at day 130, Q's event at 152
+    records = ledger(*(enrolled(r, "2024-09-02") for r in "UQS"),
+                     left("U", "2025-01-10", "unknown"), left("Q", "2025-02-01", "left_profession"))
+    view = fold(records, "2025-12-31", scope="profession")
+    cohort = {"cohort": "2024/25", "h": 12}
+    assert (value(view, "eligible", **cohort), value(view, "retained", **cohort)) == (2, 1)
+    assert value(view, "censored_before", **cohort) == 1
+    (row,) = view.cohorts
+    (point,) = row.curve.points
+    # at risk on day 152: Q and S (U censored on day 130): S = 1 - 1/2
+    assert (point.day, point.at_risk, point.survival) == (152, 2, 0.5)
+
+
+def test_a_rejoin_is_back_only_inside_the_scope() -> None:
+    # scope nhs, registered 2024-09-02, h12 = 2025-09-02: both leave for the UK exit 2025-01-10;
+    # B rejoins in secondary care 2025-05-01 (back in the NHS), G rejoins in primary care (not
+    # an NHS trust: still gone). R_12 = 1/2. Under profession both are back: 2/2.
+    records = ledger(
+        enrolled("B", "2024-09-02"), enrolled("G", "2024-09-02"),
+        left("B", "2025-01-10", "left_uk"), left("G", "2025-01-10", "left_uk"),
+        rejoined("B", "2025-05-01"),
+        {**rejoined("G", "2025-05-01", employer="ods:Y0001"), "setting": "primary_care"},
+    )  # fmt: skip
+    assert value(fold(records, "2025-12-31"), "rate", cohort="2024/25", h=12) == Decimal("0.5")
+    profession = fold(records, "2025-12-31", scope="profession")
+    assert value(profession, "rate", cohort="2024/25", h=12) == 1
 
 
 def test_parental_leave_is_leaving_only_when_asked() -> None:

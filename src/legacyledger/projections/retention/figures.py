@@ -50,14 +50,11 @@ LABELS = {
     "rate_difference": "R_h mentored - R_h comparator (descriptive, not causal)",
 }
 NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
-#: Each formula's version: bumped whenever its definition changes (figures.md §1).
-VERSIONS = {
-    "retention.R_h": 2,
-    "retention.eligible_h": 2,
-    "retention.retained_h": 2,
-    "retention.censored_before_h": 2,
-    "retention.late_entry_h": 2,
-}
+#: Each formula's version, bumped whenever its definition changes (figures.md §1). Version 2:
+#: R_h counts leavings seen before h and leaves late entrants out; a leaving the scope does not
+#: count censors, and a rejoin is back only inside the scope (every figure but the cohort size).
+VERSIONS = {"retention.cohort_size": 1}
+VERSION = 2
 R_H_NOTE = (
     "eligible: enrolled by anchor + h and observed to it, or seen leaving before it (a leaving "
     "counts whatever happens later; follow-up ending or death removes only people still in "
@@ -100,7 +97,7 @@ class FigureMaker:
         formula = FORMULAS.get(metric, f"retention.{metric}")
         derivation = Derivation(
             formula,
-            VERSIONS.get(formula, 1),
+            VERSIONS.get(formula, VERSION),
             parameters,
             self.params.as_of,
             None,
