@@ -406,30 +406,49 @@ def test_parental_leave_is_leaving_only_when_asked() -> None:
 
 def test_leaver_rate_and_stability_index_for_a_financial_year() -> None:
     # FY 2025/26 = [2025-04-01, 2026-04-01); scope nhs
-    #   P1 enrolled 2024-10-01, stays             start ✓ end ✓
-    #   P2 enrolled 2024-10-01, leaves 2025-08-01  start ✓ end ✗ leaver
-    #   P3 enrolled 2025-06-01, stays             start ✗ end ✓
-    #   P4 enrolled 2024-11-01, leaves 2026-02-01  start ✓ end ✗ leaver
-    #   P5 enrolled 2024-12-01, follow-up ends 2025-09-01: start ✓, unobserved at the end
-    # headcounts 4 and 2; leaver rate = 2 / ((4 + 2) / 2) = 2/3
-    # stability: base P1 P2 P4 (P5 unobservable) = 3, still in post P1 → 1/3
+    #   S1..S8 enrolled 2024-10-01, stay              start ✓ end ✓              (8)
+    #   P2 enrolled 2024-10-01, leaves 2025-08-01      start ✓ end ✗ leaver
+    #   P3 enrolled 2025-06-01, stays                  start ✗ end ✓
+    #   P4 enrolled 2024-11-01, leaves 2026-02-01      start ✓ end ✗ leaver
+    #   P5 enrolled 2024-12-01, follow-up ends 2025-09-01 while in post: out of the period's
+    #      population (version 1 counted it at the start and not at the end)
+    #   P6 enrolled 2024-12-01, leaves 2025-06-01, follow-up ends 2025-10-01: its leaving was
+    #      seen, so it stays in: start ✓ end ✗ leaver
+    # headcounts 8 + 3 = 11 and 8 + 1 = 9; leaver rate = 3 / ((11 + 9) / 2) = 3/10
+    # stability: base = the 11 in post at the start; still in post S1..S8 → 8/11
     records = ledger(
-        enrolled("P1", "2024-10-01"), enrolled("P2", "2024-10-01"), enrolled("P3", "2025-06-01"),
-        enrolled("P4", "2024-11-01"), enrolled("P5", "2024-12-01"),
+        *(enrolled(f"S{i}", "2024-10-01") for i in range(1, 9)),
+        enrolled("P2", "2024-10-01"), enrolled("P3", "2025-06-01"),
+        enrolled("P4", "2024-11-01"), enrolled("P5", "2024-12-01"), enrolled("P6", "2024-12-01"),
         left("P2", "2025-08-01", "left_profession"), left("P4", "2026-02-01", "social_care"),
         follow_up_ended("P5", "2025-09-01"),
+        left("P6", "2025-06-01", "left_uk"), follow_up_ended("P6", "2025-10-01"),
     )  # fmt: skip
     view = fold(records, "2026-03-31", periods=("2025/26",))
     (row,) = view.periods
-    assert (row.headcount_start, row.headcount_end, row.leavers) == (4, 2, 2)
-    assert row.leaver_rate == Decimal(2) / Decimal(3)
-    assert (row.stability_base, row.stable) == (3, 1)
-    assert value(view, "stability_index", period="2025/26") == Decimal(1) / Decimal(3)
-    assert value(view, "leaver_rate", period="2025/26") == row.leaver_rate
+    assert (row.headcount_start, row.headcount_end, row.leavers) == (11, 9, 3)
+    assert row.leaver_rate == Decimal(3) / Decimal(10)
+    assert (row.stability_base, row.stable) == (11, 8)
+    assert value(view, "stability_index", period="2025/26") == Decimal(8) / Decimal(11)
+    rate = view.figure("retention.leaver_rate/period=2025-26/scope=nhs")
+    assert (rate.value, rate.derivation.version) == (row.leaver_rate, 2)
     # by default every complete financial year since the first enrolment: 2024/25, 2025/26
     assert [p.period for p in fold(records, "2026-03-31").periods] == ["2024/25", "2025/26"]
     with pytest.raises(ValueError, match="ends after as_of"):
         fold(records, "2026-03-30", periods=("2025/26",))
+
+
+def test_no_leaver_rate_for_a_period_that_starts_nearly_empty() -> None:
+    # FY 2024/25: nobody in post on 2024-03-31; 12 enrol in May, 2 leave in the year:
+    # headcounts 0 and 10, leavers 2. Version 1 published 2 / ((0 + 10) / 2) = 40%.
+    records = ledger(*(enrolled(f"R{i}", "2024-05-01") for i in range(12)),
+                     left("R0", "2024-09-01", "left_uk"), left("R1", "2024-10-01", "left_uk"))
+    view = fold(records, "2025-03-31", periods=("2024/25",))
+    (row,) = view.periods
+    assert (row.headcount_start, row.headcount_end, row.leavers) == (0, 10, 2)
+    rate = view.figure("retention.leaver_rate/period=2024-25/scope=nhs")
+    assert rate.value is None
+    assert "fewer than 10 in post at the start" in (rate.derivation.note or "")
 
 
 def test_early_leaver_share() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from legacyledger.projections.base import Contributing, Derivation, Figure, Value
 from legacyledger.projections.retention.model import (
     DECIMAL,
+    MIN_START_HEADCOUNT,
     CohortRow,
     ComparisonRow,
     HorizonRow,
@@ -63,6 +64,14 @@ R_H_NOTE = (
     "estimate without that bias"
 )
 NOTES = {"rate": R_H_NOTE}
+LEAVER_RATE_NOTE = (
+    "leavers in the period / mean of headcounts at its start and end; people whose follow-up "
+    "ended in the period while in post are out of both headcounts and of the stability base"
+)
+SMALL_START = (
+    f"not shown: fewer than {MIN_START_HEADCOUNT} in post at the start of the period (e.g. a "
+    "ramp-up year): the mean of start and end headcounts does not describe who was at risk"
+)
 
 
 def figure_id(metric: str, dims: Key) -> str:
@@ -157,7 +166,10 @@ def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterat
     for name in ("leavers", "headcount_start", "headcount_end", "stability_base", "stable"):
         yield mk.make(name, key, getattr(row, name), COUNT, pos, **bounds)
     counts = (("leavers", key), ("headcount_start", key), ("headcount_end", key))
-    yield mk.make("leaver_rate", key, row.leaver_rate, RATE, pos, inputs=counts, **bounds)
+    note = SMALL_START if row.headcount_start < MIN_START_HEADCOUNT else LEAVER_RATE_NOTE
+    yield mk.make(
+        "leaver_rate", key, row.leaver_rate, RATE, pos, inputs=counts, note=note, **bounds
+    )
     yield mk.make(
         "stability_index",
         key,

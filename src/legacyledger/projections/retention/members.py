@@ -19,6 +19,7 @@ from typing import NamedTuple
 from legacyledger.projections.base import PositionSet
 from legacyledger.projections.retention.km import KMPoint, Subject
 from legacyledger.projections.retention.model import (
+    MIN_START_HEADCOUNT,
     HorizonRow,
     Key,
     PeriodRow,
@@ -105,8 +106,11 @@ def horizon_row(members: Iterable[Member], i: int, months: int, km: KMPoint) -> 
 
 
 def period_row(label: str, start: date, end: date, dims: Key, members: list[Member]) -> PeriodRow:
-    """Headcounts at the end of ``start - 1`` and ``end - 1``; leavers dated in the period;
-    the stability base leaves out people no longer observed on the period's last day."""
+    """Headcounts at the end of ``start - 1`` and ``end - 1``; leavers dated in the period.
+    A member whose observation ends within the period while still in post (follow-up ended,
+    died, left the scope's sight) leaves the period's population: neither headcount, nor the
+    stability base. No leaver rate when fewer than :data:`MIN_START_HEADCOUNT` were in post
+    at the start."""
     first = start - _DAY
     counts = [0, 0, 0, 0, 0]  # at start, at end, leavers, stability base, stable
     for m in members:
@@ -120,20 +124,22 @@ def period_row(label: str, start: date, end: date, dims: Key, members: list[Memb
             for i, n in enumerate(_period_counts(path, before, start, end)):
                 counts[i] += n
     at_start, at_end, leavers, base, stable = counts
+    rate = ratio(2 * leavers, at_start + at_end) if at_start >= MIN_START_HEADCOUNT else None
     return PeriodRow(
-        label, start, end, dims, leavers, at_start, at_end, ratio(2 * leavers, at_start + at_end),
-        base, stable, ratio(stable, base),
+        label, start, end, dims, leavers, at_start, at_end, rate, base, stable, ratio(stable, base),
     )  # fmt: skip
 
 
 def _period_counts(path: Path, before: bool, start: date, end: date) -> tuple[bool, ...]:
     first, last = start - _DAY, end - _DAY
+    censored = path.censored_on
+    if censored is not None and censored < last and path.retained_on(censored):
+        return (False,) * 5  # no longer observed, while in post: out of the population
     in_start = before and path.observed_on(first) and path.retained_on(first)
     i = bisect_left(path.exits, start)
     left = i < len(path.exits) and path.exits[i] < end
-    base = in_start and path.observed_on(last)
     in_end = path.observed_on(last) and path.retained_on(last)
-    return in_start, in_end, left, base, base and path.retained_on(last)
+    return in_start, in_end, left, in_start, in_start and in_end
 
 
 class Enrolments:

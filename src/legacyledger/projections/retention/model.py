@@ -67,6 +67,8 @@ class RetentionParams:
 
 
 Key = tuple[tuple[str, str], ...]
+#: A period with fewer in post at its start gets no leaver rate (figures.md §1).
+MIN_START_HEADCOUNT = 10
 
 
 @attrs.frozen
