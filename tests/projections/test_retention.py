@@ -280,6 +280,12 @@ def test_kaplan_meier_with_delayed_entry_by_hand() -> None:
     assert value(view, "km_survival", cohort="2024/25", h=6) == pytest.approx(0.75)
     assert value(view, "km_at_risk", cohort="2024/25", h=6) == 3
     assert (row.curve.subjects, row.curve.events, row.curve.censored) == (5, 1, 4)
+    # day 730 (24 months): the longest follow-up (A, to as_of) is 630 days: no one at risk, so
+    # nothing is estimated (version 1 published S = 0.75 there)
+    assert value(view, "km_at_risk", cohort="2024/25", h=24) == 0
+    survival = view.figure("retention.km_survival/cohort=2024-25/h=24/scope=nhs")
+    assert survival.value is None and "no one is at risk" in (survival.derivation.note or "")
+    assert value(view, "km_ci_upper", cohort="2024/25", h=24) is None
 
 
 # -- back-dated leaving, corrections, voids ------------------------------------------------

@@ -64,6 +64,7 @@ R_H_NOTE = (
     "estimate without that bias"
 )
 NOTES = {"rate": R_H_NOTE}
+NOBODY_AT_RISK = "not estimated: no one is at risk on this day (the curve stops here)"
 LEAVER_RATE_NOTE = (
     "leavers in the period / mean of headcounts at its start and end; people whose follow-up "
     "ended in the period while in post are out of both headcounts and of the stability base"
@@ -151,13 +152,18 @@ def _horizon_figures(
     # counts are parts of it, so it is suppressed with them (figures.md §5)
     counts = (("km_subjects", cohort), ("km_events", cohort), ("km_censored", cohort))
     parts = (*counts, ("km_at_risk", key))
+    # Nothing is estimated where no one is at risk: the curve stops (disclosure control stops
+    # it earlier, where the number at risk is suppressed)
+    empty = row.km.at_risk == 0
+    note = NOBODY_AT_RISK if empty else None
     for name, value in (
         ("km_survival", row.km.survival),
         ("km_ci_lower", row.km.lower),
         ("km_ci_upper", row.km.upper),
         ("km_variance", row.km.variance),
     ):
-        yield mk.make(name, key, value, STATISTIC, pos, day=day, inputs=parts, confidence=0.95)
+        yield mk.make(name, key, None if empty else value, STATISTIC, pos, day=day, inputs=parts,
+                      confidence=0.95, note=note)  # fmt: skip
 
 
 def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterator[Figure]:
