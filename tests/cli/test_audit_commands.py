@@ -92,7 +92,7 @@ def test_explain_lists_exactly_the_facts_the_library_names(cli: Cli, db: Path) -
     result = cli("explain", RETAINED_12, "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     assert listed_positions(result.output) == expected == [9, AFTER]
-    assert "retention.retained_h (version 1)" in result.output
+    assert "retention.retained_h (version 2)" in result.output
     assert re.search(rf"known at\s+position {AFTER}$", result.output, re.M)
     assert re.search(r"as of\s+2026-03-31$", result.output, re.M)
     assert "late-leaver" in result.output and "destination=left_profession" in result.output
