@@ -618,6 +618,58 @@ def test_projection_kaplan_meier_agrees_with_lifelines(
     assert value(view, "km_survival", cohort="2024/25", h=1) == row.curve.at(30).survival
 
 
+@st.composite
+def pooled_cohorts(draw: st.DrawFn) -> tuple[list[Fact], list[Subject]]:
+    """Registrants anchored across three financial years (2022/23 to 2024/25), pooled into one
+    cohort: delayed entry, leaving, follow-up ending, death and ties (a few anchor dates, short
+    gaps), with each Kaplan-Meier subject worked out independently of the projection."""
+    as_of = date(2025, 3, 31)
+    anchors = [date(2022, 6, 1), date(2023, 9, 1), date(2024, 6, 1)]
+    facts = [enrolled(f"base{i}", str(anchors[0])) for i in range(3)]
+    subjects = [Subject(None, (as_of - anchors[0]).days, False)] * 3
+    for i in range(draw(st.integers(1, 30))):
+        anchor = draw(st.sampled_from(anchors)) + timedelta(days=draw(st.integers(0, 2)))
+        entry = draw(st.sampled_from([0, 0, 3, 8]))
+        facts.append(enrolled(f"R{i}", str(anchor), on=str(anchor + timedelta(entry))))
+        outcome = draw(st.sampled_from(["left", "ended", "died", "stays"]))
+        day = draw(st.integers(entry, entry + 10))
+        on = str(anchor + timedelta(day))
+        facts += {"left": [left(f"R{i}", on, "retired")], "ended": [follow_up_ended(f"R{i}", on)],
+                  "died": [left(f"R{i}", on, "deceased")], "stays": []}[outcome]  # fmt: skip
+        end = day if outcome != "stays" else (as_of - anchor).days
+        subjects.append(Subject(entry or None, end, outcome == "left"))
+    return facts, subjects
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pooled_cohorts())
+def test_pooled_kaplan_meier_agrees_with_lifelines(
+    cohort: tuple[list[Fact], list[Subject]],
+) -> None:
+    facts, subjects = cohort
+    view = fold(ledger(*facts), "2025-03-31", horizons=(1,), cohorts="all")
+    (row,) = view.cohorts
+    assert (row.cohort, row.size) == ("all", len(subjects))
+    assert row.curve.points == kaplan_meier(subjects).points
+    assert_agrees_with_lifelines(subjects, days=(0, 4, 9, 30, 400))
+    assert value(view, "km_survival", cohort="all", h=1) == row.curve.at(30).survival
+
+
+def test_a_custom_anchor_range_makes_one_cohort() -> None:
+    # anchors 2022-08-31 (out), 2022-09-01, 2023-06-30, 2024-01-14 (in), 2024-01-15 (out)
+    records = ledger(*(enrolled(f"R{i}", day) for i, day in enumerate(
+        ["2022-08-31", "2022-09-01", "2023-06-30", "2024-01-14", "2024-01-15"])))
+    view = fold(records, "2025-12-31", cohorts="2022-09-01..2024-01-14")
+    (row,) = view.cohorts
+    assert (row.cohort, row.size) == ("2022-09-01..2024-01-14", 3)
+    size = view.figure("retention.cohort_size/cohort=2022-09-01..2024-01-14/scope=nhs")
+    assert size.derivation.parameters["cohorts"] == "2022-09-01..2024-01-14"
+    assert value(fold(records, "2025-12-31", cohorts="all"), "cohort_size", cohort="all") == 5
+    for bad in ("2024-01-14..2022-09-01", "2022-09-01", "last year"):
+        with pytest.raises(ValueError, match="anchor date range"):
+            RetentionParams(as_of=date(2025, 1, 1), cohorts=bad)
+
+
 # -- laws --------------------------------------------------------------------------------
 
 DESTINATIONS = ["other_nhs", "primary_care", "social_care", "left_profession", "left_uk",
@@ -664,6 +716,7 @@ params_st = st.fixed_dictionaries({
     "anchor": st.sampled_from(["registered_on", "in_post_since", "matched_on"]),
     "count_leave_as_leaving": st.booleans(),
     "by": st.sampled_from([(), ("group",), ("profession", "group"), ("employer",)]),
+    "cohorts": st.sampled_from([None, "all", "2023-10-01..2024-06-30"]),
 })  # fmt: skip
 AS_OF = "2025-12-31"
 

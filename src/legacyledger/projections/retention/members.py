@@ -26,7 +26,7 @@ from legacyledger.projections.retention.model import (
     RetentionParams,
     ratio,
 )
-from legacyledger.projections.retention.periods import add_months, period_of
+from legacyledger.projections.retention.periods import add_months
 from legacyledger.projections.retention.scope import Path
 from legacyledger.projections.retention.timeline import Timeline
 
@@ -69,7 +69,7 @@ def member(tl: Timeline, path: Path, params: RetentionParams) -> Member:
     as_of = params.as_of
     statuses = tuple(_status(tl, path, add_months(anchor, h), as_of) for h in params.horizons)
     return plain._replace(
-        cohort=period_of(anchor, params.period),
+        cohort=params.cohort_of(anchor),
         subject=_subject(tl, path, anchor, as_of),
         statuses=statuses,
     )
