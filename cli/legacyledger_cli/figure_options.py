@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from legacyledger.projections.disclosure import POLICIES
 from legacyledger.projections.periods import GRAINS
 from legacyledger.projections.retention.model import ALL as POOLED
 from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
@@ -67,6 +68,19 @@ def cut_offs(*, multiple: bool = False) -> Callable[[F], F]:
         )(function)
 
     return decorate
+
+
+def disclosure_option(function: F) -> F:
+    """``--disclosure``: values shown as a published report shows them, unless ``none``."""
+    return click.option(
+        "--disclosure",
+        type=click.Choice(POLICIES),
+        default="nhs",
+        show_default=True,
+        help="Small-number control on the values shown, as in `report`: nhs (1-7 as *, other "
+        "counts to the nearest 5, rates from the shown counts), under10, or none: the true "
+        "values, for internal audit only (not for publication).",
+    )(function)
 
 
 def split(_ctx: click.Context, _param: click.Parameter, values: Iterable[str]) -> tuple[str, ...]:

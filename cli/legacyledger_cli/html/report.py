@@ -191,12 +191,15 @@ def policy_of(report: Any) -> str:
     return str(getattr(found, "policy", found) or "nhs")
 
 
+_RATES = (
+    "a rate is suppressed when a count it rests on is, and otherwise computed from the counts "
+    "as shown (unit costs from the shown count); estimates such as survival are shown to whole "
+    "percent; totals are rounded from unrounded values; money is never suppressed"
+)
 POLICY_TEXT = {
-    "nhs": "counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; a rate "
-    "is suppressed when a count it rests on is; totals are rounded from unrounded values; "
-    "money is never suppressed",
-    "under10": "counts of 1 to 9 are shown as *, other counts as computed; a rate is "
-    "suppressed when a count it rests on is; money is never suppressed",
+    "nhs": f"counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; {_RATES}",
+    "under10": f"counts of 1 to 9 are shown as *, other counts are rounded to the nearest 5; "
+    f"{_RATES}",
     "none": "no disclosure control (internal audit use only: do not publish)",
 }
 
