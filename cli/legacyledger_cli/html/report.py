@@ -706,14 +706,14 @@ def _curve(
     steps: tuple[svg.Step, ...] = ()
     if span is not None:
         start = curve.at(span[0])
-        steps = (
-            svg.Step(span[0] * 12 / 365.25, start.survival, start.lower, start.upper),
-            *(
-                svg.Step(p.day * 12 / 365.25, p.survival, p.lower, p.upper)
-                for p in curve.points
-                if span[0] < p.day <= span[1]
-            ),
-        )
+        # drawn at the precision a report shows the estimates (figures.md §5): a step's exact
+        # height would give back the counts behind it
+        places = 6 if figures.policy == "none" else 2
+        steps = tuple(
+            svg.Step(day * 12 / 365.25, *(round(v, places) for v in (p.survival, p.lower, p.upper)))
+            for day, p in ((span[0], start), *((p.day, p) for p in curve.points
+                                               if span[0] < p.day <= span[1]))
+        )  # fmt: skip
     at_risk = [figures.count(curve.at_risk(0))]
     for h in horizons:
         shown = figures.get(maker.id("km_at_risk", (*row.key, ("h", str(h)))))
