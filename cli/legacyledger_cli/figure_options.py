@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 import click
 
 from legacyledger.projections.disclosure import POLICIES
+from legacyledger.projections.figures import clean
 from legacyledger.projections.periods import GRAINS
 from legacyledger.projections.retention.model import ALL as POOLED
 from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
 from legacyledger.projections.retention.periods import bounds, kind_of
 from legacyledger.projections.retention.scope import SCOPES
+from legacyledger_cli.dates import IsoDate
 
 F = TypeVar("F", bound=Callable[..., Any])
 Params = dict[str, dict[str, Any]]
@@ -44,6 +46,20 @@ class KnownAt(click.ParamType):  # type: ignore[type-arg]  # generic only in new
             self.fail(f"{value!r} is neither a ledger position nor a date-time", param, ctx)
 
 
+def typed_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A figure id typed with its values as reports print them (``cohort=2024/25 Q2``) as
+    the id (``cohort=2024-25-Q2``): a ``/`` inside a value is not a new part of the id."""
+    metric, *rest = value.strip().split("/")
+    parts: list[str] = []
+    for part in rest:
+        if "=" in part or not parts:
+            parts.append(part)
+        else:
+            parts[-1] += f"-{part}"
+    named = (part.partition("=") for part in parts)
+    return "/".join([metric, *(f"{k}={clean(v)}" if eq else k for k, eq, v in named)])
+
+
 def to_date(_ctx: click.Context, _param: click.Parameter, value: datetime | None) -> date | None:
     return value.date() if value else None
 
@@ -61,7 +77,7 @@ def cut_offs(*, multiple: bool = False) -> Callable[[F], F]:
         )(function)
         return click.option(
             "--as-of",
-            type=click.DateTime(["%Y-%m-%d"]),
+            type=IsoDate(),
             callback=to_date,
             metavar="DATE",
             help="The business date the figures are for (default: today).",

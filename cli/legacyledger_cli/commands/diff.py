@@ -24,6 +24,7 @@ from legacyledger_cli.figure_options import (
     disclosure_option,
     figure_params,
     retention_options,
+    typed_id,
 )
 from legacyledger_cli.render import heading
 from legacyledger_cli.shell import Shell, known_position, pass_shell
@@ -36,7 +37,7 @@ from legacyledger_cli.shell import Shell, known_position, pass_shell
     "  legacyledger diff 'costs.total/period=2024-25' --known-at 2025-04-01T00:00"
     " --known-at 2025-07-01T00:00 --json",
 )
-@click.argument("figure_id", metavar="FIGURE-ID")
+@click.argument("figure_id", metavar="FIGURE-ID", callback=typed_id)
 @cut_offs(multiple=True)
 @retention_options
 @disclosure_option

@@ -28,6 +28,7 @@ from legacyledger.projections.disclosure import (
     Discloser,
     disclose_figure,
 )
+from legacyledger.reports.words import Words, in_words
 from legacyledger.views import Explanation, family_of
 from legacyledger_cli.figure_options import (
     Params,
@@ -35,6 +36,7 @@ from legacyledger_cli.figure_options import (
     disclosure_option,
     figure_params,
     retention_options,
+    typed_id,
 )
 from legacyledger_cli.query import is_correction, subject_of
 from legacyledger_cli.render import correction_detail, heading, jsonable, plural, recorded, table
@@ -204,7 +206,7 @@ def suggestions(close: Sequence[str]) -> list[str]:
     " --as-of 2026-03-31\n"
     "  legacyledger explain 'costs.total/period=2024-25' --known-at 1200 --json",
 )
-@click.argument("figure_id", metavar="FIGURE-ID")
+@click.argument("figure_id", metavar="FIGURE-ID", callback=typed_id)
 @cut_offs()
 @retention_options
 @disclosure_option
@@ -234,13 +236,15 @@ def explain(
 ) -> None:
     """Explain a figure: how it was computed, and the facts that made it.
 
-    FIGURE-ID is family.metric/dim=value/... as listed by `legacyledger replay --ids`.
-    Prints the formula and its version, the parameters, the cut-offs (as-of date and
-    known-at position), the disclosure policy, note and inputs, then every contributing
-    fact in ledger order, a page at a time. Retention ids carry their scope and
-    dimensions, so --scope/--by/--period are only needed to override them. The value is
-    shown as a published report shows it (--disclosure nhs); --disclosure none shows the
-    true value, for internal audit.
+    FIGURE-ID is family.metric/dim=value/... as listed by `legacyledger replay --ids`
+    (a value may be typed as reports print it: cohort=2024/25). Says the figure in words
+    first (its sum with its counts, "145 retained ÷ 165 eligible", and the facts that
+    made it, counted by type), then the formula and its version, the parameters, the
+    cut-offs (as-of date and known-at position), the disclosure policy, note and inputs,
+    then every contributing fact in ledger order, a page at a time. Retention ids carry
+    their scope and dimensions, so --scope/--by/--period are only needed to override them.
+    Values are shown as a published report shows them (--disclosure nhs); --disclosure
+    none shows true values, for internal audit.
     """
     params = figure_params(figure_id, scope, by, period)
     warn_true_values(disclosure)
@@ -251,14 +255,31 @@ def explain(
         except KeyError:
             raise unknown_figure(ledger, figure_id, as_of, known_at, params) from None
         disclosed = Disclosed.of(ledger, disclosure, figure_id, as_of, known_at, params)
+        words = told(ledger, found, as_of, known_at, params, disclosed)
     facts = list(found.facts)
     if as_json:
         chosen = facts if page is None else paged(facts, page, page_size)[0]
-        figure = figure_json(found.figure, disclosed)
-        click.echo(dumps({**figure, "facts": [fact_json(r) for r in chosen]}))
+        said = {"sum": words.sum, "facts": dict(words.facts)}
+        click.echo(dumps({**figure_json(found.figure, disclosed), "words": said,
+                          "facts": [fact_json(r) for r in chosen]}))  # fmt: skip
         return
-    for line in describe(found, disclosed, *paged(facts, page or 1, page_size)):
+    for line in describe(found, disclosed, words, *paged(facts, page or 1, page_size)):
         click.echo(line)
+
+
+def told(ledger: Ledger, found: Explanation, as_of: date | None, known_at: int,
+         params: Params, disclosed: Disclosed) -> Words:  # fmt: skip
+    """The figure in words, its inputs read from its family (folded once, only if it has
+    any, and not again when disclosure already read it), every value shown under the
+    disclosure policy asked for (none: as computed)."""
+    figure = found.figure
+    figures: Mapping[str, Figure] = {figure.id: figure}
+    if disclosed.figures:
+        figures = {**disclosed.figures, figure.id: figure}
+    elif figure.derivation.inputs:
+        family = ledger.views(as_of, known_at, [family_of(figure.id)], params)
+        figures = {**family.by_id, figure.id: figure}
+    return in_words(figure, figures, found.facts, disclosed.policy)
 
 
 def paged(facts: list[FactRecord], page: int, size: int) -> tuple[list[FactRecord], str]:
@@ -276,8 +297,9 @@ def paged(facts: list[FactRecord], page: int, size: int) -> tuple[list[FactRecor
 
 
 def describe(
-    found: Explanation, disclosed: Disclosed, facts: list[FactRecord], title: str
+    found: Explanation, disclosed: Disclosed, words: Words, facts: list[FactRecord], title: str
 ) -> Iterator[str]:
+    """Words first (the sum, the facts by type), then the derivation, then a page of facts."""
     figure, d = found.figure, found.figure.derivation
     yield heading(f"{figure.id} = {disclosed.text(figure)}")
     if figure.label:
@@ -286,6 +308,9 @@ def describe(
         str(figure.value) not in shown(figure)
     ):
         yield f"  exact value: {figure.value}"
+    yield ""
+    yield heading("In words")
+    yield from (f"  {line}" for line in words.lines())
     yield ""
     yield heading("Derivation")
     policy = "none: true values (internal audit)" if disclosed.policy == "none" else (

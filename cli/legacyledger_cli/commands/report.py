@@ -14,6 +14,7 @@ from legacyledger import Ledger
 from legacyledger.projections.disclosure import POLICIES
 from legacyledger.projections.retention.scope import SCOPES
 from legacyledger.reports import FAMILY_NAMES, PERIODS, POOLED, Progress, Report, build_report
+from legacyledger_cli.dates import IsoDate
 from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
 from legacyledger_cli.html.report import report_timeline
 from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
@@ -28,7 +29,7 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
 @click.argument("family", type=click.Choice([*FAMILY_NAMES, "all"]))
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=IsoDate(),
     callback=to_date,
     metavar="DATE",
     help="Business date: facts dated later are left out.  [default: today]",
@@ -121,6 +122,7 @@ def report(
         raise Failure("xlsx is binary: write it to a file with -o FILE")
     check_output(output)
     with shell.ledger() as ledger:
+        warn_if_empty(ledger, known_at)
         # The HTML charts draw the views' rows, which persisted snapshots do not keep.
         made = make(shell, ledger, families, as_of, known_at, disclosure,
                     {**options, "persisted": fmt != "html"})  # fmt: skip
@@ -128,6 +130,15 @@ def report(
         # Rendered while the ledger is open: a view may read rarely used rows on demand
         # (the cost restatements), and those read the ledger at the report's position.
         write(shell, made, fmt, output, timeline)
+
+
+def warn_if_empty(ledger: Ledger, known_at: int | datetime | None) -> None:
+    """A report of no facts is all zeros and blanks: say so, on stderr (the report still goes
+    out, so a script's pipeline keeps its shape)."""
+    if ledger.head() == 0 or known_at == 0:
+        where = "is empty" if ledger.head() == 0 else "held no facts at position 0"
+        click.echo(f"Warning: the ledger {where}: every figure is zero or not computable. "
+                   "Import facts first (legacyledger import FILE).", err=True)
 
 
 def make(

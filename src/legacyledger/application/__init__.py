@@ -103,6 +103,7 @@ class Ledger:
         self._recorded_to = 0
 
     def close(self) -> None:
+        """Release the store's connections (``with Ledger(...)`` does it on leaving)."""
         self.app.close()
 
     def __enter__(self) -> Ledger:
@@ -120,6 +121,7 @@ class Ledger:
     def import_file(
         self, path: str | os.PathLike[str], progress: Progress | None = None
     ) -> ImportResult:
+        """Import a JSON Lines file: all-or-nothing, as :meth:`import_facts`."""
         with Path(path).open("rb") as lines:
             return self.import_facts(lines, progress)
 
@@ -180,6 +182,7 @@ class Ledger:
         return int(self.app.recorder.max_notification_id() or 0)
 
     def count(self) -> int:
+        """How many facts the ledger holds."""
         return int(self.app.recorder.count_events())  # type: ignore[attr-defined]
 
     def records(
@@ -247,6 +250,7 @@ class Ledger:
             yield orjson.dumps(interchange(loads(state))) + b"\n"
 
     def export(self, out: IO[bytes], stop: int | None = None) -> int:
+        """Write :meth:`export_lines` (up to position ``stop``) to ``out``; the count written."""
         count = 0
         for line in self.export_lines(stop):
             out.write(line)

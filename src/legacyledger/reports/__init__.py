@@ -120,10 +120,12 @@ class Report:
     frameworks: tuple[str, ...] = ()
 
     def of(self, family: str) -> tuple[ReportFigure, ...]:
+        """The figures of one family (``retention``, ``costs``, ...), in report order."""
         return tuple(f for f in self.figures if f.family == family)
 
     @property
     def suppressed(self) -> int:
+        """How many figures disclosure control suppressed."""
         return sum(f.suppressed for f in self.figures)
 
 

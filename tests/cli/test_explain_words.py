@@ -1,0 +1,32 @@
+"""``explain`` in words first: the sum with its counts, the facts by type, then the list."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli import test_cli as base
+from tests.cli.test_cli import Cli
+
+db, cli, imported = base.db, base.cli, base.imported  # the command line's fixtures
+RATE = "retention.rate/cohort=2024-25/h=6/scope=nhs"
+
+
+def test_explain_says_the_sum_and_the_facts_by_type_before_the_list(imported: Cli) -> None:
+    out = imported("explain", RATE, "--as-of", "2025-09-30").output.splitlines()
+    assert out[2:7] == [
+        "In words",
+        "  retained at 6 months (R_h) = 100.0% = 1 retained ÷ 1 eligible",
+        "  Made from 2 facts:",
+        "         1  RegistrantEnrolled",
+        "         1  RegistrantLeft",
+    ]
+    assert out.index("Derivation") < next(i for i, line in enumerate(out)
+                                           if line.startswith("Contributing facts"))
+
+
+def test_explain_json_carries_the_words(imported: Cli) -> None:
+    found = json.loads(imported("explain", RATE, "--as-of", "2025-09-30", "--json").output)
+    assert found["words"] == {
+        "sum": "retained at 6 months (R_h) = 100.0% = 1 retained ÷ 1 eligible",
+        "facts": {"RegistrantEnrolled": 1, "RegistrantLeft": 1},
+    }
