@@ -26,6 +26,7 @@ from legacyledger.reports import (
     verify_report,
 )
 from legacyledger.synthetic import SyntheticConfig, generate
+from tests.tampering import unguarded_sqlite
 
 AS_OF = date(2025, 9, 30)
 SMALL = SyntheticConfig(cohorts=2, registrants_per_cohort=20, mentors=6, ambassadors=10, events=8)
@@ -420,7 +421,7 @@ def test_a_sound_ledger_passes_every_check(shared: Ledger) -> None:
 
 def test_a_damaged_ledger_names_the_positions(tmp_path: Path) -> None:
     path = synthetic_ledger(tmp_path / "ledger.db")
-    with sqlite3.connect(path) as db:
+    with unguarded_sqlite(path) as db:
         db.execute("UPDATE stored_events SET state = CAST('not json' AS BLOB) WHERE rowid = 5")
         state = db.execute("SELECT state FROM stored_events WHERE rowid = 9").fetchone()[0]
         fact = json.loads(state)
@@ -463,15 +464,13 @@ def test_more_checks_can_join(shared: Ledger) -> None:
 
 
 def test_an_edited_stored_fact_fails_the_integrity_check_at_its_position(tmp_path: Path) -> None:
-    import sqlite3
-
     from legacyledger import Ledger
     from legacyledger.reports import check_ledger
 
     location = str(tmp_path / "ledger.db")
     with Ledger(location) as ledger:
         ledger.import_file(Path(__file__).parent / "data" / "example-facts.jsonl")
-    with sqlite3.connect(location) as conn:
+    with unguarded_sqlite(location) as conn:
         conn.execute("UPDATE stored_events SET state = replace(state, '55', '56') WHERE rowid = 11")
     with Ledger(location) as ledger:
         checked = check_ledger(ledger)

@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
+from legacyledger.projections.disclosure import POLICIES
 from legacyledger.projections.figures import clean
 from legacyledger.projections.periods import GRAINS
+from legacyledger.projections.retention.model import ALL as POOLED
 from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
 from legacyledger.projections.retention.periods import bounds, kind_of
 from legacyledger.projections.retention.scope import SCOPES
@@ -84,6 +86,19 @@ def cut_offs(*, multiple: bool = False) -> Callable[[F], F]:
     return decorate
 
 
+def disclosure_option(function: F) -> F:
+    """``--disclosure``: values shown as a published report shows them, unless ``none``."""
+    return click.option(
+        "--disclosure",
+        type=click.Choice(POLICIES),
+        default="nhs",
+        show_default=True,
+        help="Small-number control on the values shown, as in `report`: nhs (1-7 as *, other "
+        "counts to the nearest 5, rates from the shown counts), under10, or none: the true "
+        "values, for internal audit only (not for publication).",
+    )(function)
+
+
 def split(_ctx: click.Context, _param: click.Parameter, values: Iterable[str]) -> tuple[str, ...]:
     names = tuple(n.strip() for v in values for n in v.split(",") if n.strip())
     unknown = [n for n in names if n not in BY]
@@ -146,7 +161,10 @@ def retention_from(dims: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {k: dims[k] for k in known if dims.get(k) in known[k]}
     found |= {"count_leave_as_leaving": True} if dims.get("leave") == "counted" else {}
     found |= {"by": tuple(d for d in BY if d in dims)} if any(d in dims for d in BY) else {}
-    label = dims.get("cohort") or dims.get("period")
+    cohort = dims.get("cohort", "")
+    if cohort == POOLED or ".." in cohort:  # pooled, or an anchor range: no period to infer
+        return found | {"cohorts": cohort}
+    label = cohort or dims.get("period")
     kind = period_kind(label) if label else None
     return found | ({"period": kind} if kind else {})
 

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
+from legacyledger.reports.cells import markdown_text, spreadsheet_cell
 from legacyledger.reports.words import in_words
 from legacyledger_cli import tidy
 from legacyledger_cli.html.report import render_html
@@ -177,7 +178,7 @@ def as_csv(report: Report, color: bool) -> bytes:
     writer = csv.writer(out)
     head, body = tidy.rows(report, report.figures)
     writer.writerow(head)
-    writer.writerows(body)
+    writer.writerows(map(_cells, body))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -194,7 +195,7 @@ def markdown(report: Report, color: bool) -> str:
     for family in report.families:
         lines.extend(_family_markdown(family, report.of(family)))
     lines.extend(["", "---", "", "## Footer", "", "| | |", "|---|---|"])
-    lines.extend(f"| {key} | {_cell(text)} |" for key, text in footer(report))
+    lines.extend(f"| {key} | {markdown_text(text)} |" for key, text in footer(report))
     return "\n".join(lines) + "\n"
 
 
@@ -203,15 +204,12 @@ def _family_markdown(family: str, figures: Sequence[ReportFigure]) -> Iterator[s
     yield "| Figure | Label | Value | Unit |"
     yield "|---|---|--:|---|"
     for f in figures:
-        yield f"| `{_code(f.id)}` | {_cell(f.label)} | {_cell(readable(f))} | {_cell(f.unit)} |"
+        cells = (markdown_text(text) for text in (f.label, readable(f), f.unit))
+        yield f"| `{_code(f.id)}` | {' | '.join(cells)} |"
 
 
 def _code(text: str) -> str:
     return text.replace("|", "\\|")
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
 
 
 # -- Excel --------------------------------------------------------------------------------------
@@ -262,7 +260,7 @@ def _table(sheet: Any, name: str, headers: Sequence[str], rows: Iterable[Sequenc
     sheet.append(list(headers))
     count = 1
     for cells in rows:
-        sheet.append(list(cells))
+        sheet.append(_cells(cells))
         count += 1
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -292,6 +290,11 @@ def definitions(report: Report) -> list[tuple[object, ...]]:
                 if example is not None else "every figure suppressed")  # fmt: skip
         rows.append((formula, version, len(made), said))
     return rows
+
+
+def _cells(row: Iterable[object]) -> list[object]:
+    """A row for a spreadsheet: no text in it starts a formula (``reports.cells``)."""
+    return [spreadsheet_cell(value) for value in row]
 
 
 # -- HTML ----------------------------------------------------------------------------------------

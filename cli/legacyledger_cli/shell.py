@@ -18,7 +18,7 @@ from urllib.parse import urlparse, urlunparse
 import attrs
 import click
 
-from legacyledger import Ledger
+from legacyledger import Ledger, LedgerNotFound
 from legacyledger.views import resolve_known_at
 from legacyledger_cli.frameworks_store import catalogue
 from legacyledger_cli.locations import is_postgres
@@ -74,18 +74,25 @@ class Shell:
                     "or point --ledger (or LEGACYLEDGER_LEDGER) at it"
                 ],
             )
-        opened = self._open(batch_size)
+        opened = self._open(batch_size, create)
         try:
             yield opened
         finally:
             opened.close()
 
-    def _open(self, batch_size: int | None) -> Ledger:
+    def _open(self, batch_size: int | None, create: bool) -> Ledger:
         try:
             frameworks = catalogue(self.location)
             if batch_size is None:
-                return Ledger(self.location, frameworks=frameworks)
-            return Ledger(self.location, batch_size=batch_size, frameworks=frameworks)
+                return Ledger(self.location, frameworks=frameworks, create=create)
+            return Ledger(self.location, batch_size=batch_size, frameworks=frameworks,
+                          create=create)
+        except LedgerNotFound as error:
+            raise Failure(
+                f"no ledger at {self.where}",
+                [str(error).partition(": create")[0],
+                 "create one with `legacyledger init`, or point --ledger at it"],
+            ) from None
         except Exception as error:  # any failure to open is the user's location, not a bug
             detail = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise Failure(f"cannot open the ledger at {self.where}", [detail]) from None

@@ -15,7 +15,7 @@ from legacyledger.facts.mapping import ColumnMapping, MappingError
 from legacyledger.facts.parsing import FactError, ImportRejected
 from legacyledger.facts.sheets import SheetError, Spreadsheets, open_tables
 from legacyledger.frameworks import Framework, FrameworkError, load_framework
-from legacyledger.persistence import ChainCheck
+from legacyledger.persistence import ChainCheck, LedgerNotFound
 from legacyledger.projections.base import Derivation, FactRecord, Figure
 from legacyledger.reports import Report, ReportFigure, build_report
 from legacyledger.reports.words import Words, in_words
@@ -37,6 +37,7 @@ __all__ = [
     "ImportRejected",
     "ImportResult",
     "Ledger",
+    "LedgerNotFound",
     "MappingError",
     "Progress",
     "Report",

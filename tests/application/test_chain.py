@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from legacyledger import Ledger
+from tests.tampering import tamper, unguarded_sqlite
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example-facts.jsonl"
-
-
-def tamper(location: str, sql_sqlite: str, sql_postgres: str) -> None:
-    """Change stored bytes behind the ledger's back, as a person with database access could."""
-    if location.startswith("postgresql"):
-        import psycopg
-
-        base, _, query = location.partition("?schema=")
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(sql_postgres.format(schema=query))
-    else:
-        with sqlite3.connect(location) as conn:
-            conn.execute(sql_sqlite)
 
 
 def test_an_untouched_ledger_verifies_across_imports_and_batches(location: str) -> None:
@@ -68,7 +55,7 @@ def test_rewriting_a_link_is_detected(tmp_path: Path, position: int) -> None:
     location = str(tmp_path / "ledger.db")
     with Ledger(location) as ledger:
         ledger.import_file(EXAMPLE)
-    with sqlite3.connect(location) as conn:
+    with unguarded_sqlite(location) as conn:
         conn.execute("UPDATE fact_chain SET link = zeroblob(32) WHERE position = ?", (position,))
     with Ledger(location) as ledger:
         assert ledger.verify_chain().first_bad == position

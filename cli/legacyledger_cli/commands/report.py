@@ -13,7 +13,7 @@ import click
 from legacyledger import Ledger
 from legacyledger.projections.disclosure import POLICIES
 from legacyledger.projections.retention.scope import SCOPES
-from legacyledger.reports import FAMILY_NAMES, PERIODS, Progress, Report, build_report
+from legacyledger.reports import FAMILY_NAMES, PERIODS, POOLED, Progress, Report, build_report
 from legacyledger_cli.dates import IsoDate
 from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
 from legacyledger_cli.html.report import report_timeline
@@ -49,10 +49,26 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
 )
 @click.option(
     "--period",
-    type=click.Choice(PERIODS),
+    type=click.Choice([*PERIODS, POOLED]),
     help="Period length. Retention cohorts are grouped by it, so it changes their cohort ids "
     "(cohort=2024-25 Q2 for quarter), and its periods give the leaver rates; costs give "
-    "totals and unit costs for it and the FY.  [default: FY cohorts, costs in every period]",
+    "totals and unit costs for it and the FY. 'all' pools everyone into one retention cohort "
+    "(cohort=all).  [default: FY cohorts, costs in every period]",
+)
+@click.option(
+    "--cohort",
+    metavar="FIRST..LAST",
+    help="One retention cohort of those anchored from FIRST to LAST (dates, both included), "
+    "e.g. 2022-09-01..2024-01-14; its id reads cohort=FIRST..LAST.",
+)
+@click.option(
+    "--from",
+    "growth_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    callback=to_date,
+    metavar="DATE",
+    help="Reach: ambassadors and mentors registered on DATE, joined and left since, and the "
+    "growth to --as-of (e.g. 26 -> 64 is +146%).",
 )
 @click.option("--scope", type=click.Choice(SCOPES), help="What counts as retained.  [default: nhs]")
 @click.option(
@@ -86,6 +102,8 @@ def report(
     known_at: int | datetime | None,
     by: tuple[str, ...],
     period: str | None,
+    cohort: str | None,
+    growth_from: date | None,
     scope: str | None,
     disclosure: str,
     fmt: str,
@@ -98,7 +116,8 @@ def report(
     policy and a digest; `legacyledger verify` rebuilds a JSON report and checks it.
     """
     families = FAMILY_NAMES if family == "all" else (family,)
-    options = {"by": by or None, "period": period, "scope": scope}
+    options = {"by": by or None, "period": period, "scope": scope, "cohort": cohort,
+               "growth_from": growth_from}  # fmt: skip
     if fmt == "xlsx" and to_terminal(output):
         raise Failure("xlsx is binary: write it to a file with -o FILE")
     check_output(output)

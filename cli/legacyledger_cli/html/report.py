@@ -191,12 +191,15 @@ def policy_of(report: Any) -> str:
     return str(getattr(found, "policy", found) or "nhs")
 
 
+_RATES = (
+    "a rate is suppressed when a count it rests on is, and otherwise computed from the counts "
+    "as shown (unit costs from the shown count); estimates such as survival are shown to whole "
+    "percent; totals are rounded from unrounded values; money is never suppressed"
+)
 POLICY_TEXT = {
-    "nhs": "counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; a rate "
-    "is suppressed when a count it rests on is; totals are rounded from unrounded values; "
-    "money is never suppressed",
-    "under10": "counts of 1 to 9 are shown as *, other counts as computed; a rate is "
-    "suppressed when a count it rests on is; money is never suppressed",
+    "nhs": f"counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; {_RATES}",
+    "under10": f"counts of 1 to 9 are shown as *, other counts are rounded to the nearest 5; "
+    f"{_RATES}",
     "none": "no disclosure control (internal audit use only: do not publish)",
 }
 
@@ -703,14 +706,14 @@ def _curve(
     steps: tuple[svg.Step, ...] = ()
     if span is not None:
         start = curve.at(span[0])
-        steps = (
-            svg.Step(span[0] * 12 / 365.25, start.survival, start.lower, start.upper),
-            *(
-                svg.Step(p.day * 12 / 365.25, p.survival, p.lower, p.upper)
-                for p in curve.points
-                if span[0] < p.day <= span[1]
-            ),
-        )
+        # drawn at the precision a report shows the estimates (figures.md §5): a step's exact
+        # height would give back the counts behind it
+        places = 6 if figures.policy == "none" else 2
+        steps = tuple(
+            svg.Step(day * 12 / 365.25, *(round(v, places) for v in (p.survival, p.lower, p.upper)))
+            for day, p in ((span[0], start), *((p.day, p) for p in curve.points
+                                               if span[0] < p.day <= span[1]))
+        )  # fmt: skip
     at_risk = [figures.count(curve.at_risk(0))]
     for h in horizons:
         shown = figures.get(maker.id("km_at_risk", (*row.key, ("h", str(h)))))

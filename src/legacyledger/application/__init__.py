@@ -77,10 +77,13 @@ class Ledger:
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
         frameworks: Iterable[Framework] | None = None,
+        create: bool = True,
     ) -> None:
+        """Open the ledger at ``location``; one that is not there is created, unless not
+        ``create`` (then :class:`~legacyledger.persistence.LedgerNotFound`)."""
         self.location = str(location or os.environ.get(LEDGER_ENV) or DEFAULT_LOCATION)
         env = environment_for(self.location)
-        ensure_schema(env)
+        ensure_schema(env, create)
         with schema_lock(env):
             self.app = LedgerApplication(env=env)
         self.batch_size = batch_size

@@ -68,6 +68,7 @@ from legacyledger.frameworks import (
     framework_of,
 )
 from legacyledger.persistence import LedgerApplication, fact_of, layout, stamp_of, topic_of
+from legacyledger.persistence.guard import RuleRaced, WriteGuard
 
 _ACTION_AGREED = Partnership.ActionAgreed.FACT
 _FRAMEWORK_ADOPTED = Partnership.FrameworkAdopted.FACT
@@ -129,7 +130,7 @@ def import_all(ledger: ImportingLedger, lines: Lines, progress: Progress) -> Imp
     for attempt in range(CONFLICT_RETRIES):
         batch = check_all(ledger, source, progress, tally)
         try:
-            return batch.commit(progress)
+            return batch.commit(progress, final=attempt == CONFLICT_RETRIES - 1)
         except _Interrupted as interrupted:
             tally.written += interrupted.written
             if attempt == CONFLICT_RETRIES - 1:
@@ -189,6 +190,7 @@ class Tally:
     present: int = 0  # already in the ledger
     written: int = 0  # by attempts that a concurrent writer interrupted
     attempts: int = 0
+    invalid: list[FactError] = attrs.field(factory=list)  # lines that did not parse
 
 
 class _Batch:
@@ -202,7 +204,8 @@ class _Batch:
         #: The subjects this import touches, compact (state and guards, no history).
         self.subjects: dict[UUID, Subject | None] = {}
         self.spool = Spool()
-        self.errors: list[FactError] = []
+        #: Lines that do not parse are wrong whatever the ledger holds: kept across attempts.
+        self.errors: list[FactError] = list(tally.invalid)
         #: source_ref -> digest (as an int: half the size of its hex) of every fact of the
         #: input so far that is not stored yet; what a later line with that ref needs.
         self.planned_refs: dict[str, int] = {}
@@ -220,6 +223,17 @@ class _Batch:
         #: Subjects read with their history for a correction, made compact again after it.
         self.historied: list[Subject] = []
         self._frameworks: FrameworkRegistry | None = None
+        #: What the rules across subjects read, guarded when written (persistence.guard):
+        #: each subject's version as first read, the subjects the fact being checked read,
+        #: the link subjects it looked at, and the stored links seen on each.
+        self.base: dict[UUID, int | None] = {}
+        self.reads: set[UUID] = set()
+        self.link_reads: list[tuple[UUID, str]] = []
+        self.seen_links: dict[UUID, set[str]] = {}
+        #: This import's last version of each subject written so far.
+        self.written: dict[UUID, int] = {}
+        #: The ledger's head when checking began: errors found while it moved are re-checked.
+        self.start_head = int(self.app.recorder.max_notification_id() or 0)
 
     @property
     def frameworks(self) -> FrameworkRegistry:
@@ -230,15 +244,21 @@ class _Batch:
 
     def check_chunk(self, chunk: list[Parsed | FactError]) -> None:
         parsed = [found for found in chunk if isinstance(found, Parsed)]
-        self.errors.extend(found for found in chunk if isinstance(found, FactError))
         if self.tally.attempts == 1:
             self.tally.read += len(parsed)
+            invalid = [found for found in chunk if isinstance(found, FactError)]
+            self.tally.invalid.extend(invalid)
+            self.errors.extend(invalid)
         for item in self.new_facts(parsed):
             self.apply(item)
 
-    def commit(self, progress: Progress) -> ImportResult:
-        """Write the checked import when it has no error; else write nothing."""
+    def commit(self, progress: Progress, final: bool = True) -> ImportResult:
+        """Write the checked import when it has no error; else write nothing. Errors found
+        while another writer moved the ledger may come from reading it half-way through that
+        writer's import: unless ``final``, the import is checked again."""
         try:
+            if self.errors and not final and self.ledger_moved():
+                raise _Interrupted(RuleRaced("the ledger moved while it was checked"), 0)
             if self.errors:
                 errors = sorted(self.errors, key=lambda e: e.line or 0)
                 raise ImportRejected(errors, self.tally.written)
@@ -252,6 +272,9 @@ class _Batch:
         self.spool.close()
         self.keep()
         return result
+
+    def ledger_moved(self) -> bool:
+        return int(self.app.recorder.max_notification_id() or 0) != self.start_head
 
     def abandon(self) -> None:
         self.forget()  # the subjects it changed in memory were not (all) written
@@ -278,6 +301,7 @@ class _Batch:
                         "source_ref",
                         f"{item.source_ref} is already recorded with different content",
                     )
+                    self.refused(item)
                 self.tally.present += known is not None
                 continue
             self.planned_refs[item.source_ref] = int(item.digest, 16)
@@ -290,12 +314,14 @@ class _Batch:
             subject = self.command(item)
         except DomainError as error:
             self.error(item, error.field, error.message)
+            self.refused(item)
             return
         finally:
             for historied in self.historied:
                 historied.compact()
             self.historied.clear()
         if subject is None:
+            self.refused(item)
             return
         self.new_refs[item.source_ref] = subject.id
         events = subject.collect_events()
@@ -305,8 +331,20 @@ class _Batch:
             (item.line, item.name, item.source_ref, item.digest, item.body), rows,
             [(item.source_ref, e.originator_id, e.originator_version, item.digest) for e in events],
             self.link_ops, isinstance(events[0], Subject.Created),
+            sorted(self.reads), self.link_reads,
         ))  # fmt: skip
-        self.link_ops = []
+        self.link_ops, self.link_reads = [], []
+        self.reads.clear()
+
+    def refused(self, item: Parsed) -> None:
+        """Spool a fact that met an error, with nothing to write: should the import be
+        checked again (``commit``), the fact is checked again too."""
+        self.spool.add(Planned(
+            (item.line, item.name, item.source_ref, item.digest, item.body), [], [], [], False,
+            [], [],
+        ))  # fmt: skip
+        self.link_ops, self.link_reads = [], []
+        self.reads.clear()
 
     def stored(self, event: Any, item: Parsed) -> EventRow:
         """The stored form of a new event; the validated canonical fact *is* its state.
@@ -430,7 +468,10 @@ class _Batch:
         overlay = self.overlay.get(subject, {})
         found = {ref: link for ref, link in overlay.items() if link is not None and link[0] > day}
         if stored:
+            self.link_reads.append((subject, day))
+            seen = self.seen_links.setdefault(subject, set())
             for on, ref, fact in self.app.recorder.later_links(subject, day):  # type: ignore[attr-defined]
+                seen.add(ref)
                 if ref not in overlay:
                     found[ref] = (on, fact)
         return found
@@ -493,9 +534,16 @@ class _Batch:
         if ident not in self.subjects:
             if ident in self.queried_ids and ident not in self.stored_versions:
                 self.subjects[ident] = None
+                self.base.setdefault(ident, None)
                 return None
-            self.subjects[ident] = self.load(ident)
+            self.subjects[ident] = self.loaded(ident)
         return self.subjects[ident]
+
+    def loaded(self, ident: UUID) -> Subject | None:
+        """A subject read from the ledger, noting the version its rules will have read."""
+        subject = self.load(ident)
+        self.base.setdefault(ident, None if subject is None else subject.version)
+        return subject
 
     def load(self, ident: UUID) -> Subject | None:
         """A stored subject: the one this process last wrote when it is still the stored
@@ -562,7 +610,7 @@ class _Batch:
             return None
         ident = stored[ref][0]
         if self.subjects.get(ident) is None:
-            self.subjects[ident] = self.load(ident)
+            self.subjects[ident] = self.loaded(ident)
         return self.subjects[ident]
 
     def error(self, item: Parsed, field: str | None, message: str) -> None:
@@ -574,8 +622,11 @@ class _Batch:
         first = last = None
         batches = done = 0
         total = self.spool.events
-        for batch in in_batches(self.spool, self.ledger.batch_size):
-            ids = self.insert(batch, done)
+        to_write = (record for record in self.spool if record.events)
+        for batch in in_batches(to_write, self.ledger.batch_size):
+            ids = self.insert(batch, done, self.guard(batch))
+            for planned in batch:
+                self.written.update((row[0], row[1]) for row in planned.events)
             self.restamp(batch, ids[0])
             done += sum(len(planned.events) for planned in batch)
             batches += 1
@@ -584,13 +635,29 @@ class _Batch:
             last = ids[-1]
         return ImportResult(self.tally.read, total, self.tally.present, batches, first, last)
 
-    def insert(self, batch: list[Planned], done: int) -> Sequence[int]:
-        """One transaction: the batch's events, their source_refs and link changes."""
+    def guard(self, batch: list[Planned]) -> WriteGuard:
+        """What the batch's rules read: the subjects as read (with this import's earlier
+        batches), no link that was neither seen nor written by this import."""
+        versions = {
+            ident: self.written.get(ident, self.base.get(ident))
+            for planned in batch
+            for ident in planned.reads
+        }
+        links = [read for planned in batch for read in planned.link_reads]
+        return WriteGuard(versions, links, self.expected_link)
+
+    def expected_link(self, subject: UUID, ref: str) -> bool:
+        return ref in self.planned_refs or ref in self.seen_links.get(subject, ())
+
+    def insert(self, batch: list[Planned], done: int, guard: WriteGuard) -> Sequence[int]:
+        """One transaction: the batch's events, their source_refs and link changes, if what
+        its rules read is unchanged (``guard``)."""
         try:
             ids = self.app.recorder.insert_events(
                 [StoredEvent(*row) for planned in batch for row in planned.events],
                 source_refs=[ref for planned in batch for ref in planned.refs],
                 links=_runs([op for planned in batch for op in planned.links]),
+                guard=guard,
             )
         except IntegrityError as error:
             raise _Interrupted(error, done) from error
@@ -688,6 +755,7 @@ def check_references(
             other = batch.require(rule.kind, value, rule.field)
             if rule.holds is None or not rule.when(fields):
                 continue
+            batch.reads.add(other.id)
             for day in rule.days(fields):
                 if not rule.holds(other, key, day):
                     raise RuleBroken(rule.error.format(value=value, key=key, day=day), rule.field)

@@ -33,6 +33,10 @@ class Planned(NamedTuple):
     refs: list[tuple[str, UUID, int, str]]
     links: list[LinkChange]
     created: bool  # its first event creates the subject
+    #: Subjects whose state the rules across subjects read (their versions are guarded).
+    reads: list[UUID]
+    #: (link subject, day) whose later links a closing or amending fact looked for.
+    link_reads: list[tuple[UUID, str]]
 
     @property
     def parsed(self) -> Parsed:
@@ -89,13 +93,15 @@ class Spool:
 
 
 def _encoded(planned: Planned) -> tuple[Any, ...]:
-    item, events, refs, links, created = planned
+    item, events, refs, links, created, reads, link_reads = planned
     return (
         item,
         [(i.bytes, version, topic, state) for i, version, topic, state in events],
         [(ref, i.bytes, version, digest) for ref, i, version, digest in refs],
         [(adding, (i.bytes, *rest)) for adding, (i, *rest) in links],
         created,
+        [i.bytes for i in reads],
+        [(i.bytes, day) for i, day in link_reads],
     )
 
 
@@ -106,11 +112,13 @@ def _decoded(record: tuple[Any, ...], ids: dict[bytes, UUID]) -> Planned:
             found = ids[raw] = UUID(bytes=raw)
         return found
 
-    item, events, refs, links, created = record
+    item, events, refs, links, created, reads, link_reads = record
     return Planned(
         item,
         [(uuid(i), version, topic, state) for i, version, topic, state in events],
         [(ref, uuid(i), version, digest) for ref, i, version, digest in refs],
         [(adding, (uuid(i), *rest)) for adding, (i, *rest) in links],
         created,
+        [uuid(i) for i in reads],
+        [(uuid(i), day) for i, day in link_reads],
     )

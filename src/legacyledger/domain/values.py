@@ -36,6 +36,24 @@ class FrameworkDocument:
     """A framework file's content (``legacyledger/frameworks/FORMAT.md``), validated whole."""
 
 
+# The bounds every accepted fact keeps, so that every figure of it can be computed and
+# reported (docs/spec/facts.md, "Bounds"): stated once here, read by fact validation.
+#: Business dates (and report dates): far enough from ``date.max`` that periods, follow-up
+#: windows and as-of dates computed from them stay real dates.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+#: Money: at most a trillion pounds a fact; a ledger's sums stay exact (projections.periods).
+MONEY_MAX = 10**12
+#: Hours of one fact; a score's magnitude; a count.
+HOURS_MAX = 10_000
+SCORE_MAX = 10**6
+COUNT_MAX = 1_000_000_000
+#: Digits after the point of any decimal (money, hours, rates, scores).
+DECIMAL_PLACES = 6
+#: Characters never accepted in text: C0 and C1 controls other than tab and line breaks
+#: (NUL cannot be stored in PostgreSQL text; the others corrupt reports and terminals).
+CONTROL_RE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
 KEY_RE = r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}"
 #: Organisations are ``system:code``; ODS codes are upper-case alphanumerics.
 ORG_RE = r"(ods:[A-Z0-9]{1,9}|gss:[EWSN][0-9]{8}|cqc:1-[0-9]{6,12}|other:[A-Za-z0-9._\-]{1,64})"
@@ -48,12 +66,12 @@ Org = Annotated[str, Pattern(ORG_RE)]
 FinancialYear = Annotated[str, Pattern(FY_RE)]
 Text = Annotated[str, MaxLen(2000), FreeText()]
 ShortText = Annotated[str, MaxLen(200), FreeText()]
-Money = Annotated[Decimal, DecimalText(), Ge(0)]
-Hours = Annotated[Decimal, DecimalText(), Ge(0), Le(10_000)]
+Money = Annotated[Decimal, DecimalText(), Ge(0), Le(MONEY_MAX)]
+Hours = Annotated[Decimal, DecimalText(), Ge(0), Le(HOURS_MAX)]
 Rate = Annotated[Decimal, DecimalText(), Ge(0), Le(1)]
 DropoutRate = Annotated[Decimal, DecimalText(), Ge(0), Lt(1)]
-Score = Annotated[Decimal, DecimalText()]
-Count = Annotated[int, Ge(0), Le(1_000_000_000)]
+Score = Annotated[Decimal, DecimalText(), Ge(-SCORE_MAX), Le(SCORE_MAX)]
+Count = Annotated[int, Ge(0), Le(COUNT_MAX)]
 
 Programme = Literal["legacy_mentoring", "ambassadors", "other"]
 OrgSector = Literal["health", "social_care", "education", "other"]
@@ -138,6 +156,13 @@ DEFAULT_FEEDBACK_ITEMS = (
     "common_values_across_health_and_care",
     "can_move_between_health_and_care",
 )
+
+
+def check_day(day: date, what: str) -> date:
+    """``day`` if within the bounds of business dates, else a ValueError naming ``what``."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{what} {day.isoformat()} is outside {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def financial_year_of(day: date) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import types
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -36,6 +37,8 @@ from legacyledger.domain import AGGREGATES
 from legacyledger.domain.base import ENVELOPE, field_types
 from legacyledger.domain.corrections import CORRECTED, VOIDED
 from legacyledger.domain.values import (
+    CONTROL_RE,
+    DECIMAL_PLACES,
     DecimalText,
     FrameworkDocument,
     FreeText,
@@ -44,13 +47,30 @@ from legacyledger.domain.values import (
     Pseudonym,
     Pseudonymous,
     Text,
+    check_day,
 )
 from legacyledger.frameworks import FrameworkError, document, framework_of
 
 COMMON = ("on", "source_ref", "recorded_by", "note")
-_DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_PLACES = rf"(\.[0-9]{{1,{DECIMAL_PLACES}}})?"
+_DECIMAL_RE = re.compile(rf"-?[0-9]+{_PLACES}")
+_CONTROL_RE = re.compile(CONTROL_RE)
 _EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_NHS_NUMBER_RE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
+#: Ten digits grouped 3-3-4, with any separators (up to three characters that are neither
+#: letters nor digits: spaces of every width, dots, dashes, slashes...), once the text is
+#: normalised (``_normalised``: full-width and other scripts' digits are digits).
+_NHS_NUMBER_RE = re.compile(
+    r"(?<![0-9])[0-9]{3}(?:[\W_]{1,3})?[0-9]{3}(?:[\W_]{1,3})?[0-9]{4}(?![0-9])"
+)
+
+
+def _normalised(text: str) -> str:
+    """NFKC (full-width forms, ligatures) with every decimal digit, of any script, as
+    ASCII: what a reader would see as the same characters."""
+    folded = unicodedata.normalize("NFKC", text)
+    if folded.isascii():
+        return folded
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in folded)
 
 
 def _decimal_text(value: Any) -> Any:
@@ -62,11 +82,13 @@ def _decimal_text(value: Any) -> Any:
         if not value.is_finite():
             raise ValueError("must be a finite decimal such as \"12.50\"")
         # plain notation (Decimal("1E+3") is stored as "1000", as a string would be given)
-        return Decimal(format(value, "f"))
+        value = format(value, "f")
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str) and _DECIMAL_RE.fullmatch(value):
         return Decimal(value)
+    if isinstance(value, str) and _DECIMAL_RE.fullmatch(value.split(".")[0]):
+        raise ValueError(f"must have at most {DECIMAL_PLACES} digits after the point")
     raise ValueError("must be a decimal string such as \"12.50\"")
 
 
@@ -81,10 +103,21 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("must be an ISO date such as \"2024-04-01\"")
 
 
+def _bounded_day(value: date) -> date:
+    return check_day(value, "date")
+
+
 def _no_personal_data(value: str) -> str:
-    if _EMAIL_RE.search(value):
+    control = _CONTROL_RE.search(value)
+    if control:
+        raise ValueError(
+            f"holds control character U+{ord(control.group()):04X}: text may hold tabs and "
+            "line breaks, no other control characters"
+        )
+    seen = _normalised(value)
+    if _EMAIL_RE.search(seen):
         raise ValueError("looks like an e-mail address: keep personal data out of the ledger")
-    if _NHS_NUMBER_RE.search(value):
+    if _NHS_NUMBER_RE.search(seen):
         raise ValueError("looks like an NHS number: keep personal data out of the ledger")
     return value
 
@@ -105,10 +138,11 @@ def is_nhs_number(digits: str) -> bool:
 def _not_an_nhs_number(value: str) -> str:
     """Keys are pseudonyms: one holding a valid NHS number (``943 476 5919``,
     ``R-9434765919``) is refused, whatever its separators."""
-    if _NHS_NUMBER_RE.search(value) is None or _DERIVED_REF_RE.fullmatch(value):
+    seen = _normalised(value)
+    if _NHS_NUMBER_RE.search(seen) is None or _DERIVED_REF_RE.fullmatch(value):
         return value  # almost every key: no run of ten digits
-    for found in _NHS_NUMBER_RE.finditer(value):
-        if is_nhs_number(re.sub(r"[ -]", "", found.group())):
+    for found in _NHS_NUMBER_RE.finditer(seen):
+        if is_nhs_number(re.sub(r"[^0-9]", "", found.group())):
             raise ValueError(
                 "holds an NHS number: keys must be pseudonyms (see the README on personal data)"
             )
@@ -146,7 +180,7 @@ def pydantic_type(hint: Any) -> Any:
     return {
         bool: StrictBool,
         int: StrictInt,
-        date: Annotated[date, BeforeValidator(_iso_date)],
+        date: Annotated[date, BeforeValidator(_iso_date), AfterValidator(_bounded_day)],
     }.get(hint, hint)
 
 
@@ -258,8 +292,8 @@ def _standard(node: Any) -> Any:
         signed = not any(key in ("ge", "gt") and value >= 0 for key, value in bounds.items())
         limits = ", ".join(f"{_SAYS[k]} {v}" for k, v in bounds.items())
         node["anyOf"] = [
-            {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" if signed
-             else "^[0-9]+(\\.[0-9]+)?$"},
+            {"type": "string", "pattern": f"^-?[0-9]+{_PLACES}$" if signed
+             else f"^[0-9]+{_PLACES}$"},
             {"type": "integer", **{_BOUNDS[k]: v for k, v in bounds.items()}},
         ]
         node["description"] = "a decimal as a string such as \"12.50\", never a float" + (

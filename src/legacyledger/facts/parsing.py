@@ -10,7 +10,10 @@ writes nothing unless the list is empty.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -21,15 +24,31 @@ from legacyledger.domain.corrections import CORRECTED
 from legacyledger.domain.upcasting import VersionError, needed, upcast
 from legacyledger.facts import FACT_ADAPTER, KEY_OF, MODELS, Fact, canonical, digest
 
+#: How much of an input value an error shows (a key or name, a whole message).
+SHOWN = 80
+MESSAGE_SHOWN = 400
+
+
+def cut(text: str | None, limit: int = SHOWN) -> str | None:
+    """``text`` cut to ``limit`` characters (marked with …), for an error that shows input."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def _cut_message(text: str) -> str:
+    return cut(text, MESSAGE_SHOWN) or ""
+
 
 @attrs.frozen
 class FactError:
-    """One problem with one input line, precise enough to fix the source."""
+    """One problem with one input line, precise enough to fix the source; what it shows of
+    the input is cut to a readable length."""
 
     line: int | None
-    fact: str | None
-    field: str | None
-    message: str
+    fact: str | None = attrs.field(converter=cut)
+    field: str | None = attrs.field(converter=cut)
+    message: str = attrs.field(converter=_cut_message)
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else "fact"
@@ -108,7 +127,17 @@ def _parse_line(
     number: int, line: bytes | str | Mapping[str, Any], upcasting: bool, seen: dict[str, int]
 ) -> Iterator[Parsed | FactError]:
     try:
+        if isinstance(line, Mapping):
+            line = _json_of(line)
+        duplicate = _duplicate_key(line)
+        if duplicate is not None:
+            yield FactError(number, _fact_name(line), duplicate,
+                            "is given twice in one object: a field may appear once")
+            return
         model = _validate(line, upcasting)
+    except Unserialisable as error:
+        yield FactError(number, _fact_name(error.fact), error.field, error.message)
+        return
     except ValidationError as error:
         yield from describe(error, number, line)
         return
@@ -131,18 +160,93 @@ def _parse_line(
     yield Parsed(number, fact["fact"], fact["source_ref"], fact_digest, _compact(body))
 
 
+class Unserialisable(ValueError):
+    """A fact given through the API holds a value no JSON line could hold (a set, bytes,
+    an object): refused, as its order or form would not be stable."""
+
+    def __init__(self, fact: Mapping[str, Any], field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.fact, self.field, self.message = fact, field, message
+
+
+def _plain(value: Any) -> Any:
+    """The JSON form of the few non-JSON values the API accepts: a Decimal (as its plain
+    notation, as a string would be given)."""
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _json_of(fact: Mapping[str, Any]) -> bytes:
+    """A fact given as a mapping, as the JSON line it stands for: validated like a line of a
+    file, so what the API accepts is what a file may hold."""
+    try:
+        return orjson.dumps(fact, default=_plain, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        for key, value in fact.items():
+            try:
+                orjson.dumps(value, default=_plain)
+            except TypeError as error:
+                kind = str(error).rsplit(":", 1)[-1].strip() or "?"
+                raise Unserialisable(
+                    fact, str(key),
+                    f"is of type {kind}, which a JSON line cannot hold (give a list, not a set)",
+                ) from None
+        raise Unserialisable(fact, None, "is not a JSON object") from None
+
+
+#: A quote then whitespace before a colon: a key written as ``"key" : value``.
+_SPACED_KEY = re.compile(rb'"[ \t\r\n]+:')
+
+
+def _duplicate_key(line: bytes | str) -> str | None:
+    """The first key given twice in one object of a JSON line (None if none).
+
+    Quickly, for the usual line (no escapes, no space before a colon): every key is a
+    ``":`` in the text, so as many of them as keys parsed means none is repeated. Any
+    other line is read again, noting each object's keys.
+    """
+    raw = line.encode() if isinstance(line, str) else line
+    try:
+        if (b"\\" not in raw and not _SPACED_KEY.search(raw)
+                and raw.count(b'":') == _keys(orjson.loads(raw))):
+            return None
+    except orjson.JSONDecodeError:
+        return None  # not JSON: the validation says where
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        if not repeated and len(keys) != len(set(keys)):
+            repeated.append(next(k for i, k in enumerate(keys) if k in keys[:i]))
+        return dict(items)
+
+    try:
+        json.loads(raw, object_pairs_hook=pairs)
+    except ValueError:
+        return None
+    return repeated[0] if repeated else None
+
+
+def _keys(node: Any) -> int:
+    """How many keys the objects in a parsed JSON value hold."""
+    if isinstance(node, dict):
+        return len(node) + sum(_keys(v) for v in node.values() if isinstance(v, (dict, list)))
+    if isinstance(node, list):
+        return sum(_keys(v) for v in node if isinstance(v, (dict, list)))
+    return 0
+
+
 def _compact(body: bytes) -> bytes:
     """A copy the size of its content: orjson's result keeps the ~4 KiB buffer it was written
     into, which for a million kept bodies is 4 GB (measured with tracemalloc, orjson 3.x)."""
     return bytes(memoryview(body))
 
 
-def _validate(line: bytes | str | Mapping[str, Any], upcasting: bool) -> Fact:
+def _validate(line: bytes | str, upcasting: bool) -> Fact:
     """The line's fact at its current version: a line at an older one (``"v"``; none is
     version 1) is upcast first. Lines are validated straight from JSON when none can be
     (``upcasting``: some fact has a version above 1)."""
-    if isinstance(line, Mapping):
-        return FACT_ADAPTER.validate_python(_current(line))  # type: ignore[no-any-return]
     if upcasting or _mentions_v(line):
         return FACT_ADAPTER.validate_python(_current(orjson.loads(line)))  # type: ignore[no-any-return]
     return FACT_ADAPTER.validate_json(line)  # type: ignore[no-any-return]
@@ -187,7 +291,7 @@ def describe(error: ValidationError, line: int | None, raw: Any) -> list[FactErr
         if item["type"] == "json_invalid":
             message, loc = f"not valid JSON ({message.removeprefix('Invalid JSON: ')})", []
         elif item["type"] == "union_tag_invalid":
-            message = f"unknown fact {name!r}" if name else "unknown fact"
+            message = f"unknown fact {cut(name)!r}" if name else "unknown fact"
             loc = ["fact"]
         elif item["type"] == "union_tag_not_found":
             message, loc = "every fact needs a \"fact\" field naming it", ["fact"]

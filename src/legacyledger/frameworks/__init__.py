@@ -27,10 +27,12 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import attrs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from legacyledger.domain.values import CONTROL_RE, KEY_RE
 
 __all__ = [
     "RULES",
@@ -50,7 +52,14 @@ __all__ = [
 ]
 
 Assessment = Literal["computed", "self_assessed"]
-_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: Ids and versions are named by facts, so they are keys (64 characters at most).
+_NAME = f"^{KEY_RE}$"
+#: A framework file's limits: its size, how deep its JSON nests (the format needs 5 levels),
+#: and the length of its texts.
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 8
+MAX_TEXT = 2000
+_CONTROL = re.compile(CONTROL_RE)
 
 
 class FrameworkError(ValueError):
@@ -102,6 +111,50 @@ SHARE_RULES = frozenset(
     }
 )
 _SHARE_DEFAULTS: Mapping[str, Any] = {"met_share": None, "partial_share": None}
+
+
+@attrs.frozen
+class Range:
+    """The values a rule parameter may take: ``low`` to ``high`` (below ``high`` when not
+    ``inclusive``), or one of ``choices``."""
+
+    low: Decimal = Decimal(0)
+    high: Decimal = Decimal(0)
+    inclusive: bool = True
+    choices: tuple[str, ...] = ()
+
+    def holds(self, value: Decimal | str) -> bool:
+        if self.choices:
+            return value in self.choices
+        assert isinstance(value, Decimal)
+        return self.low <= value and (value <= self.high if self.inclusive else value < self.high)
+
+    def __str__(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return f"from {self.low} to {self.high}" + ("" if self.inclusive else " (exclusive)")
+
+
+_MONTHS, _COUNT, _SHARE = Range(Decimal(1), Decimal(120)), Range(high=Decimal(10**6)), Range(
+    high=Decimal(1)
+)
+#: The range of every rule parameter (by name: a name means the same in every rule), so a
+#: loaded framework can always be judged (a dropout rate of 1 divided by zero).
+PARAMETER_RANGES: Mapping[str, Range] = {
+    "role": Range(choices=("legacy_mentor", "ambassador")),
+    "window_months": _MONTHS, "active_months": _MONTHS, "retention_months": _MONTHS,
+    "period_months": _MONTHS, "interval_months": _MONTHS,
+    "within_days": Range(Decimal(0), Decimal(3660)),
+    "min_health_orgs": _COUNT, "min_social_care_orgs": _COUNT, "min_mentors": _COUNT,
+    "min_matches": _COUNT, "min_contacts": _COUNT, "min_action_research_meetings": _COUNT,
+    "min_registrants_measured": _COUNT, "min_registrants_observable": _COUNT,
+    "min_actions_agreed": _COUNT, "min_actions_completed": _COUNT,
+    "min_meetings": _COUNT, "experienced_after_events": _COUNT,
+    "dropout_rate": Range(high=Decimal(1), inclusive=False),
+    "min_inducted_share": _SHARE, "min_pay_rate_share": _SHARE,
+    "met_share": _SHARE, "partial_share": _SHARE,
+    "hours_per_year": Range(high=Decimal(8784)),
+}  # fmt: skip
 
 
 class UnknownFrameworkError(LookupError):
@@ -158,15 +211,25 @@ class _Strict(BaseModel):
 
 
 class _RuleIn(_Strict):
-    id: str
+    id: str = Field(pattern=_NAME)
     params: dict[str, Any] = Field(default_factory=dict)
+
+
+def _text(value: str) -> str:
+    control = _CONTROL.search(value)
+    if control:
+        raise ValueError(f"holds control character U+{ord(control.group()):04X}")
+    return value
+
+
+_Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_text)]
 
 
 class _ItemIn(_Strict):
     id: str = Field(pattern=_NAME)
-    title: str = Field(min_length=1)
-    description: str
-    area: str
+    title: _Text = Field(min_length=1)
+    description: _Text
+    area: _Text
     assessment: Assessment
     rule: _RuleIn | None = None
 
@@ -174,37 +237,68 @@ class _ItemIn(_Strict):
 class _FrameworkIn(_Strict):
     id: str = Field(pattern=_NAME)
     version: str = Field(pattern=_NAME)
-    title: str = Field(min_length=1)
-    source: str
-    items: list[_ItemIn] = Field(min_length=1)
+    title: _Text = Field(min_length=1)
+    source: _Text
+    items: list[_ItemIn] = Field(min_length=1, max_length=500)
 
 
 def load_framework(path: str | Path) -> Framework:
     """Read and validate one framework file; errors name the file and the item."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
     except OSError as error:
         raise FrameworkError(f"{path}: cannot read framework file: {error}") from error
-    return parse_framework(text, str(path))
+    return parse_framework(data, str(path))
 
 
-def parse_framework(text: str, origin: str = "<framework>") -> Framework:
+def parse_framework(text: str | bytes, origin: str = "<framework>") -> Framework:
+    """A framework from the text of a file (UTF-8 when bytes), every problem one line."""
+    if len(text) > MAX_BYTES:
+        raise FrameworkError(f"{origin}: larger than {MAX_BYTES:,} bytes")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FrameworkError(
+                f"{origin}: not UTF-8 (byte {error.start + 1} is {text[error.start]:#04x})"
+            ) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
         raise FrameworkError(f"{origin}: not valid JSON at {where}: {error.msg}") from None
+    except RecursionError:
+        raise FrameworkError(f"{origin}: nested more than {MAX_DEPTH} levels deep") from None
     return framework_of(raw, origin)
 
 
 def framework_of(raw: Any, origin: str = "<framework>") -> Framework:
     """A framework from its decoded JSON (as a ``FrameworkLoaded`` fact carries it)."""
+    if _depth(raw) > MAX_DEPTH:
+        raise FrameworkError(f"{origin}: nested more than {MAX_DEPTH} levels deep")
     try:
         model = _FrameworkIn.model_validate(raw)
     except ValidationError as error:
         raise FrameworkError(_describe(error, raw, origin)) from None
     return _build(model, origin)
+
+
+def _depth(raw: Any) -> int:
+    """How deep a decoded JSON value nests (counted without recursion, so any depth is
+    measured; stops counting past :data:`MAX_DEPTH`)."""
+    deepest, level = 0, [raw]
+    while level and deepest <= MAX_DEPTH:
+        level = [
+            child
+            for node in level
+            if isinstance(node, (dict, list))
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+        deepest += 1
+    return deepest - (not level)
+
 
 
 def document(framework: Framework) -> dict[str, Any]:
@@ -257,10 +351,12 @@ def _difference(a: Any, b: Any, path: str) -> str | None:
 
 
 def _describe(error: ValidationError, raw: Any, origin: str) -> str:
-    lines = [f"{origin}: invalid framework file"]
-    for problem in error.errors():
-        lines.append(f"  {_where(problem['loc'], raw)}: {problem['msg']}")
-    return "\n".join(lines)
+    """One line: the file, then each problem where it is."""
+    problems = [
+        f"{_where(problem['loc'], raw)}: {problem['msg'].removeprefix('Value error, ')}"
+        for problem in error.errors()
+    ]
+    return f"{origin}: invalid framework file: " + "; ".join(problems)
 
 
 def _where(loc: tuple[int | str, ...], raw: Any) -> str:
@@ -317,18 +413,29 @@ def _complete_params(rule: _RuleIn, where: str) -> dict[str, Any]:
 
 
 def _check_param(name: str, value: Any, default: Any, where: str) -> None:
+    shown = _shown(value)
     if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
-        raise FrameworkError(f"{where}: parameter {name!r} must be a whole number, not {value!r}")
+        raise FrameworkError(f"{where}: parameter {name!r} must be a whole number, not {shown}")
     if default is None or (isinstance(default, str) and _is_decimal(default)):
         if not (isinstance(value, str) and _is_decimal(value)):
             raise FrameworkError(
-                f'{where}: parameter {name!r} must be a decimal string like "0.8", not {value!r}'
+                f'{where}: parameter {name!r} must be a decimal string like "0.8", not {shown}'
             )
     elif isinstance(default, str) and not isinstance(value, str):
-        raise FrameworkError(f"{where}: parameter {name!r} must be a string, not {value!r}")
+        raise FrameworkError(f"{where}: parameter {name!r} must be a string, not {shown}")
+    limits = PARAMETER_RANGES[name]
+    if not limits.holds(value if limits.choices else Decimal(value)):
+        raise FrameworkError(f"{where}: parameter {name!r} must be {limits}, not {shown}")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _is_decimal(text: str) -> bool:
+    if len(text) > 40:
+        return False
     try:
         return Decimal(text).is_finite()
     except InvalidOperation:

@@ -18,6 +18,7 @@ from legacyledger.persistence.clock import Clock, stamp_of
 from legacyledger.persistence.environment import (
     APP_NAME,
     LedgerApplication,
+    LedgerNotFound,
     _connect,
     _postgres_env,
     ensure_schema,
@@ -39,6 +40,7 @@ __all__ = [
     "Clock",
     "FactMapper",
     "LedgerApplication",
+    "LedgerNotFound",
     "LedgerSQLiteRecorder",
     "_connect",
     "_postgres_env",

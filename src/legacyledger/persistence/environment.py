@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID, uuid4
@@ -79,19 +80,39 @@ def _connect(env: Mapping[str, str]) -> Any:
     )
 
 
-def ensure_schema(env: Mapping[str, str]) -> None:
-    """PostgreSQL schemas are created on first use: one schema per ledger."""
-    if (
-        env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres"
-        or env["POSTGRES_SCHEMA"] == "public"
-    ):
+class LedgerNotFound(LookupError):
+    """No ledger at a location that was not to be created (a mistyped path or schema)."""
+
+
+def ensure_schema(env: dict[str, str], create: bool = True) -> None:
+    """The ledger's place: PostgreSQL schemas are created on first use (one per ledger) when
+    ``create``, else a missing SQLite file or PostgreSQL ledger is :class:`LedgerNotFound`.
+    A PostgreSQL role that may not create in an existing ledger's schema (an application
+    role with INSERT and SELECT only, see the README) opens it without creating tables."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        name = env["SQLITE_DBNAME"]
+        if not create and not name.startswith("file:") and not Path(name).exists():
+            raise LedgerNotFound(f"no ledger at {name}: create one first (legacyledger init)")
         return
     from psycopg.sql import SQL, Identifier
 
+    schema = env["POSTGRES_SCHEMA"]
     with _connect(env) as conn:
-        conn.execute(
-            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(env["POSTGRES_SCHEMA"]))
-        )
+        found = conn.execute(
+            "SELECT to_regclass(%s)", (f'"{schema}"."{APP_NAME}_events"',)
+        ).fetchone()
+        if found is not None and found[0] is not None:
+            may = conn.execute("SELECT has_schema_privilege(%s, 'CREATE')", (schema,)).fetchone()
+            if not (may and may[0]):
+                env["CREATE_TABLE"] = "no"
+            return
+        if not create:
+            raise LedgerNotFound(
+                f"no ledger in PostgreSQL schema {schema!r} of database "
+                f"{env['POSTGRES_DBNAME']!r}: create one first (legacyledger init)"
+            )
+        if schema != "public":
+            conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
 
 
 @contextlib.contextmanager

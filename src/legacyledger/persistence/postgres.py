@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from legacyledger.persistence.append_only import postgres_triggers
 from legacyledger.persistence.chain import GENESIS, chain_links
 from legacyledger.persistence.clock import (
     Clock,
@@ -21,6 +22,7 @@ from legacyledger.persistence.clock import (
     stamped,
     system_clock,
 )
+from legacyledger.persistence.guard import WriteGuard
 from legacyledger.persistence.sqlite import REF_BATCH
 
 
@@ -57,6 +59,12 @@ def _postgres_recorder_class() -> type:
                     "digest text NOT NULL)"
                 ).format(schema=Identifier(datastore.schema), table=Identifier(self.refs_table))
             )
+            self.sql_create_statements.extend(
+                SQL(statement).format()  # the statements are whole (their names are checked)
+                for statement in postgres_triggers(
+                    datastore.schema, (events_table_name, self.refs_table, self.chain_table)
+                )
+            )
 
         def _sql(self, text: str) -> Any:
             return SQL(text).format(
@@ -70,6 +78,9 @@ def _postgres_recorder_class() -> type:
         def _insert_events(
             self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
         ) -> None:
+            guard = kwargs.get("guard")
+            if guard:
+                self._check_guard(curs, guard)
             refs = kwargs.get("source_refs")
             if refs:
                 curs.executemany(
@@ -130,6 +141,33 @@ def _postgres_recorder_class() -> type:
                     chain_links(previous, list(ids), stored_events),
                 )
             return ids
+
+        def _check_guard(self, curs: Any, guard: WriteGuard) -> None:
+            """Under the table lock, before this write: what its rules read is as they read
+            it (every writer that committed before the lock is visible now). Raised here, in
+            the hook eventsourcing calls outside its ``try``, the error rolls back."""
+            self._lock_table(curs)
+            curs.execute(
+                self._sql(
+                    "SELECT originator_id, MAX(originator_version) AS v FROM {schema}.{events} "
+                    "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+                ),
+                (list(guard.versions),),
+            )
+            versions = {row["originator_id"]: int(row["v"]) for row in curs.fetchall()}
+            links: dict[UUID, list[tuple[str, str]]] = {}
+            for subject, day in guard.links:
+                curs.execute(
+                    self._sql(
+                        "SELECT day, source_ref FROM {schema}.{links} "
+                        "WHERE subject = %s AND day > %s"
+                    ),
+                    (subject, day),
+                )
+                links.setdefault(subject, []).extend(
+                    (row["day"], row["source_ref"]) for row in curs.fetchall()
+                )
+            guard.check(versions, links)
 
         def link_at(self, position: int) -> str | None:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -16,6 +16,7 @@ from eventsourcing.sqlite import (
     SQLiteTransaction,
 )
 
+from legacyledger.persistence.append_only import sqlite_triggers
 from legacyledger.persistence.chain import GENESIS, _bytes, chain_links
 from legacyledger.persistence.clock import (
     Clock,
@@ -25,6 +26,7 @@ from legacyledger.persistence.clock import (
     stamped,
     system_clock,
 )
+from legacyledger.persistence.guard import WriteGuard
 
 REF_BATCH = 500
 
@@ -58,6 +60,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS fact_links (subject TEXT NOT NULL, day TEXT NOT NULL, "
             "source_ref TEXT NOT NULL, fact TEXT NOT NULL, "
             "PRIMARY KEY (subject, day, source_ref)) WITHOUT ROWID",
+            *sqlite_triggers((self.events_table_name, "source_refs", "fact_chain")),
         ]
 
     def insert_events(
@@ -73,6 +76,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        guard = kwargs.get("guard")
+        if guard:
+            self._check_guard(c, guard)
         c.execute(f"SELECT state FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
         row = c.fetchone()
         stored_events = stamped(stored_events, next_stamp(self.clock, row and row[0]))
@@ -105,6 +111,19 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         )
         return positions
 
+    def _check_guard(self, c: SQLiteCursor, guard: WriteGuard) -> None:
+        """Under the write lock, before this write: what its rules read is as they read it."""
+        ids = list(guard.versions)
+        versions = self._versions(c, ids)
+        links: dict[UUID, list[tuple[str, str]]] = {}
+        for subject, day in guard.links:
+            c.execute(
+                "SELECT day, source_ref FROM fact_links WHERE subject = ? AND day > ?",
+                (subject.hex, day),
+            )
+            links.setdefault(subject, []).extend((row[0], row[1]) for row in c.fetchall())
+        guard.check(versions, links)
+
     def lookup_refs(self, refs: Sequence[str]) -> dict[str, tuple[UUID, int, str]]:
         found: dict[str, tuple[UUID, int, str]] = {}
         with self.datastore.transaction(commit=False) as c:
@@ -129,17 +148,20 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def stored_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
         """The last stored version of each of these aggregates that has any (one query per
         500 ids, each answered from the primary key's index)."""
-        found: dict[UUID, int] = {}
         with self.datastore.transaction(commit=False) as c:
-            for i in range(0, len(ids), REF_BATCH):
-                chunk = [u.hex for u in ids[i : i + REF_BATCH]]
-                marks = ",".join("?" * len(chunk))
-                c.execute(
-                    f"SELECT originator_id, MAX(originator_version) FROM {self.events_table_name} "
-                    f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
-                    chunk,
-                )
-                found.update((UUID(row[0]), int(row[1])) for row in c.fetchall())
+            return self._versions(c, ids)
+
+    def _versions(self, c: SQLiteCursor, ids: Sequence[UUID]) -> dict[UUID, int]:
+        found: dict[UUID, int] = {}
+        for i in range(0, len(ids), REF_BATCH):
+            chunk = [u.hex for u in ids[i : i + REF_BATCH]]
+            marks = ",".join("?" * len(chunk))
+            c.execute(
+                f"SELECT originator_id, MAX(originator_version) FROM {self.events_table_name} "
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                chunk,
+            )
+            found.update((UUID(row[0]), int(row[1])) for row in c.fetchall())
         return found
 
     def read_states(

@@ -62,6 +62,8 @@ SCHEMA = "legacyledger.report/1"
 SCHEMA_FILE = "report-1.schema.json"
 FAMILY_NAMES: tuple[str, ...] = tuple(FAMILIES)
 PERIODS = ("month", "quarter", "fy")
+#: ``period`` that pools every registrant into one retention cohort (costs keep their grains).
+POOLED = "all"
 #: The parameter classes, read for the types of options given as JSON text (dates, decimals).
 PARAMETER_CLASSES: Mapping[str, type] = {
     "retention": RetentionParams,
@@ -139,13 +141,19 @@ def build_report(
     scope: str | None = None,
     progress: Progress | None = None,
     persisted: bool = False,
+    cohort: str | None = None,
+    growth_from: date | None = None,
 ) -> Report:
     """A report of ``families`` for business date ``as_of`` (today) as known at ``known_at``
     (the ledger's head). ``by``, ``period`` and ``scope`` are shorthands laid over ``params``:
-    retention's ``by``, ``period`` and ``scope``, and the cost grains from ``period``."""
+    retention's ``by``, ``period`` and ``scope``, and the cost grains from ``period``;
+    ``period="all"`` pools every registrant into one retention cohort (costs keep their
+    grains), ``cohort="FIRST..LAST"`` makes one cohort of those anchored in that range, and
+    ``growth_from`` adds reach's registered-at, joined, left and growth figures from that date."""
     chosen = _families(families)
     _check_policy(disclosure)
-    parameters = _parameters(chosen, params, by, period, scope)
+    shorthands = Shorthands(by, period, scope, cohort, growth_from)
+    parameters = _parameters(chosen, params, shorthands)
     position = _position(ledger, known_at)
     sources: dict[str, str] = {}
     stored = _persisted(ledger, chosen, as_of, position, parameters) if persisted else {}
@@ -194,19 +202,36 @@ def _position(ledger: Ledger, known_at: int | datetime | str | None) -> int:
 # -- parameters: given, written as JSON, and read back into the folds' types ---------------------
 
 
+@attrs.frozen
+class Shorthands:
+    """The report options laid over each family's parameters (see :func:`build_report`)."""
+
+    by: Sequence[str] | None = None
+    period: str | None = None
+    scope: str | None = None
+    cohort: str | None = None
+    growth_from: date | None = None
+
+    def options(self) -> dict[str, dict[str, Any]]:
+        pooled = self.period == POOLED
+        period = None if pooled else self.period
+        grains = None if period is None else (period,)
+        if pooled and self.cohort is not None:
+            raise ValueError("give either period all or a cohort range, not both")
+        by = None if self.by is None else tuple(self.by)
+        cohorts = POOLED if pooled else self.cohort
+        return {
+            "retention": {"by": by, "period": period, "scope": self.scope, "cohorts": cohorts},
+            "costs": {"grains": grains, "unit_grains": grains},
+            "reach": {"growth_from": self.growth_from},
+        }
+
+
 def _parameters(
-    families: tuple[str, ...],
-    params: Parameters | None,
-    by: Sequence[str] | None,
-    period: str | None,
-    scope: str | None,
+    families: tuple[str, ...], params: Parameters | None, shorthands: Shorthands
 ) -> dict[str, dict[str, Any]]:
     given = {name: dict((params or {}).get(name, {})) for name in families}
-    grains = None if period is None else (period,)
-    shorthand: dict[str, dict[str, Any]] = {
-        "retention": {"by": None if by is None else tuple(by), "period": period, "scope": scope},
-        "costs": {"grains": grains, "unit_grains": grains},
-    }
+    shorthand = shorthands.options()
     for name, options in given.items():
         options.update((k, v) for k, v in shorthand.get(name, {}).items() if v is not None)
     return {name: plain(options, strict=True) for name, options in given.items()}

@@ -17,6 +17,7 @@ import attrs
 
 from legacyledger.domain import Mentor, Registrant
 from legacyledger.domain.framework import Framework as FrameworkSubject
+from legacyledger.domain.values import check_day
 from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure
 from legacyledger.projections.compliance import NAMES as COMPLIANCE_NAMES
 from legacyledger.projections.compliance import (
@@ -201,7 +202,7 @@ def build_views(
     applied, see :class:`~legacyledger.projections.tables.EffectiveTables`) and every family folds
     from them.
     """
-    as_of = as_of or date.today()
+    as_of = check_day(as_of or date.today(), "as_of")
     position = resolve_known_at(ledger, known_at)
     chosen = [(name, FAMILIES[name]) for name in families or FAMILIES]
     prepared = [

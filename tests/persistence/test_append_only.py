@@ -1,0 +1,117 @@
+"""Append-only in the store itself (issue 12, "Nothing stops UPDATE/DELETE on stored facts"):
+triggers refuse changes to the stored facts, their chain and their source_ref index on both
+stores; on PostgreSQL an application role records facts and can rewrite nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+
+from legacyledger import Ledger, LedgerNotFound
+from legacyledger.persistence.append_only import REFUSED
+from tests.builders import cost_incurred, partnership_formed
+from tests.conftest import PG_DSN
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example-facts.jsonl"
+SQLITE_TABLES = ("stored_events", "source_refs", "fact_chain")
+PG_TABLES = ("legacyledger_events", "legacyledger_source_refs", "legacyledger_chain")
+
+
+def refused(location: str, statements: list[str]) -> list[str]:
+    """Each statement's error message (run behind the ledger's back, owner rights)."""
+    messages = []
+    if location.startswith("postgresql"):
+        import psycopg
+
+        base, _, schema = location.partition("?schema=")
+        with psycopg.connect(base, autocommit=True) as conn:
+            for statement in statements:
+                with pytest.raises(psycopg.Error) as caught:
+                    conn.execute(statement.format(schema=schema))
+                messages.append(str(caught.value))
+    else:
+        with sqlite3.connect(location) as conn:
+            for statement in statements:
+                with pytest.raises(sqlite3.DatabaseError) as caught:
+                    conn.execute(statement)
+                messages.append(str(caught.value))
+    return messages
+
+
+def test_update_and_delete_on_stored_facts_chain_and_refs_are_refused(location: str) -> None:
+    with Ledger(location) as ledger:
+        ledger.import_file(EXAMPLE)
+    if location.startswith("postgresql"):
+        statements = [
+            f"{verb} {{schema}}.{table}"
+            for table in PG_TABLES
+            for verb in ("DELETE FROM", "TRUNCATE")
+        ] + ["UPDATE {schema}.legacyledger_events SET state = state",
+             "UPDATE {schema}.legacyledger_chain SET link = link",
+             "UPDATE {schema}.legacyledger_source_refs SET digest = 'x'"]
+    else:
+        statements = [f"DELETE FROM {table}" for table in SQLITE_TABLES] + [
+            "UPDATE stored_events SET state = state", "UPDATE fact_chain SET link = link",
+            "UPDATE source_refs SET digest = 'x'",
+        ]
+    for message in refused(location, statements):
+        assert REFUSED in message
+    with Ledger(location) as ledger:
+        assert ledger.count() == 17 and ledger.verify_chain().ok
+
+
+def test_the_postgres_application_role_records_facts_and_rewrites_nothing(pg_dsn: str) -> None:
+    """The role the README documents: SELECT and INSERT, UPDATE on the facts table only for
+    eventsourcing's table lock (the trigger refuses any update), DELETE on the links index."""
+    import psycopg
+
+    schema = pg_dsn.partition("?schema=")[2]
+    role = f"ll_app_{uuid.uuid4().hex[:8]}"
+    with Ledger(pg_dsn) as ledger:
+        ledger.import_file(EXAMPLE)
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        try:
+            for grant in (
+                f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+                f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
+                f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+                f"GRANT UPDATE ON {schema}.legacyledger_events TO {role}",
+                f"GRANT DELETE ON {schema}.legacyledger_links TO {role}",
+            ):
+                admin.execute(grant)
+            as_app = PG_DSN.replace("postgres@", f"{role}@", 1)
+            with Ledger(f"{as_app}?schema={schema}", create=False) as ledger:
+                ledger.record(cost_incurred(key="wy-legacy"))
+                assert ledger.count() == 18 and ledger.verify_chain().ok
+            with psycopg.connect(as_app, autocommit=True) as app:
+                for statement in (
+                    f"UPDATE {schema}.legacyledger_events SET state = state",
+                    f"DELETE FROM {schema}.legacyledger_events",
+                    f"DELETE FROM {schema}.legacyledger_chain",
+                    f"TRUNCATE {schema}.legacyledger_source_refs",
+                    f"DROP TRIGGER legacyledger_events_no_change ON {schema}.legacyledger_events",
+                ):
+                    with pytest.raises(psycopg.Error):
+                        app.execute(statement)
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
+def test_a_mistyped_postgres_schema_is_an_error_not_an_empty_ledger(pg_dsn: str) -> None:
+    with pytest.raises(LedgerNotFound, match="no ledger in PostgreSQL schema"):
+        Ledger(pg_dsn, create=False)
+    with Ledger(pg_dsn) as created:  # what init does
+        created.record(partnership_formed())
+    with Ledger(pg_dsn, create=False) as opened:
+        assert opened.count() == 1
+
+
+def test_a_missing_sqlite_file_is_an_error_unless_created(tmp_path: Path) -> None:
+    with pytest.raises(LedgerNotFound):
+        Ledger(tmp_path / "typo.db", create=False)
+    assert not (tmp_path / "typo.db").exists()
