@@ -12,8 +12,9 @@ RATE = "retention.rate/cohort=2024-25/h=6/scope=nhs"
 
 
 def test_explain_says_the_sum_and_the_facts_by_type_before_the_list(imported: Cli) -> None:
-    out = imported("explain", RATE, "--as-of", "2025-09-30").output.splitlines()
-    assert out[2:7] == [
+    out = imported("explain", RATE, "--as-of", "2025-09-30", "--disclosure", "none").stdout
+    out = out.splitlines()
+    assert out[3:8] == [
         "In words",
         "  retained at 6 months (R_h) = 100.0% = 1 retained ÷ 1 eligible",
         "  Made from 2 facts:",
@@ -24,8 +25,17 @@ def test_explain_says_the_sum_and_the_facts_by_type_before_the_list(imported: Cl
                                            if line.startswith("Contributing facts"))
 
 
+def test_explain_under_disclosure_says_nothing_of_a_suppressed_figures_counts(
+    imported: Cli,
+) -> None:
+    out = imported("explain", RATE, "--as-of", "2025-09-30").stdout  # nhs, as published
+    assert "  retained at 6 months (R_h) = * (suppressed: a small number)\n" in out
+    assert "1 retained" not in out and "1 eligible" not in out
+
+
 def test_explain_json_carries_the_words(imported: Cli) -> None:
-    found = json.loads(imported("explain", RATE, "--as-of", "2025-09-30", "--json").output)
+    found = json.loads(imported("explain", RATE, "--as-of", "2025-09-30", "--json",
+                                "--disclosure", "none").stdout)  # fmt: skip
     assert found["words"] == {
         "sum": "retained at 6 months (R_h) = 100.0% = 1 retained ÷ 1 eligible",
         "facts": {"RegistrantEnrolled": 1, "RegistrantLeft": 1},
