@@ -74,6 +74,9 @@ def test_json_follows_the_published_schema_and_ends_with_the_footer(cli: Cli) ->
     assert list(document)[-8:] == ["known_at", "ledger_head", "chain_link", "parameters",
                                    "disclosure", "generated_at", "frameworks", "digest"]
     assert {f["family"] for f in document["figures"]} == set(FAMILIES)
+    for f in document["figures"]:  # the id's parts as fields, for grouping without parsing
+        metric, *parts = f["id"].split("/")
+        assert f["metric"] == metric and f["dims"] == dict(p.split("=", 1) for p in parts)
 
 
 def test_csv_is_tidy_a_header_and_one_row_per_figure(cli: Cli) -> None:

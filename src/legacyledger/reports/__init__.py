@@ -48,6 +48,7 @@ from legacyledger.projections.base import Derivation, Value
 from legacyledger.projections.compliance import ComplianceParams
 from legacyledger.projections.costs import CostParams
 from legacyledger.projections.disclosure import POLICIES, DisclosedFigure, apply_disclosure
+from legacyledger.projections.figures import dimensions
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
@@ -420,6 +421,8 @@ def figure_json(figure: ReportFigure, policy: str) -> dict[str, Any]:
     return {
         "family": figure.family,
         "id": figure.id,
+        "metric": figure.id.split("/")[0],
+        "dims": dimensions(figure.id),
         "label": figure.label,
         "display": figure.display,
         "unit": figure.unit,
