@@ -297,3 +297,12 @@ def test_verify_of_a_file_that_is_not_a_report(cli: Cli, tmp_path: Path) -> None
     (tmp_path / "y.json").write_text('{"schema": "other/1"}', encoding="utf-8")
     result = cli("verify", str(tmp_path / "y.json"))
     assert result.exit_code == 1 and "not a legacyledger.report/1 document" in result.stdout
+
+
+def test_every_unit_in_a_report_is_one_of_the_controlled_list(cli: Cli) -> None:
+    from legacyledger.projections.units import UNITS
+
+    document = json.loads(report(cli, "all", "--format", "json").stdout)
+    units = {f["unit"] for f in document["figures"]}
+    assert units - UNITS == set() and {"people", "events", "hours"} <= units
+    assert not units & {"person", "registrants", "hour", "event"}

@@ -52,6 +52,7 @@ from legacyledger.projections.figures import dimensions
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
+from legacyledger.projections.units import unit_of
 from legacyledger.views import FAMILIES, Views, build_views, resolve_known_at
 from legacyledger.views.store import PersistedViews
 from legacyledger.views.store.location import store_exists
@@ -352,8 +353,8 @@ def _disclosed(views: Views, policy: str) -> tuple[ReportFigure, ...]:
 
 def _figure(disclosed: DisclosedFigure, value: Value) -> ReportFigure:
     d = disclosed
-    return ReportFigure(d.id.partition(".")[0], d.id, d.label, shown(d), d.unit, d.kind,
-                        d.suppressed, d.derivation, value)  # fmt: skip
+    return ReportFigure(d.id.partition(".")[0], d.id, d.label, shown(d), unit_of(d.unit),
+                        d.kind, d.suppressed, d.derivation, value)  # fmt: skip
 
 
 def is_money(unit: str, kind: str) -> bool:
