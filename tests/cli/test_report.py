@@ -306,3 +306,4 @@ def test_every_unit_in_a_report_is_one_of_the_controlled_list(cli: Cli) -> None:
     units = {f["unit"] for f in document["figures"]}
     assert units - UNITS == set() and {"people", "events", "hours"} <= units
     assert not units & {"person", "registrants", "hour", "event"}
+    assert all(f["label"] for f in document["figures"])  # costs and reach had none
