@@ -77,6 +77,8 @@ def test_json_follows_the_published_schema_and_ends_with_the_footer(cli: Cli) ->
     for f in document["figures"]:  # the id's parts as fields, for grouping without parsing
         metric, *parts = f["id"].split("/")
         assert f["metric"] == metric and f["dims"] == dict(p.split("=", 1) for p in parts)
+        assert (f["number"] is None and f["symbol"] == f["display"] in ("*", "n/a")) or (
+            f["symbol"] is None and f["number"] == float(f["display"]))
 
 
 def test_csv_is_tidy_a_header_and_one_row_per_figure(cli: Cli) -> None:

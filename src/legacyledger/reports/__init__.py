@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -428,11 +428,25 @@ def figure_json(figure: ReportFigure, policy: str) -> dict[str, Any]:
         "dims": dimensions(figure.id),
         "label": figure.label,
         "display": figure.display,
+        "number": number_of(figure.display),
+        "symbol": None if number_of(figure.display) is not None else str(figure.display),
         "unit": figure.unit,
         "kind": figure.kind,
         "suppressed": figure.suppressed,
         "derivation": derivation_json(figure.derivation, policy),
     }
+
+
+def number_of(display: Shown) -> int | float | None:
+    """The display as a JSON number, for tools that want one column of numbers (``display``
+    keeps exact decimals as text); ``None`` for ``*`` (suppressed) and ``n/a``."""
+    if isinstance(display, (int, float)) and not isinstance(display, bool):
+        return display
+    try:
+        number = float(Decimal(str(display)))
+    except InvalidOperation:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def derivation_json(derivation: Derivation, policy: str) -> dict[str, Any]:
