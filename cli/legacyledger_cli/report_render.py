@@ -44,14 +44,15 @@ class Unavailable(Exception):
 
 
 def render(
-    report: Report, fmt: str, *, color: bool = False, timeline: Any = None
+    report: Report, fmt: str, *, color: bool = False, timeline: Any = None,
+    title: str | None = None,
 ) -> str | bytes:
     """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time)
-    is used by the html format only."""
+    and ``title`` (the programme's name) are used by the html format only."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "html":
-        return html(report, color, timeline)
+        return render_html(report, timeline, title)
     return RENDERERS[fmt](report, color)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from legacyledger import __version__
-from legacyledger.domain import Mentor, ProgrammeEvent
+from legacyledger.domain import Mentor, Partnership, ProgrammeEvent
 from legacyledger.projections.base import CORRECTIONS
 from legacyledger.projections.disclosure import (
     DisclosedFigure,
@@ -40,6 +40,7 @@ from legacyledger.projections.reach import ReachParams, reach_from_settled
 from legacyledger.projections.retention.figures import FigureMaker
 from legacyledger.projections.tables import EffectiveTables
 from legacyledger.reports import fold_options
+from legacyledger.reports.words import in_words
 from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.charts import esc
 
@@ -354,6 +355,23 @@ def render_html(
     return page(report, name, policy, summary, sections, figures)
 
 
+def programme_title(ledger: Any, report: Any) -> str | None:
+    """The report's title from its partnerships' names as recorded (``PartnershipFormed``,
+    as known at the report's position), not their keys; None when it has none."""
+    keys = {v for f in report.views.figures for k, v in _dims(f.id) if k == "partnership"}
+    names = {record.fact["partnership"]: str(record.fact["name"])
+             for record in ledger.records(0, report.known_at, names=[_PARTNERSHIP_FORMED])
+             if record.fact["partnership"] in keys}  # fmt: skip
+    if not names:
+        return None
+    listed = sorted(names.values())
+    joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"Programme report: {joined}"
+
+
+_PARTNERSHIP_FORMED = Partnership.Formed.FACT
+
+
 def programme_name(report: Any) -> str:
     for attribute in ("title", "programme"):
         found = getattr(report, attribute, None)
@@ -458,12 +476,19 @@ def table(
         + "</tr>"
         for row in rows
     )
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f'<table class="{cls}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    cap = f"<caption>{prose(caption)}</caption>" if caption else ""
+    return (f'<div class="table-scroll"><table class="{cls}">{cap}<thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>")
 
 
 def paragraph(*sentences: str) -> str:
-    return f"<p>{esc(' '.join(sentences))}</p>"
+    """Sentences as a paragraph; text in `backticks` is set as code (a command to type)."""
+    return f"<p>{prose(' '.join(sentences))}</p>"
+
+
+def prose(text: str) -> str:
+    """Text escaped for HTML, with `backticked` commands set as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", esc(text))
 
 
 # -- summary -----------------------------------------------------------------------------------
@@ -483,17 +508,29 @@ def summary_section(report: Any, figures: Figures) -> str:
     html_cards = "".join(
         f'<div class="card"><div class="card-label">{esc(c.label)}</div>'
         f'<div class="card-value">{esc(c.value)}</div><div class="card-sub">{esc(c.sub)}</div>'
-        f'<div class="card-id"><code>{esc(c.figure)}</code></div></div>'
+        f"{worked_out(report, c.figure, figures.policy)}</div>"
         for c in cards
     )
     lead = paragraph(
         f"Figures as of {report.as_of:%d %B %Y}, from the ledger as known at position "
-        f"{report.known_at:,}. Each headline gives the id of the figure behind it:",
-        "run `legacyledger explain ID` to see how it was computed and from which facts.",
+        f"{report.known_at:,}. Under each headline, “How it was worked out” gives its sum in "
+        "words and the id of the figure behind it:",
+        "run `legacyledger explain ID` to see every fact it rests on.",
     )
     return (
         '<section class="summary" id="summary" aria-labelledby="summary-h">'
         f'<h2 id="summary-h">Summary</h2>{lead}<div class="cards">{html_cards}</div></section>'
+    )
+
+
+def worked_out(report: Any, figure_id: str, policy: str) -> str:
+    """A headline's derivation in words, one click away and without JavaScript."""
+    found = report.views.by_id.get(figure_id)
+    said = in_words(found, report.views.by_id, (), policy).sum if found is not None else ""
+    return (
+        "<details><summary>How it was worked out</summary>"
+        + (f"<p>{esc(said)}</p>" if said else "")
+        + f'<p class="card-id"><code>{esc(figure_id)}</code></p></details>'
     )
 
 
@@ -1183,7 +1220,8 @@ def heat_figure(view: Any, framework: str, figures: Figures) -> str:
         share = summaries.get(partnership)
         summary = f"{figures.text(share.items_met_share.id)} met" if share else ""
         rows.append((partnership, cells, summary))
-    columns = [(_short(titles.get(i, i)), titles.get(i, i)) for i in matrix.items]
+    columns = [(_short(f"{n}. {titles.get(i, i)}"), titles.get(i, i))
+               for n, i in enumerate(matrix.items, start=1)]  # fmt: skip
     version = next(iter(items.values())).version if items else ""
     name = framework_titles(view).get(framework, human(framework))
     title = f"{name} (version {version}): status of each item by partnership"
@@ -1199,9 +1237,27 @@ def heat_figure(view: Any, framework: str, figures: Figures) -> str:
     )
     return figure_block(
         chart,
-        f"<strong>{esc(name)}, version {esc(version)}.</strong> Hover "
-        "over a cell for its evidence; the share met counts applicable items only.",
-    )
+        f"<strong>{esc(name)}, version {esc(version)}.</strong> The table below names each "
+        "item in full with its evidence; the share met counts applicable items only.",
+    ) + evidence_table(matrix.items, titles, items)
+
+
+def evidence_table(
+    order: Sequence[str], titles: Mapping[str, str], items: Mapping[tuple[str, str], Any]
+) -> str:
+    """Each item in full, numbered as in the heat map, with each partnership's status and
+    evidence: printed, and read on a touch screen, where a hover is not."""
+    number = {item: n for n, item in enumerate(order, start=1)}
+    rows = [
+        (str(number[i]), titles.get(i, i), partnership, human(found.status),
+         ". ".join(_evidence(found)) or "—")
+        for (partnership, i), found in sorted(items.items(), key=lambda kv: (
+            number.get(kv[0][1], 0), kv[0][0]))
+        if i in number
+    ]  # fmt: skip
+    if not rows:
+        return ""
+    return table(("#", "Item", "Partnership", "Status", "Evidence and notes"), rows, cls="evidence")
 
 
 def _short(title: str, limit: int = 34) -> str:
@@ -1212,11 +1268,15 @@ def _cell_tip(item: Any, figures: Figures) -> str:
     if item is None:
         return "not in this version of the framework"
     figures.get(item.figure.id)
-    parts = [f"{item.title}: {human(item.status)}", item.note]
+    return ". ".join([f"{item.title}: {human(item.status)}", *_evidence(item)])
+
+
+def _evidence(item: Any) -> list[str]:
+    """An assessed item's note, self-assessment date and (up to three) evidence texts."""
+    parts = [item.note]
     if item.assessed_on is not None:
         parts.append(f"self-assessed on {item.assessed_on:%d %b %Y}")
-    parts += list(item.evidence_text[:3])
-    return ". ".join(p for p in parts if p)
+    return [p for p in (*parts, *item.evidence_text[:3]) if p]
 
 
 def actions_table(view: Any, titles: Mapping[str, str]) -> str:
@@ -1249,7 +1309,8 @@ def actions_table(view: Any, titles: Mapping[str, str]) -> str:
 
 def pairing_table(view: Any) -> str:
     rows = [
-        (e.partnership, e.event, f"{e.on:%d %b %Y}", ", ".join(e.sectors) or "none recorded")
+        (e.partnership, e.event, f"{e.on:%d %b %Y}",
+         ", ".join(human(sector) for sector in e.sectors) or "none recorded")
         for e in view.pairing_exceptions
     ]
     if not rows:
@@ -1703,8 +1764,17 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
     elif attrs.has(type(value)):
         yield from _flatten(attrs.asdict(value, recurse=False), prefix)
     else:
-        shown = ", ".join(map(str, value)) if isinstance(value, tuple | list) else str(value)
+        shown = ", ".join(map(words, value)) if isinstance(value, tuple | list) else words(value)
         yield prefix.rstrip("."), shown or "—"
+
+
+def words(value: object) -> str:
+    """A parameter's value for a reader: yes/no, — for none, names without underscores."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
 # -- style -------------------------------------------------------------------------------------
@@ -1801,4 +1871,13 @@ details.all-figures{display:none}
 a{color:inherit;text-decoration:none}
 }
 @media (max-width:720px){.meta{grid-template-columns:repeat(2,1fr)}}
+.table-scroll{overflow-x:auto;max-width:100%}
+.card details{margin-top:6px;font-size:.78rem;color:var(--muted)}
+.card details summary{cursor:pointer}
+.card details p{margin:4px 0}
+table.evidence td:nth-child(2){min-width:14rem}
+@media (max-width:480px){main,.title-block .inner,.provenance .inner{padding:0 12px}
+.meta{grid-template-columns:1fr}.provenance dl{grid-template-columns:1fr}}
+@media print{.table-scroll{overflow:visible}table.evidence tr{break-inside:avoid}
+.card details{display:none}}
 """

@@ -1,0 +1,70 @@
+"""The HTML report reads as a board pack: names not keys, derivations in words one click
+away (no JavaScript), items in full with their evidence, tables that scroll in their box."""
+
+from __future__ import annotations
+
+from legacyledger import Ledger
+from legacyledger.views import Views
+from legacyledger_cli.html.report import programme_title
+from tests.cli import test_html_report as base
+from tests.cli.test_html_report import Node, Page, Rendered
+
+ledger_views, nhs = base.ledger_views, base.nhs  # the HTML report's fixtures
+
+
+def cards(page: Page) -> list[Node]:
+    return [n for n in page.root.iter("div") if n.attrs.get("class") == "card"]
+
+
+def test_each_headline_opens_its_derivation_in_words_and_its_id(nhs: Rendered) -> None:
+    page = Page(nhs.html)
+    found = cards(page)
+    assert found
+    for card in found:
+        details = list(card.iter("details"))
+        assert len(details) == 1, card.text()
+        summary = next(details[0].iter("summary")).text()
+        code = next(details[0].iter("code")).text()
+        assert summary == "How it was worked out" and code in nhs.report.views.by_id
+        said = [p.text() for p in details[0].iter("p") if not list(p.iter("code"))]
+        assert len(said) == 1 and " = " in said[0], said
+
+
+def test_every_table_scrolls_inside_its_own_box(nhs: Rendered) -> None:
+    page = Page(nhs.html)
+    wrapped = {id(t) for d in page.root.iter("div") if d.attrs.get("class") == "table-scroll"
+               for t in d.iter("table")}  # fmt: skip
+    tables = list(page.root.iter("table"))
+    assert tables and all(id(t) in wrapped for t in tables)
+    assert ".table-scroll{overflow-x:auto" in nhs.html
+
+
+def test_compliance_names_every_item_in_full_with_its_evidence(nhs: Rendered) -> None:
+    page = Page(nhs.html)
+    evidence = [t for t in page.root.iter("table") if t.attrs.get("class") == "evidence"]
+    assert evidence
+    listed = {row[1] for t in evidence for row in rows(t)}
+    titles = {i.title for i in nhs.report.views.families["compliance"].items}
+    assert titles <= listed and not any("…" in title for title in listed)
+    assert "Hover" not in nhs.html
+
+
+def rows(table: Node) -> list[list[str]]:
+    return [[td.text() for td in tr.iter("td")] for tr in table.iter("tr") if list(tr.iter("td"))]
+
+
+def test_parameters_read_as_words_not_python(nhs: Rendered) -> None:
+    page = Page(nhs.html)
+    table = next(t for t in page.root.iter("table") if t.attrs.get("class") == "parameters")
+    values = {row[1] for row in rows(table)}
+    assert not values & {"None", "False", "True"}
+    assert "`" not in "".join(p.text() for p in page.root.iter("p"))
+
+
+def test_the_title_names_the_partnerships_not_their_keys(
+    ledger_views: tuple[Ledger, Views], nhs: Rendered
+) -> None:
+    ledger, _ = ledger_views
+    title = programme_title(ledger, nhs.report)
+    names = sorted(str(r.fact["name"]) for r in ledger.records(names=["PartnershipFormed"]))
+    assert title == "Programme report: " + " and ".join(names)
