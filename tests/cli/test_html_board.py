@@ -3,6 +3,8 @@ away (no JavaScript), items in full with their evidence, tables that scroll in t
 
 from __future__ import annotations
 
+import re
+
 from legacyledger import Ledger
 from legacyledger.views import Views
 from legacyledger_cli.html.report import programme_title
@@ -68,3 +70,19 @@ def test_the_title_names_the_partnerships_not_their_keys(
     title = programme_title(ledger, nhs.report)
     names = sorted(str(r.fact["name"]) for r in ledger.records(names=["PartnershipFormed"]))
     assert title == "Programme report: " + " and ".join(names)
+
+
+def test_headlines_round_for_reading_and_set_the_comparator_beside(nhs: Rendered) -> None:
+    found = {next(c.iter("div")).text(): c for c in cards(Page(nhs.html))}
+    spend = next(label for label in found if label.startswith("Spend in"))
+    value = [d.text() for d in found[spend].iter("div") if d.attrs.get("class") == "card-value"]
+    assert re.fullmatch(r"£[0-9,]+", value[0]), value  # whole pounds; exact one click away
+    assert re.search(r"= £[0-9,]+\.[0-9]{2}", found[spend].text())
+    retained = next(label for label in found if label.startswith("Retained at"))
+    assert "comparator" in found[retained].text() and "not causal" in found[retained].text()
+
+
+def test_the_printed_id_appendix_is_folded_so_print_leaves_it_out(nhs: Rendered) -> None:
+    page = Page(nhs.html)
+    folded = [d for d in page.root.iter("details") if d.attrs.get("class") == "printed-figures"]
+    assert len(folded) == 1 and list(folded[0].iter("table"))

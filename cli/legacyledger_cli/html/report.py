@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from decimal import Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 import attrs
@@ -563,8 +563,21 @@ def _retention_card(view: Any, figures: Figures) -> Card | None:
         dims = " and ".join(d for d, _ in panel[1])
         where += f", the largest of {len(latest)} groups by {dims}"
     shown = figures.text(maker.id("eligible", key))
+    beside = _comparator(maker, key, figures)
     return Card(f"Retained at {months} months", figures.text(rate_id),
-                f"{where}; {shown} eligible", rate_id)  # fmt: skip
+                f"{where}; {shown} eligible{beside}", rate_id)  # fmt: skip
+
+
+def _comparator(maker: FigureMaker, key: tuple[tuple[str, str], ...], figures: Figures) -> str:
+    """The comparator group's rate beside the mentored one (descriptive, not causal)."""
+    if ("group", "mentored") not in key:
+        return ""
+    other = tuple((k, "comparator" if k == "group" else v) for k, v in key)
+    rate, eligible = maker.id("rate", other), maker.id("eligible", other)
+    if figures.peek(rate) is None:
+        return ""
+    return (f"; comparator {figures.text(rate)} of {figures.text(eligible)} eligible "
+            "(descriptive, not causal)")  # fmt: skip
 
 
 def _headline_rows(view: Any, months: int) -> Iterator[tuple[PanelKey, str, Any, int]]:
@@ -582,8 +595,18 @@ def _cost_card(view: Any, figures: Figures) -> Card | None:
         return None
     latest = years[-1]
     spend = figure_id("costs.total", period=latest)
-    funding = figures.text(figure_id("costs.funding", period=latest), "no funding recorded")
-    return Card(f"Spend in {fy(latest)}", figures.text(spend), f"funding {funding}", spend)
+    funding = figure_id("costs.funding", period=latest)
+    given = pounds(figures.get(funding)) or "no funding recorded"
+    return Card(f"Spend in {fy(latest)}", pounds(figures.get(spend)) or "n/a",
+                f"funding {given}", spend)  # fmt: skip
+
+
+def pounds(figure: DisclosedFigure | None) -> str | None:
+    """Money rounded for reading, to whole pounds (the exact amount is one click away)."""
+    if figure is None or isinstance(figure.display, str):
+        return None if figure is None else str(figure.display)
+    whole = Decimal(str(figure.display)).quantize(Decimal(1), ROUND_HALF_UP)
+    return f"{MINUS if whole < 0 else ''}£{abs(whole):,}"
 
 
 def _reach_cards(params: ReachParams, figures: Figures) -> Iterator[Card]:
@@ -1669,10 +1692,14 @@ def appendix(figures: Figures, sections: Sequence[Section]) -> str:
             "policy."
         ),
     ]
+    printed = sum(len(used) for used in figures.used.values())
+    parts.append(f'<details class="printed-figures"><summary>The {printed:,} figures printed '
+                 "above, with their ids (open it to print them too)</summary>")  # fmt: skip
     for key, used in figures.used.items():
         rows = [(fid, _label(f), _appendix_value(f)) for fid, f in used.items()]
         parts.append(f'<h3 id="figures-{esc(key)}">{esc(titles.get(key, key))}</h3>')
         parts.append(table(("Figure id", "What", "Value"), rows, numeric=(2,), cls="figures"))
+    parts.append("</details>")
     parts.append(_all_figures(figures))
     return "".join(parts) + "</section>"
 
@@ -1872,6 +1899,9 @@ a{color:inherit;text-decoration:none}
 }
 @media (max-width:720px){.meta{grid-template-columns:repeat(2,1fr)}}
 .table-scroll{overflow-x:auto;max-width:100%}
+details.printed-figures summary{cursor:pointer;color:var(--blue);font-weight:bold}
+@media (max-width:480px){figure.chart-figure{overflow-x:auto}
+figure.chart-figure svg.chart{min-width:560px}}
 .card details{margin-top:6px;font-size:.78rem;color:var(--muted)}
 .card details summary{cursor:pointer}
 .card details p{margin:4px 0}
