@@ -4,6 +4,10 @@ away (no JavaScript), items in full with their evidence, tables that scroll in t
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
+
+import pytest
 
 from legacyledger import Ledger
 from legacyledger.views import Views
@@ -86,3 +90,52 @@ def test_the_printed_id_appendix_is_folded_so_print_leaves_it_out(nhs: Rendered)
     page = Page(nhs.html)
     folded = [d for d in page.root.iter("details") if d.attrs.get("class") == "printed-figures"]
     assert len(folded) == 1 and list(folded[0].iter("table"))
+
+
+# -- in a real browser: a phone, a desktop, and print ---------------------------------------
+
+#: A page that loads the report in a frame of the given width and writes how wide the
+#: report's page is (the report itself runs no script).
+MEASURE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="f" src="report.html" style="width:{width}px;height:900px;border:0"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", function () {{
+  var page = this.contentDocument.documentElement, out = document.createElement("pre");
+  out.textContent = "scroll=" + page.scrollWidth + " client=" + page.clientWidth;
+  document.body.appendChild(out);
+}});
+</script></body></html>"""
+
+
+def headless(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [base.require_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_page_never_scrolls_sideways(nhs: Rendered, tmp_path: Path, width: int) -> None:
+    (tmp_path / "report.html").write_text(nhs.html, encoding="utf-8")
+    (tmp_path / "measure.html").write_text(MEASURE.format(width=width), encoding="utf-8")
+    done = headless("--allow-file-access-from-files", f"--window-size={width + 40},1000",
+                    "--virtual-time-budget=10000", "--dump-dom",
+                    (tmp_path / "measure.html").as_uri(), profile=tmp_path / "profile")
+    found = re.search(r"scroll=(\d+) client=(\d+)", done.stdout)
+    assert found, done.stderr[-2000:]
+    assert int(found[1]) <= int(found[2]), f"the page is {found[1]}px wide in {found[2]}px"
+
+
+@pytest.mark.slow
+def test_it_prints_to_a4(nhs: Rendered, tmp_path: Path) -> None:
+    (tmp_path / "report.html").write_text(nhs.html, encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    done = headless(f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+                    (tmp_path / "report.html").as_uri(), profile=tmp_path / "profile")
+    assert pdf.exists(), done.stderr[-2000:]
+    boxes = set(re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf.read_bytes()))
+    assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1
+                         for w, h in boxes), boxes  # A4 in points  # fmt: skip
