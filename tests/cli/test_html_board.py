@@ -11,7 +11,12 @@ import pytest
 
 from legacyledger import Ledger
 from legacyledger.views import Views
-from legacyledger_cli.html.report import programme_title
+from legacyledger_cli.html.report import (
+    partnership_names,
+    programme_title,
+    render_html,
+    title_of,
+)
 from tests.cli import test_html_report as base
 from tests.cli.test_html_report import Node, Page, Rendered
 
@@ -139,3 +144,15 @@ def test_it_prints_to_a4(nhs: Rendered, tmp_path: Path) -> None:
     boxes = set(re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", pdf.read_bytes()))
     assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1
                          for w, h in boxes), boxes  # A4 in points  # fmt: skip
+
+
+def test_given_names_the_report_speaks_of_partnerships_by_name(
+    ledger_views: tuple[Ledger, Views], nhs: Rendered
+) -> None:
+    ledger, _ = ledger_views
+    names = partnership_names(ledger, nhs.report)
+    page = render_html(nhs.report, nhs.timeline, names=names)
+    assert f"<h1>{title_of(names)}</h1>" in page
+    evidence = [t for t in Page(page).root.iter("table") if t.attrs.get("class") == "evidence"]
+    shown = {row[2] for t in evidence for row in rows(t)}
+    assert shown and shown <= set(names.values())

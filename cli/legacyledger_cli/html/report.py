@@ -135,6 +135,12 @@ class Figures:
         self.missing: dict[str, DisclosedFigure] | None = None
         self.used: dict[str, dict[str, DisclosedFigure]] = {}
         self.section = "summary"
+        #: Partnership key → name as recorded (``partnership_names``); keys where unknown.
+        self.names: Mapping[str, str] = {}
+
+    def partnership(self, key: str) -> str:
+        """A partnership's name for readers (its key when the report was given no names)."""
+        return self.names.get(key, key)
 
     def get(self, figure_id: str) -> DisclosedFigure | None:
         found = self.index.get(figure_id)
@@ -332,11 +338,14 @@ class Section:
 
 
 def render_html(
-    report: Any, timeline: ActivityTimeline | None = None, title: str | None = None
+    report: Any, timeline: ActivityTimeline | None = None, title: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """The report as one HTML document (UTF-8 text)."""
+    """The report as one HTML document (UTF-8 text); ``names`` (partnership key → name, from
+    :func:`partnership_names`) make it speak of partnerships by name."""
     policy = policy_of(report)
     figures = Figures(report, policy)
+    figures.names = dict(names or {})
     present = report.views.families
     timeline = timeline or getattr(report, "timeline", None)
     builders: list[tuple[str, str, Callable[[], str]]] = [
@@ -351,22 +360,31 @@ def render_html(
         if key in present:
             figures.section = key
             sections.append(Section(key, heading, build()))
-    name = title or programme_name(report)
+    name = title or title_of(figures.names) or programme_name(report)
     return page(report, name, policy, summary, sections, figures)
 
 
-def programme_title(ledger: Any, report: Any) -> str | None:
-    """The report's title from its partnerships' names as recorded (``PartnershipFormed``,
-    as known at the report's position), not their keys; None when it has none."""
+def partnership_names(ledger: Any, report: Any) -> dict[str, str]:
+    """The names of the report's partnerships as recorded (``PartnershipFormed``, as known at
+    the report's position), by key."""
     keys = {v for f in report.views.figures for k, v in _dims(f.id) if k == "partnership"}
-    names = {record.fact["partnership"]: str(record.fact["name"])
-             for record in ledger.records(0, report.known_at, names=[_PARTNERSHIP_FORMED])
-             if record.fact["partnership"] in keys}  # fmt: skip
+    return {record.fact["partnership"]: str(record.fact["name"])
+            for record in ledger.records(0, report.known_at, names=[_PARTNERSHIP_FORMED])
+            if record.fact["partnership"] in keys}  # fmt: skip
+
+
+def title_of(names: Mapping[str, str]) -> str | None:
+    """``Programme report: A and B`` from the partnerships' names (None without any)."""
     if not names:
         return None
     listed = sorted(names.values())
     joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
     return f"Programme report: {joined}"
+
+
+def programme_title(ledger: Any, report: Any) -> str | None:
+    """The report's title from its partnerships' names as recorded, not their keys."""
+    return title_of(partnership_names(ledger, report))
 
 
 _PARTNERSHIP_FORMED = Partnership.Formed.FACT
@@ -638,7 +656,8 @@ def _compliance_card(view: Any, figures: Figures) -> Card | None:
     return Card(
         "Framework items met",
         figures.text(share),
-        f"{name}, {s.partnership}; {overdue} overdue action{'s' * (overdue != 1)} in all",
+        f"{name}, {figures.partnership(s.partnership)}; {overdue} overdue "
+        f"action{'s' * (overdue != 1)} in all",
         share,
     )
 
@@ -1224,8 +1243,8 @@ def compliance_section(report: Any, figures: Figures) -> str:
     if not frameworks:
         intro += paragraph("No partnership had adopted a framework by the as-of date.")
     parts = [intro, *(heat_figure(view, f, figures) for f in frameworks)]
-    parts.append(actions_table(view, framework_titles(view)))
-    parts.append(pairing_table(view))
+    parts.append(actions_table(view, framework_titles(view), figures.partnership))
+    parts.append(pairing_table(view, figures.partnership))
     return "".join(parts)
 
 
@@ -1262,17 +1281,18 @@ def heat_figure(view: Any, framework: str, figures: Figures) -> str:
         chart,
         f"<strong>{esc(name)}, version {esc(version)}.</strong> The table below names each "
         "item in full with its evidence; the share met counts applicable items only.",
-    ) + evidence_table(matrix.items, titles, items)
+    ) + evidence_table(matrix.items, titles, items, figures.partnership)
 
 
 def evidence_table(
-    order: Sequence[str], titles: Mapping[str, str], items: Mapping[tuple[str, str], Any]
+    order: Sequence[str], titles: Mapping[str, str], items: Mapping[tuple[str, str], Any],
+    named: Callable[[str], str] = str,
 ) -> str:
     """Each item in full, numbered as in the heat map, with each partnership's status and
     evidence: printed, and read on a touch screen, where a hover is not."""
     number = {item: n for n, item in enumerate(order, start=1)}
     rows = [
-        (str(number[i]), titles.get(i, i), partnership, human(found.status),
+        (str(number[i]), titles.get(i, i), named(partnership), human(found.status),
          ". ".join(_evidence(found)) or "—")
         for (partnership, i), found in sorted(items.items(), key=lambda kv: (
             number.get(kv[0][1], 0), kv[0][0]))
@@ -1302,13 +1322,15 @@ def _evidence(item: Any) -> list[str]:
     return [p for p in (*parts, *item.evidence_text[:3]) if p]
 
 
-def actions_table(view: Any, titles: Mapping[str, str]) -> str:
+def actions_table(
+    view: Any, titles: Mapping[str, str], named: Callable[[str], str] = str
+) -> str:
     open_ = sorted((a for a in view.actions if a.open), key=lambda a: (not a.overdue, a.due))
     done = sum(1 for a in view.actions if not a.open)
     rows = [
         (
             ("Overdue" if a.overdue else "Open"),
-            a.partnership,
+            named(a.partnership),
             titles.get(a.framework, a.framework),
             human(a.item),
             a.description or a.action,
@@ -1330,9 +1352,9 @@ def actions_table(view: Any, titles: Mapping[str, str]) -> str:
     )
 
 
-def pairing_table(view: Any) -> str:
+def pairing_table(view: Any, named: Callable[[str], str] = str) -> str:
     rows = [
-        (e.partnership, e.event, f"{e.on:%d %b %Y}",
+        (named(e.partnership), e.event, f"{e.on:%d %b %Y}",
          ", ".join(human(sector) for sector in e.sectors) or "none recorded")
         for e in view.pairing_exceptions
     ]
