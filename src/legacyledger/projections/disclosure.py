@@ -38,6 +38,10 @@ import attrs
 
 from legacyledger.projections.base import Derivation, Figure
 
+#: The version of the disclosure method above: a report records it, so that a figure shown
+#: under an earlier method is known for what it is (``reports.verify_report``).
+METHOD = 2
+
 Policy = Literal["nhs", "under10", "none"]
 POLICIES = ("nhs", "under10", "none")
 #: Counts from 1 to this are suppressed, per policy.
@@ -160,6 +164,20 @@ RECIPES: Mapping[str, Recipe] = {
     "reach.growth_pct": growth_percent,
 }
 _WHOLE = frozenset({"reach.growth_pct"})
+
+
+def shown_differently_since(method: int, formula: str, kind: str, policy: str) -> bool:
+    """Whether a figure (its formula and kind) may be shown differently under ``policy`` now
+    than under disclosure method ``method``. Method 1 showed counts as now under ``nhs`` but
+    unrounded under ``under10``, money as computed, and every rate and statistic at full
+    precision from the true counts."""
+    if method >= METHOD or policy not in ROUNDING:
+        return False
+    if kind == "count":
+        return policy == "under10"
+    if kind == "money":
+        return formula in RECIPES
+    return True
 
 
 def is_money(figure: Figure, kind: str) -> bool:

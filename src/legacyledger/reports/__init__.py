@@ -47,7 +47,13 @@ from legacyledger.persistence import iter_states
 from legacyledger.projections.base import Derivation, Value
 from legacyledger.projections.compliance import ComplianceParams
 from legacyledger.projections.costs import CostParams
-from legacyledger.projections.disclosure import POLICIES, DisclosedFigure, apply_disclosure
+from legacyledger.projections.disclosure import (
+    METHOD,
+    POLICIES,
+    DisclosedFigure,
+    apply_disclosure,
+    shown_differently_since,
+)
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
@@ -410,6 +416,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "chain_link": report.chain_link,
         "parameters": plain(report.parameters),
         "disclosure": report.disclosure,
+        "disclosure_method": METHOD,
         "generated_at": report.generated_at.isoformat().replace("+00:00", "Z"),
         "frameworks": list(report.frameworks),
         "digest": report.digest,
@@ -465,7 +472,25 @@ class FigureMismatch:
 
 
 @attrs.frozen
+class Redefined:
+    """A figure the report made under another definition than this legacyledger's: its
+    formula's version changed, or (``field == "display"``) only the disclosure method that
+    showed it. Such a figure cannot be reproduced exactly; it is not evidence of a change
+    in the facts."""
+
+    id: str
+    formula: str
+    reported_version: int | None
+    rebuilt_version: int | None
+    #: ``"formula"`` or ``"disclosure method"``: which definition changed.
+    what: str
+
+
+@attrs.frozen
 class VerifyResult:
+    """What :func:`verify_report` found: the digests, the figures that differ under the same
+    definitions (``differences``), those made under other definitions (``redefined``)."""
+
     claimed_digest: str
     rebuilt_digest: str | None
     known_at: int | None
@@ -473,11 +498,19 @@ class VerifyResult:
     differences: tuple[FigureMismatch, ...] = ()
     #: Why the report could not be rebuilt at all (a bad document, a shorter ledger).
     problems: tuple[str, ...] = ()
+    redefined: tuple[Redefined, ...] = ()
 
     @property
     def reproduces(self) -> bool:
+        """Exactly: the same digest, every figure the same."""
         same = self.rebuilt_digest == self.claimed_digest
-        return same and not self.differences and not self.problems
+        return same and not self.differences and not self.redefined and not self.problems
+
+    @property
+    def consistent(self) -> bool:
+        """Every figure made under this legacyledger's definitions reproduces; the others
+        (``redefined``) were made under earlier formula or disclosure-method versions."""
+        return self.reproduces or (not self.differences and not self.problems)
 
 
 def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
@@ -489,9 +522,48 @@ def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
         rebuilt = _rebuild(ledger, document)
     except (KeyError, TypeError, ValueError) as error:
         return _unverified(ledger, document, f"cannot rebuild the report: {error}")
-    differences = tuple(compare(document.get("figures", []), rebuilt.figures,
-                                str(document.get("disclosure", rebuilt.disclosure))))
-    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(), differences)
+    mismatches = compare(document.get("figures", []), rebuilt.figures,
+                         str(document.get("disclosure", rebuilt.disclosure)))
+    differences: list[FigureMismatch] = []
+    redefined: list[Redefined] = []
+    theirs = {str(f.get("id")): f for f in document.get("figures", []) if isinstance(f, Mapping)}
+    ours = {f.id: f for f in rebuilt.figures}
+    method = document.get("disclosure_method", 1)  # 0.1.0 wrote none: the first method
+    method = method if isinstance(method, int) else 1
+    for mismatch in mismatches:
+        changed = _redefined(theirs.get(mismatch.id), ours.get(mismatch.id), mismatch,
+                             method, rebuilt.disclosure)
+        if changed is None:
+            differences.append(mismatch)
+        else:
+            redefined.append(changed)
+    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(),
+                        tuple(differences), redefined=tuple(redefined))  # fmt: skip
+
+
+def _redefined(
+    theirs: Mapping[str, Any] | None, ours: ReportFigure | None, mismatch: FigureMismatch,
+    method: int, policy: str,
+) -> Redefined | None:
+    """Why a figure differs when it is a change of definition, not of facts: its formula's
+    version moved, or its display alone differs and the disclosure method that shows such
+    a figure changed since the report's ``method``."""
+    if theirs is None or ours is None:
+        return None
+    derivation = theirs.get("derivation")
+    if not isinstance(derivation, Mapping) or derivation.get("formula") != ours.derivation.formula:
+        return None
+    version = derivation.get("version")
+    if version != ours.derivation.version:
+        return Redefined(mismatch.id, ours.derivation.formula,
+                         version if isinstance(version, int) else None,
+                         ours.derivation.version, "formula")  # fmt: skip
+    if mismatch.field == "display" and shown_differently_since(
+        method, ours.derivation.formula, ours.kind, policy
+    ):
+        return Redefined(mismatch.id, ours.derivation.formula, version, version,
+                         "disclosure method")  # fmt: skip
+    return None
 
 
 def _unverified(ledger: Ledger, document: Mapping[str, Any], why: str) -> VerifyResult:
@@ -803,6 +875,7 @@ __all__ = [
     "IntegrityCheck",
     "IntegrityReport",
     "Problem",
+    "Redefined",
     "Report",
     "ReportFigure",
     "StoredState",
