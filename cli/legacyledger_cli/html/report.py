@@ -193,8 +193,9 @@ def policy_of(report: Any) -> str:
 
 _RATES = (
     "a rate is suppressed when a count it rests on is, and otherwise computed from the counts "
-    "as shown (unit costs from the shown count); estimates such as survival are shown to whole "
-    "percent; totals are rounded from unrounded values; money is never suppressed"
+    "as shown (unit costs from the shown count), so in small groups it can be several points "
+    "from the true rate; estimates such as survival are shown to whole percent; totals are "
+    "rounded from unrounded values; money is never suppressed"
 )
 POLICY_TEXT = {
     "nhs": f"counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; {_RATES}",
