@@ -163,6 +163,7 @@ _WHOLE = frozenset({"reach.growth_pct"})
 
 
 def is_money(figure: Figure, kind: str) -> bool:
+    """Money, or money per unit (a unit cost): never rounded to whole numbers."""
     return kind == "money" or figure.unit.upper().startswith("GBP")
 
 

@@ -489,7 +489,35 @@ def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
         return _unverified(ledger, document, f"cannot rebuild the report: {error}")
     differences = tuple(compare(document.get("figures", []), rebuilt.figures,
                                 str(document.get("disclosure", rebuilt.disclosure))))
-    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(), differences)
+    older = definitions_changed(document.get("figures", []), rebuilt.figures)
+    named = ", ".join(older[:4]) + (", ..." if len(older) > 4 else "")
+    problems = (_EARLIER.format(len(older), named),) if older else ()
+    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(), differences,
+                        problems)  # fmt: skip
+
+
+_EARLIER = (
+    "made with earlier definitions of {} formulas ({}): this build computes those figures by "
+    "the newer "
+    "definitions, so the report cannot be reproduced"
+)
+
+
+def definitions_changed(
+    reported: Iterable[Mapping[str, Any]], rebuilt: Iterable[ReportFigure]
+) -> list[str]:
+    """``formula vA -> vB`` for every formula whose version differs between a report's
+    figures and the same figures rebuilt now (a report made by an older release)."""
+    ours = {f.id: f.derivation for f in rebuilt}
+    changed = set()
+    for figure in reported:
+        derivation = figure.get("derivation") if isinstance(figure, Mapping) else None
+        now = ours.get(str(figure.get("id"))) if isinstance(figure, Mapping) else None
+        if isinstance(derivation, Mapping) and now is not None:
+            then = derivation.get("version")
+            if then != now.version:
+                changed.add(f"{now.formula} v{then} -> v{now.version}")
+    return sorted(changed)
 
 
 def _unverified(ledger: Ledger, document: Mapping[str, Any], why: str) -> VerifyResult:
