@@ -105,8 +105,11 @@ def redefined_lines(redefined: Sequence[Redefined]) -> Iterator[str]:
            "cannot be reproduced exactly by this version:")
     counts = Counter((r.formula, r.what, r.reported_version, r.rebuilt_version) for r in redefined)
     for (formula, what, old, new), count in sorted(counts.items(), key=str):
-        change = (f"formula version {old} -> {new}" if what == "formula"
-                  else "shown under an earlier disclosure method")  # fmt: skip
+        change = {
+            "formula": f"formula version {old} -> {new}",
+            "new formula": "a formula added since the report was made",
+            "parameters": "the same value, derived under other parameter defaults",
+        }.get(what, "shown under an earlier disclosure method")
         yield f"    {formula}: {plural(count, 'figure')}, {change}"
 
 

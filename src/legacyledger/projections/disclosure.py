@@ -19,8 +19,8 @@ before rounding (version 2 of the method):
   displayed values** (rounded counts, disclosed rates, money), so it tells nothing the
   displayed counts do not; ratios are shown to 3 decimal places;
 * any other rate or statistic resting on counts (Kaplan-Meier estimates, means, compliance
-  shares) is shown at **coarse precision**: 2 decimal places, or a whole number to the
-  nearest 5.
+  shares) is shown at **coarse precision**: 2 decimal places (2 significant digits below
+  0.1), or a whole number to the nearest 5.
 
 Each count is disclosed from its own unrounded value, so a total computed from unrounded
 parts is rounded once, as a total. Money is not about individuals and is never suppressed.
@@ -181,6 +181,7 @@ def shown_differently_since(method: int, formula: str, kind: str, policy: str) -
 
 
 def is_money(figure: Figure, kind: str) -> bool:
+    """Money, or money per unit (a unit cost): never rounded to whole numbers."""
     return kind == "money" or figure.unit.upper().startswith("GBP")
 
 
@@ -256,11 +257,14 @@ class Discloser:
 
 
 def _coarse(value: int | Decimal | float) -> Display:
+    """A whole number to the nearest 5; a fraction to 2 decimal places, or to 2 significant
+    digits when smaller than 0.1 (a variance), so it does not read as 0."""
     if isinstance(value, int):
         return round5(value)
-    return Decimal(repr(value) if isinstance(value, float) else value).quantize(
-        COARSE_PLACES, ROUND_HALF_UP
-    )
+    exact = Decimal(repr(value) if isinstance(value, float) else value)
+    if exact and abs(exact) < Decimal("0.1"):
+        return Decimal(f"{exact:.2g}")
+    return exact.quantize(COARSE_PLACES, ROUND_HALF_UP)
 
 
 def _check(policy: str) -> None:

@@ -482,7 +482,9 @@ class Redefined:
     formula: str
     reported_version: int | None
     rebuilt_version: int | None
-    #: ``"formula"`` or ``"disclosure method"``: which definition changed.
+    #: Which definition changed: ``"formula"`` (its version), ``"new formula"`` (a figure
+    #: the report could not have had), ``"parameters"`` (the same value, derived under other
+    #: parameter defaults) or ``"disclosure method"``.
     what: str
 
 
@@ -524,15 +526,14 @@ def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
         return _unverified(ledger, document, f"cannot rebuild the report: {error}")
     mismatches = compare(document.get("figures", []), rebuilt.figures,
                          str(document.get("disclosure", rebuilt.disclosure)))
+    theirs = {str(f.get("id")): f for f in document.get("figures", []) if isinstance(f, Mapping)}
+    method = document.get("disclosure_method", 1)  # 0.1.0 wrote none: the first method
+    then = _Then(theirs, method if isinstance(method, int) else 1, rebuilt.disclosure)
+    ours = {f.id: f for f in rebuilt.figures}
     differences: list[FigureMismatch] = []
     redefined: list[Redefined] = []
-    theirs = {str(f.get("id")): f for f in document.get("figures", []) if isinstance(f, Mapping)}
-    ours = {f.id: f for f in rebuilt.figures}
-    method = document.get("disclosure_method", 1)  # 0.1.0 wrote none: the first method
-    method = method if isinstance(method, int) else 1
     for mismatch in mismatches:
-        changed = _redefined(theirs.get(mismatch.id), ours.get(mismatch.id), mismatch,
-                             method, rebuilt.disclosure)
+        changed = then.redefined(ours.get(mismatch.id), mismatch)
         if changed is None:
             differences.append(mismatch)
         else:
@@ -541,29 +542,48 @@ def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
                         tuple(differences), redefined=tuple(redefined))  # fmt: skip
 
 
-def _redefined(
-    theirs: Mapping[str, Any] | None, ours: ReportFigure | None, mismatch: FigureMismatch,
-    method: int, policy: str,
-) -> Redefined | None:
-    """Why a figure differs when it is a change of definition, not of facts: its formula's
-    version moved, or its display alone differs and the disclosure method that shows such
-    a figure changed since the report's ``method``."""
-    if theirs is None or ours is None:
+class _Then:
+    """What a report said, to tell a change of definition from a change of facts."""
+
+    def __init__(self, figures: Mapping[str, Mapping[str, Any]], method: int, policy: str) -> None:
+        self.figures, self.method, self.policy = figures, method, policy
+        self.formulas = {
+            str(d.get("formula")) for f in figures.values()
+            if isinstance(d := f.get("derivation"), Mapping)
+        }  # fmt: skip
+
+    def redefined(self, ours: ReportFigure | None, mismatch: FigureMismatch) -> Redefined | None:
+        """Why a figure differs when it is a change of definition, not of facts: its formula
+        is new or its version moved; or it shows the same value but its derivation names
+        other parameters (a default changed); or its display alone differs and the
+        disclosure method that shows such a figure changed since the report's."""
+        if ours is None:
+            return None
+        formula, version = ours.derivation.formula, ours.derivation.version
+        theirs = self.figures.get(mismatch.id)
+        if theirs is None:
+            new = formula not in self.formulas
+            return Redefined(mismatch.id, formula, None, version, "new formula") if new else None
+        derivation = theirs.get("derivation")
+        if not isinstance(derivation, Mapping) or derivation.get("formula") != formula:
+            return None
+        then = derivation.get("version")
+        if then != version:
+            return Redefined(mismatch.id, formula, then if isinstance(then, int) else None,
+                             version, "formula")  # fmt: skip
+        if mismatch.field == "derivation" and self._parameters_only(derivation, ours):
+            return Redefined(mismatch.id, formula, version, version, "parameters")
+        if mismatch.field == "display" and shown_differently_since(
+            self.method, formula, ours.kind, self.policy
+        ):
+            return Redefined(mismatch.id, formula, version, version, "disclosure method")
         return None
-    derivation = theirs.get("derivation")
-    if not isinstance(derivation, Mapping) or derivation.get("formula") != ours.derivation.formula:
-        return None
-    version = derivation.get("version")
-    if version != ours.derivation.version:
-        return Redefined(mismatch.id, ours.derivation.formula,
-                         version if isinstance(version, int) else None,
-                         ours.derivation.version, "formula")  # fmt: skip
-    if mismatch.field == "display" and shown_differently_since(
-        method, ours.derivation.formula, ours.kind, policy
-    ):
-        return Redefined(mismatch.id, ours.derivation.formula, version, version,
-                         "disclosure method")  # fmt: skip
-    return None
+
+    def _parameters_only(self, derivation: Mapping[str, Any], ours: ReportFigure) -> bool:
+        now = derivation_json(ours.derivation, self.policy)
+        differ = {k for k in set(derivation) | set(now)
+                  if canonical_json(plain(derivation.get(k))) != canonical_json(plain(now.get(k)))}
+        return differ <= {"parameters", "note"}
 
 
 def _unverified(ledger: Ledger, document: Mapping[str, Any], why: str) -> VerifyResult:
