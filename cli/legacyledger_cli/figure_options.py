@@ -152,7 +152,8 @@ def from_id(figure_id: str) -> Params:
     if metric.startswith("retention."):
         return {"retention": retention_from(dims)}
     if metric.startswith("costs."):
-        return {"costs": costs_from(metric, dims.get("period", ""))}
+        basis = {"unit_cost_basis": "delivery"} if dims.get("basis") == "delivery" else {}
+        return {"costs": costs_from(metric, dims.get("period", "")) | basis}
     return {}
 
 

@@ -71,8 +71,9 @@ def test_json_follows_the_published_schema_and_ends_with_the_footer(cli: Cli) ->
     document = json.loads(report(cli, "all", "--format", "json").stdout)
     schema = report_schema()
     assert schema_errors(document, schema, schema) == []
-    assert list(document)[-8:] == ["known_at", "ledger_head", "chain_link", "parameters",
-                                   "disclosure", "generated_at", "frameworks", "digest"]
+    assert list(document)[-9:] == ["known_at", "ledger_head", "chain_link", "parameters",
+                                   "disclosure", "disclosure_method", "generated_at",
+                                   "frameworks", "digest"]
     assert {f["family"] for f in document["figures"]} == set(FAMILIES)
     for f in document["figures"]:  # the id's parts as fields, for grouping without parsing
         metric, *parts = f["id"].split("/")

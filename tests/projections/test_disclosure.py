@@ -367,3 +367,12 @@ def test_rates_from_displayed_counts_by_hand() -> None:
     assert consistent(by_id, "rate", "nhs", Decimal("0.818")) == 2  # stops counting at 2
     assert candidates(45, "nhs") == [43, 44, 45, 46, 47] and candidates(10, "nhs") == [8, 9, 10,
                                                                                         11, 12]
+
+
+def test_coarse_estimates_keep_two_places_or_two_digits() -> None:
+    # a survival and a variance resting on counts, with no formula over their inputs
+    figures = [figure("n", 40, "count"), figure("s", 0.8173331, "statistic", "n"),
+               figure("v", 0.000431, "statistic", "n"), figure("k", 14, "statistic", "n")]
+    nhs = shown(figures, "nhs")
+    assert (nhs["s"], nhs["v"], nhs["k"]) == (Decimal("0.82"), Decimal("0.00043"), 15)
+    assert shown(figures, "none")["v"] == 0.000431

@@ -76,7 +76,8 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
     type=click.Choice(POLICIES),
     default="nhs",
     show_default=True,
-    help="Small-number control: nhs (1-7 as *, round to 5), under10, none (internal).",
+    help="Small-number control: nhs (1-7 as *, other counts to the nearest 5, rates from the "
+    "shown counts), under10 (1-9 as *, the same otherwise), none (true values: internal only).",
 )
 @click.option(
     "--format",

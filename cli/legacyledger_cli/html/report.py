@@ -200,8 +200,9 @@ def policy_of(report: Any) -> str:
 
 _RATES = (
     "a rate is suppressed when a count it rests on is, and otherwise computed from the counts "
-    "as shown (unit costs from the shown count); estimates such as survival are shown to whole "
-    "percent; totals are rounded from unrounded values; money is never suppressed"
+    "as shown (unit costs from the shown count), so in small groups it can be several points "
+    "from the true rate; estimates such as survival are shown to whole percent; totals are "
+    "rounded from unrounded values; money is never suppressed"
 )
 POLICY_TEXT = {
     "nhs": f"counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; {_RATES}",
@@ -850,7 +851,7 @@ def horizons_figure(
         "Retention at each horizon by cohort (R_h), with eligible counts",
         "Bars: share of eligible registrants retained at 6, 12, 18 and 24 months after the "
         "anchor date. Under each bar: n, the number eligible (anchor plus horizon on or before "
-        "the as-of date, not censored before it).",
+        "the as-of date, enrolled by then, and observed to it or seen leaving before it).",
         drawn,
         series,
         [(v / 100, f"{v}%") for v in range(0, 101, 25)],
@@ -859,7 +860,10 @@ def horizons_figure(
         "<strong>R<sub>h</sub> = retained<sub>h</sub> / eligible<sub>h</sub>.</strong> "
         "Labels above the bars are R<sub>h</sub>; n under each bar is eligible<sub>h</sub>. "
         "A dashed empty slot marks a value withheld by the disclosure policy (*) or not yet "
-        "observable (n/a)."
+        "observable (n/a). A leaving seen before the horizon counts even if follow-up ended "
+        "later; people enrolled after anchor + h are not eligible. With delayed entry "
+        f"R<sub>h</sub> is conditional on being in post at enrolment: the Kaplan{EN_DASH}Meier "
+        "curves are the estimate without that bias."
     )
     return figure_block(chart, caption)
 
@@ -942,7 +946,9 @@ def periods_table(view: Any, figures: Figures) -> str:
         ("Period", "Group", "Leavers", "Leaver rate", "Stability index"),
         rows,
         "Leaver rate: leavers ÷ mean of headcount at start and end (NHS definition). Stability "
-        "index: of those in post at the start, the share still in post at the end.",
+        "index: of those in post at the start, the share still in post at the end. People whose "
+        "follow-up ended in the period while in post are out of both headcounts; no leaver rate "
+        "(n/a) where fewer than 10 were in post at the start (a ramp-up year).",
         numeric=(2, 3, 4),
     )
 
@@ -1184,23 +1190,28 @@ UNIT_COSTS = (
 
 
 def unit_cost_table(view: Any, figures: Figures) -> str:
-    years = sorted(p for p in _periods(view, "costs.per_event_delivered") if is_fy(p))
+    basis = view.params.unit_cost_basis
+    only = "delivery" if basis == "delivery" else None
+    years = sorted(p for p in _periods(view, "costs.events_delivered") if is_fy(p))
     rows = []
     for metric, base, label in UNIT_COSTS:
         cells = []
         for year in years:
-            unit = figures.get(figure_id(f"costs.{metric}", period=year))
+            unit = figures.get(figure_id(f"costs.{metric}", basis=only, period=year))
             n = figures.text(figure_id(f"costs.{base}", period=year))
             shown = money(unit.display) if unit is not None and _is_number(unit) else _shown(unit)
             cells.append(f"{shown} (n={n})")
         rows.append((label, *cells))
     if not years:
         return ""
-    basis = view.params.unit_cost_basis
+    what = ("delivery cost only (administration excluded)" if only else
+            "full cost (administration + delivery)")  # fmt: skip
     return "<h3>Unit costs</h3>" + table(
         ("Unit cost", *(fy(y) for y in years)),
         rows,
-        f"Cost basis: {basis} cost. n is the denominator (disclosed by the policy).",
+        f"Cost basis: {what}. Per event delivered: the cost booked to events (events later "
+        "cancelled included) over the events delivered. n is the denominator (disclosed by the "
+        "policy).",
         numeric=tuple(range(1, len(years) + 1)),
     )
 

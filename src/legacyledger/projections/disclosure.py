@@ -19,8 +19,8 @@ before rounding (version 2 of the method):
   displayed values** (rounded counts, disclosed rates, money), so it tells nothing the
   displayed counts do not; ratios are shown to 3 decimal places;
 * any other rate or statistic resting on counts (Kaplan-Meier estimates, means, compliance
-  shares) is shown at **coarse precision**: 2 decimal places, or a whole number to the
-  nearest 5.
+  shares) is shown at **coarse precision**: 2 decimal places (2 significant digits below
+  0.1), or a whole number to the nearest 5.
 
 Each count is disclosed from its own unrounded value, so a total computed from unrounded
 parts is rounded once, as a total. Money is not about individuals and is never suppressed.
@@ -37,6 +37,10 @@ from typing import Literal
 import attrs
 
 from legacyledger.projections.base import Derivation, Figure
+
+#: The version of the disclosure method above: a report records it, so that a figure shown
+#: under an earlier method is known for what it is (``reports.verify_report``).
+METHOD = 2
 
 Policy = Literal["nhs", "under10", "none"]
 POLICIES = ("nhs", "under10", "none")
@@ -162,7 +166,22 @@ RECIPES: Mapping[str, Recipe] = {
 _WHOLE = frozenset({"reach.growth_pct"})
 
 
+def shown_differently_since(method: int, formula: str, kind: str, policy: str) -> bool:
+    """Whether a figure (its formula and kind) may be shown differently under ``policy`` now
+    than under disclosure method ``method``. Method 1 showed counts as now under ``nhs`` but
+    unrounded under ``under10``, money as computed, and every rate and statistic at full
+    precision from the true counts."""
+    if method >= METHOD or policy not in ROUNDING:
+        return False
+    if kind == "count":
+        return policy == "under10"
+    if kind == "money":
+        return formula in RECIPES
+    return True
+
+
 def is_money(figure: Figure, kind: str) -> bool:
+    """Money, or money per unit (a unit cost): never rounded to whole numbers."""
     return kind == "money" or figure.unit.upper().startswith("GBP")
 
 
@@ -238,11 +257,14 @@ class Discloser:
 
 
 def _coarse(value: int | Decimal | float) -> Display:
+    """A whole number to the nearest 5; a fraction to 2 decimal places, or to 2 significant
+    digits when smaller than 0.1 (a variance), so it does not read as 0."""
     if isinstance(value, int):
         return round5(value)
-    return Decimal(repr(value) if isinstance(value, float) else value).quantize(
-        COARSE_PLACES, ROUND_HALF_UP
-    )
+    exact = Decimal(repr(value) if isinstance(value, float) else value)
+    if exact and abs(exact) < Decimal("0.1"):
+        return Decimal(f"{exact:.2g}")
+    return exact.quantize(COARSE_PLACES, ROUND_HALF_UP)
 
 
 def _check(policy: str) -> None:

@@ -47,7 +47,13 @@ from legacyledger.persistence import iter_states
 from legacyledger.projections.base import Derivation, Value
 from legacyledger.projections.compliance import ComplianceParams
 from legacyledger.projections.costs import CostParams
-from legacyledger.projections.disclosure import POLICIES, DisclosedFigure, apply_disclosure
+from legacyledger.projections.disclosure import (
+    METHOD,
+    POLICIES,
+    DisclosedFigure,
+    apply_disclosure,
+    shown_differently_since,
+)
 from legacyledger.projections.figures import dimensions
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
@@ -414,6 +420,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "chain_link": report.chain_link,
         "parameters": plain(report.parameters),
         "disclosure": report.disclosure,
+        "disclosure_method": METHOD,
         "generated_at": report.generated_at.isoformat().replace("+00:00", "Z"),
         "frameworks": list(report.frameworks),
         "digest": report.digest,
@@ -485,7 +492,27 @@ class FigureMismatch:
 
 
 @attrs.frozen
+class Redefined:
+    """A figure the report made under another definition than this legacyledger's: its
+    formula's version changed, or (``field == "display"``) only the disclosure method that
+    showed it. Such a figure cannot be reproduced exactly; it is not evidence of a change
+    in the facts."""
+
+    id: str
+    formula: str
+    reported_version: int | None
+    rebuilt_version: int | None
+    #: Which definition changed: ``"formula"`` (its version), ``"new formula"`` (a figure
+    #: the report could not have had), ``"parameters"`` (the same value, derived under other
+    #: parameter defaults) or ``"disclosure method"``.
+    what: str
+
+
+@attrs.frozen
 class VerifyResult:
+    """What :func:`verify_report` found: the digests, the figures that differ under the same
+    definitions (``differences``), those made under other definitions (``redefined``)."""
+
     claimed_digest: str
     rebuilt_digest: str | None
     known_at: int | None
@@ -493,11 +520,19 @@ class VerifyResult:
     differences: tuple[FigureMismatch, ...] = ()
     #: Why the report could not be rebuilt at all (a bad document, a shorter ledger).
     problems: tuple[str, ...] = ()
+    redefined: tuple[Redefined, ...] = ()
 
     @property
     def reproduces(self) -> bool:
+        """Exactly: the same digest, every figure the same."""
         same = self.rebuilt_digest == self.claimed_digest
-        return same and not self.differences and not self.problems
+        return same and not self.differences and not self.redefined and not self.problems
+
+    @property
+    def consistent(self) -> bool:
+        """Every figure made under this legacyledger's definitions reproduces; the others
+        (``redefined``) were made under earlier formula or disclosure-method versions."""
+        return self.reproduces or (not self.differences and not self.problems)
 
 
 def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
@@ -509,9 +544,66 @@ def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
         rebuilt = _rebuild(ledger, document)
     except (KeyError, TypeError, ValueError) as error:
         return _unverified(ledger, document, f"cannot rebuild the report: {error}")
-    differences = tuple(compare(document.get("figures", []), rebuilt.figures,
-                                str(document.get("disclosure", rebuilt.disclosure))))
-    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(), differences)
+    mismatches = compare(document.get("figures", []), rebuilt.figures,
+                         str(document.get("disclosure", rebuilt.disclosure)))
+    theirs = {str(f.get("id")): f for f in document.get("figures", []) if isinstance(f, Mapping)}
+    method = document.get("disclosure_method", 1)  # 0.1.0 wrote none: the first method
+    then = _Then(theirs, method if isinstance(method, int) else 1, rebuilt.disclosure)
+    ours = {f.id: f for f in rebuilt.figures}
+    differences: list[FigureMismatch] = []
+    redefined: list[Redefined] = []
+    for mismatch in mismatches:
+        changed = then.redefined(ours.get(mismatch.id), mismatch)
+        if changed is None:
+            differences.append(mismatch)
+        else:
+            redefined.append(changed)
+    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(),
+                        tuple(differences), redefined=tuple(redefined))  # fmt: skip
+
+
+class _Then:
+    """What a report said, to tell a change of definition from a change of facts."""
+
+    def __init__(self, figures: Mapping[str, Mapping[str, Any]], method: int, policy: str) -> None:
+        self.figures, self.method, self.policy = figures, method, policy
+        self.formulas = {
+            str(d.get("formula")) for f in figures.values()
+            if isinstance(d := f.get("derivation"), Mapping)
+        }  # fmt: skip
+
+    def redefined(self, ours: ReportFigure | None, mismatch: FigureMismatch) -> Redefined | None:
+        """Why a figure differs when it is a change of definition, not of facts: its formula
+        is new or its version moved; or it shows the same value but its derivation names
+        other parameters (a default changed); or its display alone differs and the
+        disclosure method that shows such a figure changed since the report's."""
+        if ours is None:
+            return None
+        formula, version = ours.derivation.formula, ours.derivation.version
+        theirs = self.figures.get(mismatch.id)
+        if theirs is None:
+            new = formula not in self.formulas
+            return Redefined(mismatch.id, formula, None, version, "new formula") if new else None
+        derivation = theirs.get("derivation")
+        if not isinstance(derivation, Mapping) or derivation.get("formula") != formula:
+            return None
+        then = derivation.get("version")
+        if then != version:
+            return Redefined(mismatch.id, formula, then if isinstance(then, int) else None,
+                             version, "formula")  # fmt: skip
+        if mismatch.field == "derivation" and self._parameters_only(derivation, ours):
+            return Redefined(mismatch.id, formula, version, version, "parameters")
+        if mismatch.field == "display" and shown_differently_since(
+            self.method, formula, ours.kind, self.policy
+        ):
+            return Redefined(mismatch.id, formula, version, version, "disclosure method")
+        return None
+
+    def _parameters_only(self, derivation: Mapping[str, Any], ours: ReportFigure) -> bool:
+        now = derivation_json(ours.derivation, self.policy)
+        differ = {k for k in set(derivation) | set(now)
+                  if canonical_json(plain(derivation.get(k))) != canonical_json(plain(now.get(k)))}
+        return differ <= {"parameters", "note"}
 
 
 def _unverified(ledger: Ledger, document: Mapping[str, Any], why: str) -> VerifyResult:
@@ -823,6 +915,7 @@ __all__ = [
     "IntegrityCheck",
     "IntegrityReport",
     "Problem",
+    "Redefined",
     "Report",
     "ReportFigure",
     "StoredState",
