@@ -547,6 +547,9 @@ class _Then:
 
     def __init__(self, figures: Mapping[str, Mapping[str, Any]], method: int, policy: str) -> None:
         self.figures, self.method, self.policy = figures, method, policy
+        #: Made by a release before this one's definitions (its disclosure method is older):
+        #: its derivations may name parameter defaults that have changed since.
+        self.older = method < METHOD
         self.formulas = {
             str(d.get("formula")) for f in figures.values()
             if isinstance(d := f.get("derivation"), Mapping)
@@ -571,7 +574,9 @@ class _Then:
         if then != version:
             return Redefined(mismatch.id, formula, then if isinstance(then, int) else None,
                              version, "formula")  # fmt: skip
-        if mismatch.field == "derivation" and self._parameters_only(derivation, ours):
+        if mismatch.field == "derivation" and self.older and self._parameters_only(
+            derivation, ours
+        ):
             return Redefined(mismatch.id, formula, version, version, "parameters")
         if mismatch.field == "display" and shown_differently_since(
             self.method, formula, ours.kind, self.policy
