@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -44,14 +44,15 @@ class Unavailable(Exception):
 
 
 def render(
-    report: Report, fmt: str, *, color: bool = False, timeline: Any = None
+    report: Report, fmt: str, *, color: bool = False, timeline: Any = None,
+    names: Mapping[str, str] | None = None,
 ) -> str | bytes:
     """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time)
-    is used by the html format only."""
+    and ``names`` (partnership key → name) are used by the html format only."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "html":
-        return html(report, color, timeline)
+        return render_html(report, timeline, names=names)
     return RENDERERS[fmt](report, color)
 
 

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from legacyledger.facts import MODELS
 from legacyledger.facts.tables import POSITION, columns, guide, row_of
+from legacyledger.reports.cells import spreadsheet_cell
 from legacyledger_cli.shell import Failure
 
 #: Excel reads a CSV as UTF-8 only when it starts with a byte-order mark.
@@ -52,7 +53,9 @@ def guide_lines() -> Iterator[str]:
 
 
 def write_export(out: Path, facts: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]:
-    """Each fact as a row of its type's CSV, after its ledger position; the counts per type."""
+    """Each fact as a row of its type's CSV, after its ledger position; the counts per type.
+    Text a spreadsheet would run as a formula is written inert (``reports.cells``); the
+    import reads it back as it was."""
     counts: dict[str, int] = {}
     with contextlib.ExitStack() as stack:
         writers: dict[str, Any] = {}
@@ -64,6 +67,6 @@ def write_export(out: Path, facts: Iterable[tuple[int, dict[str, Any]]]) -> dict
                 )
                 writers[name] = csv.writer(file)
                 writers[name].writerow((POSITION, *columns(name)))
-            writers[name].writerow((position, *row_of(fact)))
+            writers[name].writerow((position, *map(spreadsheet_cell, row_of(fact))))
             counts[name] = counts.get(name, 0) + 1
     return counts

@@ -12,7 +12,7 @@ RATE = "retention.rate/cohort=2024-25/h=6/scope=nhs"
 
 
 def test_explain_says_the_sum_and_the_facts_by_type_before_the_list(imported: Cli) -> None:
-    out = imported("explain", RATE, "--as-of", "2025-09-30", "--disclosure", "none").output
+    out = imported("explain", RATE, "--as-of", "2025-09-30", "--disclosure", "none").stdout
     out = out.splitlines()
     first = out.index("In words")
     assert out[first:first + 5] == [
@@ -24,6 +24,14 @@ def test_explain_says_the_sum_and_the_facts_by_type_before_the_list(imported: Cl
     ]
     assert out.index("Derivation") < next(i for i, line in enumerate(out)
                                            if line.startswith("Contributing facts"))
+
+
+def test_explain_under_disclosure_says_nothing_of_a_suppressed_figures_counts(
+    imported: Cli,
+) -> None:
+    out = imported("explain", RATE, "--as-of", "2025-09-30").stdout  # nhs, as published
+    assert "  retained at 6 months (R_h) = * (suppressed: a small number)\n" in out
+    assert "1 retained" not in out and "1 eligible" not in out
 
 
 def test_explain_json_carries_the_words(imported: Cli) -> None:

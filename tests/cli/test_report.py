@@ -75,6 +75,11 @@ def test_json_follows_the_published_schema_and_ends_with_the_footer(cli: Cli) ->
                                    "disclosure", "disclosure_method", "generated_at",
                                    "frameworks", "digest"]
     assert {f["family"] for f in document["figures"]} == set(FAMILIES)
+    for f in document["figures"]:  # the id's parts as fields, for grouping without parsing
+        metric, *parts = f["id"].split("/")
+        assert f["metric"] == metric and f["dims"] == dict(p.split("=", 1) for p in parts)
+        assert (f["number"] is None and f["symbol"] == f["display"] in ("*", "n/a")) or (
+            f["symbol"] is None and f["number"] == float(f["display"]))
 
 
 def test_csv_is_tidy_a_header_and_one_row_per_figure(cli: Cli) -> None:
@@ -295,3 +300,13 @@ def test_verify_of_a_file_that_is_not_a_report(cli: Cli, tmp_path: Path) -> None
     (tmp_path / "y.json").write_text('{"schema": "other/1"}', encoding="utf-8")
     result = cli("verify", str(tmp_path / "y.json"))
     assert result.exit_code == 1 and "not a legacyledger.report/1 document" in result.stdout
+
+
+def test_every_unit_in_a_report_is_one_of_the_controlled_list(cli: Cli) -> None:
+    from legacyledger.projections.units import UNITS
+
+    document = json.loads(report(cli, "all", "--format", "json").stdout)
+    units = {f["unit"] for f in document["figures"]}
+    assert units - UNITS == set() and {"people", "events", "hours"} <= units
+    assert not units & {"person", "registrants", "hour", "event"}
+    assert all(f["label"] for f in document["figures"])  # costs and reach had none

@@ -158,3 +158,20 @@ def test_a_mapping_is_for_spreadsheets(cli: Cli) -> None:
     assert result.exit_code == 1
     assert "--mapping reads spreadsheets" in result.output
 
+
+
+def test_text_that_would_be_a_formula_is_exported_inert_and_imports_as_it_was(
+    imported: Cli, tmp_path: Path
+) -> None:
+    recorded = imported("record", "MentorTrained", "--mentor", "M-101", "--on", "2024-06-01",
+                        "--course", "=HYPERLINK(\"x\")", "--hours", "2", "--note", "'=kept")
+    assert recorded.exit_code == 0, recorded.output
+    out = tmp_path / "csv"
+    imported("export", "--format", "csv", "-o", str(out))
+    with (out / "MentorTrained.csv").open(encoding="utf-8-sig", newline="") as file:
+        row = next(iter(csv.DictReader(file)))
+    assert (row["course"], row["note"]) == ("'=HYPERLINK(\"x\")", "''=kept")
+    again = tmp_path / "again.db"
+    result = imported("import", *sorted(map(str, out.glob("*.csv"))), ledger=again)
+    assert result.exit_code == 0, result.output
+    assert imported("export", ledger=again).stdout == imported("export").stdout

@@ -31,7 +31,7 @@ def test_a_count_is_said_with_its_facts_by_type() -> None:
     facts = [FactRecord(n, {"fact": name}) for n, name in enumerate(names, start=1)]
     words = in_words(RETAINED, FIGURES, facts)
     assert list(words.lines()) == [
-        "retained = 145 people, counted from the facts below",
+        "retained = 145 people, counted from the facts it rests on",
         "Made from 3 facts:",
         "       2  RegistrantEnrolled",
         "       1  RegistrantLeft",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from legacyledger.projections.retention.scope import SCOPES
 from legacyledger.reports import FAMILY_NAMES, PERIODS, POOLED, Progress, Report, build_report
 from legacyledger_cli.dates import IsoDate
 from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
-from legacyledger_cli.html.report import report_timeline
+from legacyledger_cli.html.report import partnership_names, report_timeline
 from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
 from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pass_shell
 
@@ -128,9 +128,10 @@ def report(
         made = make(shell, ledger, families, as_of, known_at, disclosure,
                     {**options, "persisted": fmt != "html"})  # fmt: skip
         timeline = activity(ledger, made) if fmt == "html" else None
+        names = partnership_names(ledger, made) if fmt == "html" else None
         # Rendered while the ledger is open: a view may read rarely used rows on demand
         # (the cost restatements), and those read the ledger at the report's position.
-        write(shell, made, fmt, output, timeline)
+        write(shell, made, fmt, output, timeline, names)
 
 
 def warn_if_empty(ledger: Ledger, known_at: int | datetime | None) -> None:
@@ -186,9 +187,10 @@ def to_terminal(output: str) -> bool:
     return output == "-" and sys.stdout.isatty()
 
 
-def write(shell: Shell, made: Report, fmt: str, output: str, timeline: Any = None) -> None:
+def write(shell: Shell, made: Report, fmt: str, output: str, timeline: Any = None,
+          names: Mapping[str, str] | None = None) -> None:  # fmt: skip
     try:
-        content = render(made, fmt, color=to_terminal(output), timeline=timeline)
+        content = render(made, fmt, color=to_terminal(output), timeline=timeline, names=names)
     except Unavailable as error:
         raise Failure(str(error)) from None
     if output == "-":

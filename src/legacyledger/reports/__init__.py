@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -57,9 +57,12 @@ from legacyledger.projections.disclosure import (
     apply_disclosure,
     shown_differently_since,
 )
+from legacyledger.projections.figures import dimensions
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
+from legacyledger.projections.units import unit_of
+from legacyledger.reports.words import readable_name
 from legacyledger.views import FAMILIES, Views, build_views, resolve_known_at
 from legacyledger.views.audit import check_stored_views
 from legacyledger.views.store import PersistedViews
@@ -361,8 +364,9 @@ def _disclosed(views: Views, policy: str) -> tuple[ReportFigure, ...]:
 
 def _figure(disclosed: DisclosedFigure, value: Value) -> ReportFigure:
     d = disclosed
-    return ReportFigure(d.id.partition(".")[0], d.id, d.label, shown(d), d.unit, d.kind,
-                        d.suppressed, d.derivation, value)  # fmt: skip
+    label = d.label or readable_name(d.id)  # every figure has a label people can read
+    return ReportFigure(d.id.partition(".")[0], d.id, label, shown(d), unit_of(d.unit),
+                        d.kind, d.suppressed, d.derivation, value)  # fmt: skip
 
 
 def is_money(unit: str, kind: str) -> bool:
@@ -431,13 +435,29 @@ def figure_json(figure: ReportFigure, policy: str) -> dict[str, Any]:
     return {
         "family": figure.family,
         "id": figure.id,
+        "metric": figure.id.split("/")[0],
+        "dims": dimensions(figure.id),
         "label": figure.label,
         "display": figure.display,
+        "number": number_of(figure.display),
+        "symbol": None if number_of(figure.display) is not None else str(figure.display),
         "unit": figure.unit,
         "kind": figure.kind,
         "suppressed": figure.suppressed,
         "derivation": derivation_json(figure.derivation, policy),
     }
+
+
+def number_of(display: Shown) -> int | float | None:
+    """The display as a JSON number, for tools that want one column of numbers (``display``
+    keeps exact decimals as text); ``None`` for ``*`` (suppressed) and ``n/a``."""
+    if isinstance(display, (int, float)) and not isinstance(display, bool):
+        return display
+    try:
+        number = float(Decimal(str(display)))
+    except InvalidOperation:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def derivation_json(derivation: Derivation, policy: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from legacyledger.projections.disclosure import (
     DisclosedFigure,
     apply_disclosure,
 )
+from legacyledger.projections.units import unit_of
 
 #: Units whose values read best as percentages.
 _SHARES = frozenset({"ratio", "probability", "share", "proportion"})
@@ -80,7 +81,7 @@ def _sentence(figure: Figure, figures: Mapping[str, Figure], shown: Mapping[str,
     if shown[figure.id].suppressed:
         return head  # its parts would tell what disclosure control hides
     if not inputs:
-        return f"{head}, counted from the facts below" if figure.kind == "count" else head
+        return f"{head}, counted from the facts it rests on" if figure.kind == "count" else head
     said = _sum(figure, inputs)
     parts = {f.id: f"{_show(shown[f.id], bare=True)} {name_of(f, figure)}" for f in inputs}
     if said is None:
@@ -155,16 +156,16 @@ def _show(figure: DisclosedFigure, bare: bool = False) -> str:
         return "*" if bare else "* (suppressed: a small number)"
     if value == NOT_AVAILABLE or isinstance(value, str):
         return "not computable" if value == NOT_AVAILABLE else str(value)
-    unit = figure.unit.lower()
+    unit = unit_of(figure.unit).lower()
     if unit in _MONEY or unit.startswith("gbp"):
         per = figure.unit[3:].strip() if unit.startswith("gbp") else ""
         return f"£{Decimal(value):,.2f}" + (f" {per.replace('/', 'per ')}" if per else "")
     if unit in _SHARES:
         return f"{float(value):.1%}"
     if isinstance(value, int):
-        return f"{value:,}" if bare else f"{value:,} {figure.unit}"
+        return f"{value:,}" if bare else f"{value:,} {unit_of(figure.unit)}"
     number = f"{float(value):,.4g}" if abs(float(value)) < 1000 else f"{float(value):,.0f}"
-    return number if bare else f"{number} {figure.unit}"
+    return number if bare else f"{number} {unit_of(figure.unit)}"
 
 
 __all__ = ["Words", "in_words", "name_of", "readable_name"]
