@@ -414,7 +414,9 @@ def test_a_sound_ledger_passes_every_check(shared: Ledger) -> None:
         "positions",
         "facts",
         "source_ref index",
+        "links index",
         "hash chain",
+        "persisted views",
     ]
     assert f"{shared.count()} of {shared.count()}" in checked.checks[2].summary
 
@@ -475,6 +477,8 @@ def test_an_edited_stored_fact_fails_the_integrity_check_at_its_position(tmp_pat
     with Ledger(location) as ledger:
         checked = check_ledger(ledger)
     assert not checked.ok
-    assert [(p.position, p.message) for p in checked.problems] == [
-        (11, "chain broken: stored fact or link altered")
+    assert [(c.name, p.position) for c in checked.checks for p in c.problems] == [
+        ("source_ref index", 11),  # the edited fact no longer has its digest
+        ("hash chain", 11),
     ]
+    assert checked.problems[-1].message == "chain broken: stored fact or link altered"

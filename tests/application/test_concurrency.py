@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
@@ -30,11 +29,8 @@ REGISTRANTS = [f"R-{i:03d}" for i in range(40)]
 WRITER = """
 import sys
 from legacyledger import Ledger
-import time
-from pathlib import Path
-start = Path(sys.argv[4])
-while not start.exists():
-    time.sleep(0.001)
+print("ready", flush=True)
+sys.stdin.readline()  # released by the test once both writers are up
 with Ledger(sys.argv[1], batch_size=int(sys.argv[3])) as ledger:
     for _ in range(3):
         ledger.import_file(sys.argv[2])
@@ -76,16 +72,19 @@ def test_two_processes_recording_at_once_store_every_fact_once(
     base = base_facts()
     with Ledger(location) as ledger:
         ledger.import_facts(base)
-    go = tmp_path / "go"
     files = [write(tmp_path / f"{w}.jsonl", contacts(w, shared=True)) for w in ("a", "b")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, location, str(f), "7", str(go)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen([sys.executable, "-c", WRITER, location, str(f), "7"], env=env,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for f in files
     ]
-    time.sleep(1.5)  # both interpreters up and waiting
-    go.touch()
+    for writer in writers:  # both interpreters up: then released together
+        assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+    for writer in writers:
+        assert writer.stdin is not None
+        writer.stdin.write(b"go\n")
+        writer.stdin.flush()
     retried = 0
     for writer in writers:
         out, err = writer.communicate(timeout=300)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -79,7 +78,8 @@ def test_a_correction_then_voiding_it_restores_the_figure(memory_ledger: Ledger)
 def test_known_at_a_recorded_time_resolves_to_the_last_position_then(memory_ledger: Ledger) -> None:
     before, _ = history(memory_ledger)
     moment = datetime.now(UTC)
-    time.sleep(0.01)
+    # the next write is stamped after the moment by the recorder's clock, not by waiting
+    memory_ledger.app.recorder.clock = lambda: moment + timedelta(seconds=1)
     memory_ledger.import_facts([left(on="2025-01-15")])
     views = memory_ledger.views(as_of=AS_OF, known_at=moment.isoformat())
     assert views.known_at == before

@@ -10,6 +10,7 @@ from legacyledger_cli.commands.explain import explain
 from legacyledger_cli.commands.export import export
 from legacyledger_cli.commands.follow import follow
 from legacyledger_cli.commands.frameworks import frameworks
+from legacyledger_cli.commands.head import head
 from legacyledger_cli.commands.importing import import_
 from legacyledger_cli.commands.init import init
 from legacyledger_cli.commands.log import log
@@ -35,6 +36,7 @@ COMMANDS: tuple[click.Command, ...] = (
     diff,
     report,
     verify,
+    head,
     follow,
     views,
     frameworks,

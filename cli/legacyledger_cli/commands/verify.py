@@ -10,11 +10,14 @@ from typing import Any
 import click
 
 from legacyledger.reports import (
+    INTEGRITY_CHECKS,
+    CheckFactory,
     FigureMismatch,
     IntegrityReport,
     Problem,
     Redefined,
     VerifyResult,
+    anchored,
     check_ledger,
     verify_report,
 )
@@ -29,6 +32,14 @@ SHOWN = 20  # problems or differences listed before "... and N more"
     "  legacyledger verify report.json\n"
     "  legacyledger verify",
 )
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="POSITION:LINK",
+    help="Also check that the chain link at POSITION is LINK (as `legacyledger head` printed "
+    "it then): a truncated or rewritten tail fails.",
+)
 @click.argument(
     "report_file",
     metavar="[REPORT.json]",
@@ -37,7 +48,9 @@ SHOWN = 20  # problems or differences listed before "... and N more"
 )
 @pass_shell
 @click.pass_context
-def verify(ctx: click.Context, shell: Shell, report_file: str | None) -> None:
+def verify(
+    ctx: click.Context, shell: Shell, report_file: str | None, anchors: tuple[str, ...]
+) -> None:
     """Check a saved JSON report against the ledger, or check the ledger's integrity.
 
     With REPORT.json (from `legacyledger report --format json`): rebuild the report as the
@@ -47,12 +60,16 @@ def verify(ctx: click.Context, shell: Shell, report_file: str | None) -> None:
     Without: read every stored fact and check that positions ascend, that each fact
     decodes and validates against its fact model and that each is in the source_ref
     index; then recompute the hash chain over the facts, which names the first fact
-    edited, inserted or deleted behind the ledger's back (exit 1 if anything is wrong).
+    edited, inserted or deleted behind the ledger's back; recompute the links index and
+    the persisted views from the facts and compare them with the stored ones; with
+    --anchor, check the chain still reaches a link published earlier (exit 1 if anything
+    is wrong).
     """
     document = None if report_file is None else read_report(report_file)
+    extra = [anchor_check(anchor) for anchor in anchors]
     with shell.ledger() as ledger:
         if document is None:
-            checked = check_ledger(ledger)
+            checked = check_ledger(ledger, [*INTEGRITY_CHECKS, *extra])
             lines, ok = list(integrity_lines(shell.where, checked)), checked.ok
         else:
             result = verify_report(ledger, document)
@@ -60,6 +77,15 @@ def verify(ctx: click.Context, shell: Shell, report_file: str | None) -> None:
     for line in lines:
         click.echo(line)
     ctx.exit(0 if ok else 1)
+
+
+def anchor_check(text: str) -> CheckFactory:
+    position, _, link = text.partition(":")
+    try:
+        return anchored(int(position), link)
+    except ValueError:
+        raise Failure(f"--anchor {text}: expected POSITION:LINK as `legacyledger head` prints "
+                      "it (a position, a colon, 64 hex digits)") from None
 
 
 def read_report(path: str) -> dict[str, Any]:

@@ -264,6 +264,10 @@ def _current(data: Any) -> Any:
     return {k: v for k, v in fact.items() if k != "v"} if fact.get("v") == 1 else fact
 
 
+#: How a ref the ledger derived from a fact's digest begins.
+DERIVED_REF_PREFIX = "auto-"
+
+
 def _with_derived_ref(
     fact: dict[str, Any], fact_digest: str, seen: dict[str, int]
 ) -> dict[str, Any]:
@@ -272,7 +276,7 @@ def _with_derived_ref(
     The n-th identical fact of a file gets ``-n`` appended, so two genuinely repeated
     facts (two equal time logs on one day) stay two facts.
     """
-    base = f"auto-{fact_digest[:20]}"
+    base = f"{DERIVED_REF_PREFIX}{fact_digest[:20]}"
     seen[base] = seen.get(base, 0) + 1
     ref = base if seen[base] == 1 else f"{base}-{seen[base]}"
     tail: dict[str, Any] = {k: fact.pop(k) for k in ("recorded_by", "note") if k in fact}

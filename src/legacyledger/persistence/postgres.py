@@ -255,6 +255,20 @@ def _postgres_recorder_class() -> type:
                     (r["day"], r["source_ref"], r["fact"]) for r in curs.fetchall()
                 ]
 
+        def all_links(self) -> list[tuple[UUID, str, str, str]]:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(
+                    self._sql("SELECT subject, day, source_ref, fact FROM {schema}.{links}")
+                )
+                return [(r["subject"], r["day"], r["source_ref"], r["fact"])
+                        for r in curs.fetchall()]
+
+        def count_refs(self) -> int:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(self._sql("SELECT COUNT(*) AS n FROM {schema}.{refs}"))
+                row = curs.fetchone()
+                return int(row["n"]) if row else 0
+
         def stored_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
             found: dict[UUID, int] = {}
             with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -145,6 +145,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             )
             return [(row[0], row[1], row[2]) for row in c.fetchall()]
 
+    def all_links(self) -> list[tuple[UUID, str, str, str]]:
+        """Every row of the links index: (subject, day, source_ref, fact)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT subject, day, source_ref, fact FROM fact_links")
+            return [(UUID(r[0]), r[1], r[2], r[3]) for r in c.fetchall()]
+
+    def count_refs(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COUNT(*) FROM source_refs")
+            return int(c.fetchone()[0])
+
     def stored_versions(self, ids: Sequence[UUID]) -> dict[UUID, int]:
         """The last stored version of each of these aggregates that has any (one query per
         500 ids, each answered from the primary key's index)."""

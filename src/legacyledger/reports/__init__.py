@@ -41,10 +41,13 @@ import orjson
 from pydantic import ValidationError
 
 from legacyledger.application import interchange, subject_class
+from legacyledger.domain.corrections import CORRECTED, VOIDED, effective_facts
+from legacyledger.domain.links import NEEDS_OF, links_of
 from legacyledger.domain.upcasting import VersionError, upcast
-from legacyledger.facts import KEY_OF, MODELS
+from legacyledger.facts import KEY_OF, MODELS, digest
+from legacyledger.facts.parsing import DERIVED_REF_PREFIX
 from legacyledger.persistence import iter_states
-from legacyledger.projections.base import Derivation, Value
+from legacyledger.projections.base import Derivation, FactRecord, Value
 from legacyledger.projections.compliance import ComplianceParams
 from legacyledger.projections.costs import CostParams
 from legacyledger.projections.disclosure import (
@@ -61,6 +64,7 @@ from legacyledger.projections.retention import RetentionParams
 from legacyledger.projections.units import unit_of
 from legacyledger.reports.words import readable_name
 from legacyledger.views import FAMILIES, Views, build_views, resolve_known_at
+from legacyledger.views.audit import check_stored_views
 from legacyledger.views.store import PersistedViews
 from legacyledger.views.store.location import store_exists
 
@@ -567,6 +571,9 @@ class _Then:
 
     def __init__(self, figures: Mapping[str, Mapping[str, Any]], method: int, policy: str) -> None:
         self.figures, self.method, self.policy = figures, method, policy
+        #: Made by a release before this one's definitions (its disclosure method is older):
+        #: its derivations may name parameter defaults that have changed since.
+        self.older = method < METHOD
         self.formulas = {
             str(d.get("formula")) for f in figures.values()
             if isinstance(d := f.get("derivation"), Mapping)
@@ -591,7 +598,9 @@ class _Then:
         if then != version:
             return Redefined(mismatch.id, formula, then if isinstance(then, int) else None,
                              version, "formula")  # fmt: skip
-        if mismatch.field == "derivation" and self._parameters_only(derivation, ours):
+        if mismatch.field == "derivation" and self.older and self._parameters_only(
+            derivation, ours
+        ):
             return Redefined(mismatch.id, formula, version, version, "parameters")
         if mismatch.field == "display" and shown_differently_since(
             self.method, formula, ours.kind, self.policy
@@ -827,7 +836,7 @@ class SourceRefIndex:
 
     def __init__(self, ledger: Ledger) -> None:
         self.recorder: Any = ledger.app.recorder
-        self.pending: list[tuple[int, str, Any]] = []
+        self.pending: list[tuple[int, str, Any, str]] = []
         self.versions: dict[Any, int] = {}
         self.seen = self.indexed = 0
 
@@ -836,25 +845,33 @@ class SourceRefIndex:
         fact = stored.fact
         if fact is None or "source_ref" not in fact:
             return (Problem(stored.position, "no source_ref to look up"),)
-        self.pending.append((stored.position, str(fact["source_ref"]), _subject_id(fact)))
+        self.pending.append(
+            (stored.position, str(fact["source_ref"]), _subject_id(fact), _fact_digest(fact))
+        )
         return self._flush() if len(self.pending) >= self.BATCH else ()
 
     def finish(self) -> Iterable[Problem]:
-        return self._flush()
+        problems = self._flush()
+        held = self.recorder.count_refs()
+        if held != self.seen:
+            problems.append(Problem(None, f"the index holds {held} refs for {self.seen} facts"))
+        return problems
 
     def _flush(self) -> list[Problem]:
-        found = self.recorder.lookup_refs([ref for _, ref, _ in self.pending])
+        found = self.recorder.lookup_refs([item[1] for item in self.pending])
         problems = [p for item in self.pending for p in self._check(item, found.get(item[1]))]
         self.pending = []
         return problems
 
-    def _check(self, item: tuple[int, str, Any], entry: Any) -> Iterator[Problem]:
-        position, ref, subject = item
+    def _check(self, item: tuple[int, str, Any, str], entry: Any) -> Iterator[Problem]:
+        position, ref, subject, content = item
         if entry is None:
             yield Problem(position, f"{ref} is not in the source_ref index")
             return
         self.indexed += 1
         originator, version = entry[0], entry[1]
+        if entry[2] != content:
+            yield Problem(position, f"{ref}: the index's digest is not the fact's ({entry[2]})")
         expected = self.versions.get(subject, 0) + 1
         self.versions[subject] = version if originator == subject else expected
         if subject is not None and originator != subject:
@@ -863,7 +880,99 @@ class SourceRefIndex:
             yield Problem(position, f"{ref}: the index says version {version}, expected {expected}")
 
     def summary(self) -> str:
-        return f"{self.indexed} of {self.seen} stored facts found in the index, in version order"
+        return (f"{self.indexed} of {self.seen} stored facts found in the index, in version "
+                "order, with their content's digest")
+
+
+def _fact_digest(fact: Mapping[str, Any]) -> str:
+    """The digest an import gave this stored fact (``facts.digest`` of its interchange form;
+    without its ref when the ref was derived from that digest)."""
+    body = interchange(fact)
+    if str(body.get("source_ref", "")).startswith(DERIVED_REF_PREFIX):
+        body.pop("source_ref")
+    return digest(orjson.dumps(body))
+
+
+class LinksIndex:
+    """The links index (``legacyledger.domain.links``) equals the one recomputed from the
+    facts as they stand after corrections: a deleted or edited row would silently turn a rule
+    across subjects off. Linking facts and corrections are kept (compact) until the end."""
+
+    name = "links index"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.recorder: Any = ledger.app.recorder
+        self.kept: list[FactRecord] = []
+        self.expected = self.stored = 0
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]:
+        fact = stored.fact
+        if fact is not None and isinstance(fact.get("source_ref"), str):
+            name = fact.get("fact")
+            if name not in LINKING and name not in (CORRECTED, VOIDED):
+                fact = {"fact": name, "source_ref": fact["source_ref"]}
+            self.kept.append(FactRecord(stored.position, fact))
+        return ()
+
+    def finish(self) -> Iterable[Problem]:
+        expected: dict[tuple[Any, str, str, str], int] = {}
+        for standing in effective_facts(self.kept):
+            for row in _links(standing.fact):
+                expected[row] = standing.position
+        self.kept = []
+        stored = set(self.recorder.all_links())
+        self.expected, self.stored = len(expected), len(stored)
+        for subject, day, ref, name in sorted(set(expected) - stored, key=str):
+            yield Problem(expected[(subject, day, ref, name)],
+                          f"{name} {ref}: its link to {subject} on {day} is not in the index")
+        for subject, day, ref, name in sorted(stored - set(expected), key=str):
+            yield Problem(None, f"the index links {name} {ref} to {subject} on {day}, "
+                                "which no fact as it stands does")
+
+    def summary(self) -> str:
+        return f"{self.stored} stored links, {self.expected} recomputed from the facts"
+
+
+#: Facts that can leave a link (a rule across subjects naming a link subject).
+LINKING = frozenset(name for name, rules in NEEDS_OF.items()
+                    if any(rule.subject is not None for rule in rules))
+
+
+def _links(fact: Mapping[str, Any]) -> Iterator[tuple[Any, str, str, str]]:
+    name = str(fact.get("fact"))
+    if name not in LINKING:
+        return
+    key_field = KEY_OF.get(name)
+    if key_field is None or key_field not in fact:
+        return
+    fields = dict(fact)
+    for field in ("on", "until"):
+        if isinstance(fields.get(field), str):
+            fields[field] = date.fromisoformat(fields[field])
+    for subject, day in links_of(name, str(fact[key_field]), fields):
+        yield (subject, day.isoformat(), str(fact["source_ref"]), name)
+
+
+class StoredViews:
+    """The persisted views (current facts, figure snapshots) equal the views recomputed from
+    the facts at their positions (``legacyledger.views.audit.check_stored_views``): an edited
+    figure in the views file is found, whatever digest it carries."""
+
+    name = "persisted views"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.checked: Any = None
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]:
+        return ()
+
+    def finish(self) -> Iterable[Problem]:
+        self.checked = check_stored_views(self.ledger)
+        return tuple(Problem(None, str(problem)) for problem in self.checked.problems)
+
+    def summary(self) -> str:
+        return "no persisted views" if self.checked is None else self.checked.summary
 
 
 def _subject_id(fact: Mapping[str, Any]) -> Any:
@@ -902,9 +1011,48 @@ class HashChain:
         )
 
 
+class Anchor:
+    """The chain link at a position equals one published earlier (``legacyledger head``): a
+    hash chain recomputed by whoever rewrote or truncated the tail verifies on its own, but
+    no longer reaches the published link."""
+
+    name = "anchor"
+
+    def __init__(self, ledger: Ledger, position: int, link: str) -> None:
+        self.ledger, self.position, self.link = ledger, position, link.lower()
+        self.found: str | None = None
+
+    def visit(self, stored: StoredState) -> Iterable[Problem]:
+        return ()
+
+    def finish(self) -> Iterable[Problem]:
+        head = self.ledger.head()
+        if head < self.position:
+            return (Problem(self.position, f"the ledger ends at position {head}, before the "
+                                           "anchored position: its tail was cut off"),)
+        self.found = self.ledger.chain_link(self.position)
+        if self.found != self.link:
+            return (Problem(self.position, f"the chain link here is {self.found}, the anchor "
+                                           f"says {self.link}: the history up to it was "
+                                           "rewritten"),)
+        return ()
+
+    def summary(self) -> str:
+        return f"position {self.position} {self.link}"
+
+
+def anchored(position: int, link: str) -> CheckFactory:
+    """A check that the ledger still reaches ``link`` at ``position`` (``verify --anchor``)."""
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", link) or position < 1:
+        raise ValueError(f"an anchor is POSITION:LINK (a 64-hex-digit link), not {position}:{link}")
+    return lambda ledger: Anchor(ledger, position, link)
+
+
 CheckFactory = Callable[["Ledger"], IntegrityCheck]
 #: Run by :func:`check_ledger` in this order; append a factory to add a check.
-INTEGRITY_CHECKS: list[CheckFactory] = [Positions, Validates, SourceRefIndex, HashChain]
+INTEGRITY_CHECKS: list[CheckFactory] = [
+    Positions, Validates, SourceRefIndex, LinksIndex, HashChain, StoredViews,
+]
 
 __all__ = [
     "FAMILY_NAMES",
@@ -920,6 +1068,7 @@ __all__ = [
     "ReportFigure",
     "StoredState",
     "VerifyResult",
+    "anchored",
     "build_report",
     "check_ledger",
     "compare",

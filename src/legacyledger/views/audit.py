@@ -12,10 +12,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import orjson
 
+from legacyledger.domain.corrections import effective_facts
 from legacyledger.projections.base import FactRecord, Figure, Value
 from legacyledger.views.families import build_views, family_of, resolve_known_at
-from legacyledger.views.store import persisted_figure
+from legacyledger.views.store import PersistedViews, persisted_figure
+from legacyledger.views.store.location import store_exists
+from legacyledger.views.store.rows import read_current_facts, rows_of
+from legacyledger.views.store.snapshots import select_figures, select_snapshots
 
 if TYPE_CHECKING:
     from legacyledger.views.source import LedgerReader
@@ -91,3 +96,55 @@ def diff(
         tuple(ledger.records_at(sorted(after - before))),
         tuple(ledger.records_at(sorted(before - after))),
     )
+
+
+@attrs.frozen
+class StoredViewsCheck:
+    """Persisted views compared with the views recomputed from the facts (what ``verify``
+    reports): a line per difference, and what was compared."""
+
+    problems: tuple[str, ...]
+    summary: str
+
+
+#: What a persisted figure must agree on with the one recomputed at its position.
+_COMPARED = ("value", "unit", "label", "kind")
+
+
+def check_stored_views(ledger: LedgerReader) -> StoredViewsCheck:
+    """Recompute every persisted view from the facts at the position it claims (the current
+    facts at the tracked position, each figure snapshot at its own) and compare: an edited
+    row is found, whatever a digest beside it says."""
+    if not store_exists(ledger):
+        return StoredViewsCheck((), "no persisted views")
+    problems: list[str] = []
+    with PersistedViews(ledger) as views:
+        tracked = views.tracked()
+        with views.store.read() as cur:
+            stored_rows = read_current_facts(views.store, cur)
+            snapshots = select_snapshots(views.store, cur)
+            cur.execute(f"SELECT view, {views.store.json('params')} "
+                        f"FROM {views.store.table('snapshots')}")
+            own = {view: orjson.loads(params) for view, params in cur.fetchall()}
+            stored = {s.view: select_figures(views.store, cur, s.view, s.position)
+                      for s in snapshots}
+    expected_rows = rows_of(effective_facts(ledger.records(stop=tracked)))
+    for ref in sorted(set(stored_rows) | set(expected_rows)):
+        if stored_rows.get(ref) != expected_rows.get(ref):
+            problems.append(f"current facts at {tracked}: {ref} differs from the facts")
+    figures = 0
+    for snapshot in snapshots:
+        params = {snapshot.family: own.get(snapshot.view) or {}}
+        built = build_views(ledger, snapshot.as_of, snapshot.position, [snapshot.family], params)
+        rebuilt = {f.id: f for f in built.figures}
+        for figure in stored[snapshot.view]:
+            figures += 1
+            again = rebuilt.pop(figure.id, None)
+            if again is None or any(getattr(figure, f) != getattr(again, f) for f in _COMPARED):
+                shown = "absent" if again is None else repr(again.value)
+                problems.append(f"{snapshot.view}: {figure.id} is {figure.value!r} stored, "
+                                f"{shown} recomputed at position {snapshot.position}")
+        problems.extend(f"{snapshot.view}: {figure_id} is missing" for figure_id in rebuilt)
+    summary = (f"{len(expected_rows)} current facts at position {tracked} and {figures} "
+               f"figures in {len(snapshots)} snapshots recomputed")
+    return StoredViewsCheck(tuple(problems), summary)

@@ -141,10 +141,11 @@ class Store:
         IF NOT EXISTS`` locks the table, which deadlocks against a worker mid-batch."""
         if self.ready():
             return
-        with self.read() as cur:
-            cur.execute(self.exists_sql, (self.table_ref("tracking"),))
-            older = bool(cur.fetchone()[0])  # a store written before parts and pins
         with self.write() as cur:
+            # Under the write lock: another worker may have created the tables since
+            # ``ready`` (and be applying batches already); only a store written before parts
+            # and pins is older (issue 12: a second worker emptied a store being caught up).
+            older = self._older(cur)
             for name, columns in self.ddl().items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}")
             if older:
@@ -164,6 +165,14 @@ class Store:
                 f"INSERT INTO {self.table('tracking')} VALUES (?, 0) ON CONFLICT (view) DO NOTHING",
                 (CURRENT_FACTS,),
             )
+
+    def _older(self, cur: Cursor) -> bool:
+        """A store written before parts and pins: a tracking table without them."""
+        found = {}
+        for table in ("tracking", "parts", "pins"):
+            cur.execute(self.exists_sql, (self.table_ref(table),))
+            found[table] = bool(cur.fetchone()[0])
+        return found["tracking"] and not (found["parts"] and found["pins"])
 
     def ready(self) -> bool:
         with self.read() as cur:
