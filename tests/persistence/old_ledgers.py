@@ -58,6 +58,7 @@ def copy_0_1_0_rows(ledger: Ledger) -> None:
         (UUID(i), v): (r, d)
         for r, i, v, d in db.execute("SELECT * FROM source_refs").fetchall()
     }
+    links = [(UUID(s), day, r, f) for s, day, r, f in db.execute("SELECT * FROM fact_links")]
     db.close()
     for start in range(0, len(rows), 500):
         chunk = [StoredEvent(UUID(i), v, t, bytes(s)) for i, v, t, s in rows[start : start + 500]]
@@ -66,6 +67,7 @@ def copy_0_1_0_rows(ledger: Ledger) -> None:
             chunk,
             source_refs=[(r, e.originator_id, e.originator_version, d)
                          for e, (r, d) in zip(chunk, found, strict=True)],
+            links=[(True, links)] if start == 0 else [],  # the links index as 0.1.0 kept it
         )
 
 
