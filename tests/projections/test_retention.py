@@ -425,7 +425,11 @@ def test_leaver_rate_and_stability_index_for_a_financial_year() -> None:
     # average headcount = (2920 + 122 + 304 + 306 + 154 + 61) / 365 = 3867 / 365 = 10.59
     # leaver rate (version 3) = 3 / (3867 / 365) = 1095 / 3867 = 28.3%
     #   (version 2: 3 / ((11 + 9) / 2) = 30.0%, P5's 154 days observed in post dropped)
-    # stability: base = the 11 in post at the start; still in post S1..S8 → 8/11
+    # stability (version 3, Kaplan-Meier in days since 2025-03-31) over the 12 in post at the
+    # start (S1..S8, P2, P4, P5, P6): P6 leaves on day 30 + 31 + 1 = 62 (12 at risk: 11/12);
+    # P2 on day 122 + 1 = 123 (11 at risk: 10/11); P5 censored on day 123 + 31 = 154; P4
+    # leaves on day 306 + 1 = 307 (9 at risk: 8/9); S1..S8 in post to day 365:
+    # S = 11/12 * 10/11 * 8/9 = 20/27 = 74.1% (version 2: base 11 without P5, 8/11 = 72.7%)
     records = ledger(
         *(enrolled(f"S{i}", "2024-10-01") for i in range(1, 9)),
         enrolled("P2", "2024-10-01"), enrolled("P3", "2025-06-01"),
@@ -440,8 +444,10 @@ def test_leaver_rate_and_stability_index_for_a_financial_year() -> None:
     assert (row.person_days, row.days) == (3867, 365)
     assert row.headcount_average == Decimal(3867) / Decimal(365)
     assert row.leaver_rate == Decimal(1095) / Decimal(3867)
-    assert (row.stability_base, row.stable) == (11, 8)
-    assert value(view, "stability_index", period="2025/26") == Decimal(8) / Decimal(11)
+    assert (row.stability_base, row.stable, row.stability_censored) == (11, 8, 1)
+    assert value(view, "stability_index", period="2025/26") == pytest.approx(20 / 27, abs=1e-12)
+    stability = view.figure("retention.stability_index/period=2025-26/scope=nhs")
+    assert (stability.kind, stability.derivation.version) == ("statistic", 3)
     rate = view.figure("retention.leaver_rate/period=2025-26/scope=nhs")
     assert (rate.value, rate.derivation.version) == (row.leaver_rate, 3)
     assert rate.derivation.inputs == ("retention.leavers/period=2025-26/scope=nhs",
@@ -493,6 +499,19 @@ def test_average_headcount_counts_only_days_observed_in_post() -> None:
     leavers = fold(records, "2026-03-31", periods=("2025/26",)).figure(
         "retention.leavers/period=2025-26/scope=nhs")
     assert leavers.derivation.version == 3
+
+
+def test_stability_is_stable_over_base_when_no_observation_ends_in_post() -> None:
+    # FY 2025/26, 10 in post at the start, nobody censored: R leaves 2025-05-01 and rejoins
+    # 2025-10-01 (back by the end: not a leaving), L leaves 2025-12-01 and stays gone.
+    # stable / base = 9/10; Kaplan-Meier: one event (L, 10 at risk) → 9/10 too
+    records = ledger(*(enrolled(f"S{i}", "2024-10-01") for i in range(8)),
+                     enrolled("R", "2024-10-01"), enrolled("L", "2024-10-01"),
+                     left("R", "2025-05-01", "left_uk"), rejoined("R", "2025-10-01"),
+                     left("L", "2025-12-01", "retired"))  # fmt: skip
+    (row,) = fold(records, "2026-03-31", periods=("2025/26",)).periods
+    assert (row.stability_base, row.stable, row.stability_censored) == (10, 9, 0)
+    assert row.stability_index == pytest.approx(9 / 10, abs=1e-12)
 
 
 def test_no_leaver_rate_when_the_average_headcount_is_below_10() -> None:

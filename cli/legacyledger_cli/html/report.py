@@ -950,9 +950,9 @@ def periods_table(view: Any, figures: Figures) -> str:
         "observed in the period ÷ its days (someone whose follow-up ended half-way counts 0.5); "
         "it is the NHS definition (leavers ÷ mean of headcount at start and end) when headcount "
         "changes evenly and no one's follow-up ends in the period. Stability index: of those in "
-        "post at the start, the share still in post at the end; people whose follow-up ended in "
-        "the period while in post are out of it. No leaver rate (n/a) where the average "
-        "headcount is below 10.",
+        "post at the start, the share still in post at the end, a Kaplan-Meier estimate in which "
+        "someone whose follow-up ended in the period while in post counts until then. No leaver "
+        "rate (n/a) where the average headcount is below 10.",
         numeric=(2, 3, 4, 5),
     )
 

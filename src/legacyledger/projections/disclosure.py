@@ -140,7 +140,6 @@ RECIPES: Mapping[str, Recipe] = {
         (
             "retention.R_h",
             "retention.early_leaver_share",
-            "retention.stability_index",
             "reach.dropout_rate",
             "reach.integrated_share",
             "reach.response_rate",

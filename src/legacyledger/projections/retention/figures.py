@@ -57,12 +57,16 @@ NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
 #: Version 3 of the leaver rate: leavers ÷ average headcount (person-time in post while
 #: observed), not ÷ the mean of start and end headcounts; the leavers count a leaving seen
 #: before observation ended in the period (version 2 dropped it when the registrant was back
-#: in post by then). The average headcount is new (version 1).
+#: in post by then). The average headcount is new (version 1). Version 3 of the stability
+#: index: a Kaplan-Meier estimate over the period, not stable / base (which dropped people
+#: whose observation ended in post but kept those who left first).
 VERSIONS = {
     "retention.cohort_size": 1,
     "retention.leaver_rate": 3,
     "retention.leavers": 3,
     "retention.headcount_average": 1,
+    "retention.stability_index": 3,
+    "retention.stability_censored": 1,
 }
 VERSION = 2
 R_H_NOTE = (
@@ -91,6 +95,13 @@ SMALL_AVERAGE = (
     f"not shown: average headcount below {MIN_AVERAGE_HEADCOUNT} (fewer than "
     f"{MIN_AVERAGE_HEADCOUNT} person-periods observed in post): too few at risk for a rate"
 )
+STABILITY_NOTE = (
+    "Kaplan-Meier estimate, of those in post at the start, of still being in post at the end: "
+    "someone whose observation ends in the period while in post (stability_censored) counts "
+    "as at risk until then; a leaver back in post by the end is not a leaving. Equals "
+    "stable / stability_base when no one's observation ends in the period while in post"
+)
+NOTES["stability_index"] = STABILITY_NOTE
 LABELS["headcount_average"] = "average headcount (observed in post)"
 NOTES["headcount_average"] = HEADCOUNT_AVERAGE_NOTE
 #: Units of figures that are not in the unit their kind implies.
@@ -191,7 +202,9 @@ def _horizon_figures(
 def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterator[Figure]:
     key = (("period", row.period), *row.dims)
     bounds = {"start": row.start, "end": row.end}
-    for name in ("leavers", "headcount_start", "headcount_end", "stability_base", "stable"):
+    counts = ("leavers", "headcount_start", "headcount_end", "stability_base", "stable",
+              "stability_censored")
+    for name in counts:
         yield mk.make(name, key, getattr(row, name), COUNT, pos, **bounds)
     average = row.headcount_average
     yield mk.make("headcount_average", key, average, STATISTIC, pos, **bounds)
@@ -204,9 +217,9 @@ def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterat
         "stability_index",
         key,
         row.stability_index,
-        RATE,
+        STATISTIC,
         pos,
-        inputs=(("stable", key), ("stability_base", key)),
+        inputs=(("stable", key), ("stability_base", key), ("stability_censored", key)),
         **bounds,
     )
 

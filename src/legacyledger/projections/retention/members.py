@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from legacyledger.projections.base import PositionSet
-from legacyledger.projections.retention.km import KMPoint, Subject
+from legacyledger.projections.retention.km import KMPoint, Subject, kaplan_meier
 from legacyledger.projections.retention.model import (
     MIN_AVERAGE_HEADCOUNT,
     HorizonRow,
@@ -115,8 +115,10 @@ def period_row(label: str, start: date, end: date, dims: Key, members: list[Memb
     brings the days it was observed in post, and is a leaver if seen leaving earlier in the
     period. No leaver rate when the average headcount is below :data:`MIN_AVERAGE_HEADCOUNT`."""
     first = start - _DAY
+    days = (end - start).days
     counts = [0, 0, 0, 0, 0]  # at start, at end, leavers, stability base, stable
     person_days = 0
+    subjects: list[Subject] = []  # those in post and observed at the start
     for m in members:
         path, enrolled = m.path, m.tl.enrolled_on
         before = enrolled <= first
@@ -126,18 +128,43 @@ def period_row(label: str, start: date, end: date, dims: Key, members: list[Memb
             counts[3] += before
             counts[4] += before
             person_days += max(0, (end - max(start, enrolled)).days)
+            if before:
+                subjects.append(Subject(None, days, False))
         else:
             for i, n in enumerate(_period_counts(path, before, start, end)):
                 counts[i] += n
             person_days += in_post_days(path, max(start, enrolled), end)
+            if before and path.observed_on(first) and path.retained_on(first):
+                subjects.append(stability_subject(path, start, end))
     at_start, at_end, leavers, base, stable = counts
-    days = (end - start).days
     enough = person_days >= MIN_AVERAGE_HEADCOUNT * days
     return PeriodRow(
         label, start, end, dims, leavers, at_start, at_end,
         ratio(leavers * days, person_days) if enough else None, base, stable,
-        ratio(stable, base), person_days, days,
+        stability(subjects, days), person_days, days, len(subjects) - base,
     )  # fmt: skip
+
+
+def stability_subject(path: Path, start: date, end: date) -> Subject:
+    """Someone in post and observed at the end of ``start - 1``, as a Kaplan-Meier subject in
+    days since then: not in post at the end of their last observed day in the period → an
+    event on the day their last spell out of post began (a leaver back in post by then is
+    not one); observation ending earlier while in post → censored on that day; else in post
+    through the period."""
+    first, last = start - _DAY, end - _DAY
+    censored = path.censored_on
+    seen = last if censored is None or censored >= last else censored
+    if not path.retained_on(seen):
+        i = bisect_right(path.exits, seen)
+        return Subject(None, (path.exits[i - 1] - first).days, True)
+    return Subject(None, (seen - first).days, False)
+
+
+def stability(subjects: Sequence[Subject], days: int) -> float | None:
+    """The Kaplan-Meier estimate of still being in post ``days`` after the start (None when
+    no one is left at risk then: the estimate would rest on nobody)."""
+    curve = kaplan_meier(subjects)
+    return None if curve.at_risk(days) == 0 else curve.at(days).survival
 
 
 def in_post_days(path: Path, since: date, end: date) -> int:

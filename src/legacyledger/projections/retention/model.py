@@ -153,11 +153,14 @@ class PeriodRow:
     leaver_rate: Decimal | None
     stability_base: int
     stable: int
-    stability_index: Decimal | None
+    #: Kaplan-Meier estimate of still being in post at the end, of those in post at the start.
+    stability_index: float | None
     #: Days in post while observed in the period, summed over the members.
     person_days: int = 0
     #: The period's length in days.
     days: int = 0
+    #: In post at the start, observation ended in the period while in post (out of the base).
+    stability_censored: int = 0
 
     @property
     def headcount_average(self) -> Decimal | None:
