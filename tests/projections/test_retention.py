@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from legacyledger.projections.base import FactRecord
 from legacyledger.projections.retention import RetentionParams, RetentionView, project_retention
 from legacyledger.projections.retention.km import Z95, Subject, kaplan_meier
+from legacyledger.projections.retention.members import in_post_days
 from legacyledger.projections.retention.periods import add_months
+from legacyledger.projections.retention.scope import Path
 
 Fact = dict[str, Any]
 HOME, OTHER_TRUST, COUNCIL, CARE_HOME = "ods:RXF", "ods:RR8", "gss:E08000032", "cqc:1-101"
@@ -862,3 +864,26 @@ def test_replaying_only_the_contributing_facts_reproduces_each_figure(
         replay = fold([r for r in records if r.position in contributing], AS_OF, **params)
         for figure in figures:
             assert replay.figure(figure.id) == figure
+
+
+@st.composite
+def in_post_paths(draw: st.DrawFn) -> tuple[Path, date, date]:
+    """A path of alternating leavings and returns over ~2 years, maybe censored, and a window."""
+    day0 = date(2024, 4, 1)
+    offsets = sorted(set(draw(st.lists(st.integers(0, 730), max_size=8))))
+    days = tuple(day0 + timedelta(days=o) for o in offsets)
+    states = tuple(i % 2 == 1 for i in range(len(days)))  # leave, return, leave, ...
+    censored = draw(st.none() | st.integers(0, 800).map(lambda o: day0 + timedelta(days=o)))
+    since = day0 + timedelta(days=draw(st.integers(-30, 760)))
+    end = since + timedelta(days=draw(st.integers(0, 400)))
+    return Path(days, states, censored), since, end
+
+
+@settings(max_examples=60, deadline=None)
+@given(in_post_paths())
+def test_in_post_days_counts_each_day_observed_in_post(case: tuple[Path, date, date]) -> None:
+    # the definition, day by day: d in [since, end), observed on d, in post at the end of d
+    path, since, end = case
+    span = (since + timedelta(days=i) for i in range(max(0, (end - since).days)))
+    expected = sum(1 for d in span if path.observed_on(d) and path.retained_on(d))
+    assert in_post_days(path, since, end) == expected
