@@ -4,7 +4,7 @@ Facts in (JSON Lines or dicts), validated against ``docs/spec/facts.md`` and the
 aggregate; figures out, each with its derivation. ``import legacyledger`` never imports click.
 """
 
-from legacyledger.application import ImportResult, Ledger
+from legacyledger.application import ImportResult, Ledger, LedgerClosed, LedgerReadOnly
 from legacyledger.facts.parsing import FactError, ImportRejected
 from legacyledger.persistence import LedgerNotFound
 from legacyledger.projections.base import FactRecord
@@ -17,6 +17,8 @@ __all__ = [
     "ImportRejected",
     "ImportResult",
     "Ledger",
+    "LedgerClosed",
     "LedgerNotFound",
+    "LedgerReadOnly",
     "__version__",
 ]
