@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LEDGER ?= out/demo.db
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src cli tests bench
 	$(BIN)/python -m mypy --strict
 	$(BIN)/lint-imports --no-cache
+
+# The API reference of the public names (legacyledger.__all__), from their docstrings.
+docs: $(STAMP)
+	$(BIN)/pdoc --docformat restructuredtext --output-directory out/api legacyledger
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -14,10 +14,14 @@ from typing import Any, TypeVar
 
 import click
 
+from legacyledger.projections.disclosure import POLICIES
+from legacyledger.projections.figures import clean
 from legacyledger.projections.periods import GRAINS
+from legacyledger.projections.retention.model import ALL as POOLED
 from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
 from legacyledger.projections.retention.periods import bounds, kind_of
 from legacyledger.projections.retention.scope import SCOPES
+from legacyledger_cli.dates import IsoDate
 
 F = TypeVar("F", bound=Callable[..., Any])
 Params = dict[str, dict[str, Any]]
@@ -42,6 +46,20 @@ class KnownAt(click.ParamType):  # type: ignore[type-arg]  # generic only in new
             self.fail(f"{value!r} is neither a ledger position nor a date-time", param, ctx)
 
 
+def typed_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A figure id typed with its values as reports print them (``cohort=2024/25 Q2``) as
+    the id (``cohort=2024-25-Q2``): a ``/`` inside a value is not a new part of the id."""
+    metric, *rest = value.strip().split("/")
+    parts: list[str] = []
+    for part in rest:
+        if "=" in part or not parts:
+            parts.append(part)
+        else:
+            parts[-1] += f"-{part}"
+    named = (part.partition("=") for part in parts)
+    return "/".join([metric, *(f"{k}={clean(v)}" if eq else k for k, eq, v in named)])
+
+
 def to_date(_ctx: click.Context, _param: click.Parameter, value: datetime | None) -> date | None:
     return value.date() if value else None
 
@@ -59,13 +77,26 @@ def cut_offs(*, multiple: bool = False) -> Callable[[F], F]:
         )(function)
         return click.option(
             "--as-of",
-            type=click.DateTime(["%Y-%m-%d"]),
+            type=IsoDate(),
             callback=to_date,
             metavar="DATE",
             help="The business date the figures are for (default: today).",
         )(function)
 
     return decorate
+
+
+def disclosure_option(function: F) -> F:
+    """``--disclosure``: values shown as a published report shows them, unless ``none``."""
+    return click.option(
+        "--disclosure",
+        type=click.Choice(POLICIES),
+        default="nhs",
+        show_default=True,
+        help="Small-number control on the values shown, as in `report`: nhs (1-7 as *, other "
+        "counts to the nearest 5, rates from the shown counts), under10, or none: the true "
+        "values, for internal audit only (not for publication).",
+    )(function)
 
 
 def split(_ctx: click.Context, _param: click.Parameter, values: Iterable[str]) -> tuple[str, ...]:
@@ -121,7 +152,8 @@ def from_id(figure_id: str) -> Params:
     if metric.startswith("retention."):
         return {"retention": retention_from(dims)}
     if metric.startswith("costs."):
-        return {"costs": costs_from(metric, dims.get("period", ""))}
+        basis = {"unit_cost_basis": "delivery"} if dims.get("basis") == "delivery" else {}
+        return {"costs": costs_from(metric, dims.get("period", "")) | basis}
     return {}
 
 
@@ -130,7 +162,10 @@ def retention_from(dims: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {k: dims[k] for k in known if dims.get(k) in known[k]}
     found |= {"count_leave_as_leaving": True} if dims.get("leave") == "counted" else {}
     found |= {"by": tuple(d for d in BY if d in dims)} if any(d in dims for d in BY) else {}
-    label = dims.get("cohort") or dims.get("period")
+    cohort = dims.get("cohort", "")
+    if cohort == POOLED or ".." in cohort:  # pooled, or an anchor range: no period to infer
+        return found | {"cohorts": cohort}
+    label = cohort or dims.get("period")
     kind = period_kind(label) if label else None
     return found | ({"period": kind} if kind else {})
 

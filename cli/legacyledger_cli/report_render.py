@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +19,8 @@ import click
 
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
 from legacyledger.reports.cells import markdown_text, spreadsheet_cell
+from legacyledger.reports.words import in_words
+from legacyledger_cli import tidy
 from legacyledger_cli.html.report import render_html
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "xlsx")
@@ -35,8 +37,6 @@ POLICIES = {
     "under10": "counts of 1-9 shown as *",
     "none": "as computed, nothing suppressed (internal audit only)",
 }
-CSV_HEADERS = ("family", "id", "label", "value", "unit", "kind", "suppressed", "formula",
-               "as_of", "known_at")  # fmt: skip
 
 
 class Unavailable(Exception):
@@ -44,14 +44,15 @@ class Unavailable(Exception):
 
 
 def render(
-    report: Report, fmt: str, *, color: bool = False, timeline: Any = None
+    report: Report, fmt: str, *, color: bool = False, timeline: Any = None,
+    names: Mapping[str, str] | None = None,
 ) -> str | bytes:
     """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time)
-    is used by the html format only."""
+    and ``names`` (partnership key → name) are used by the html format only."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "html":
-        return html(report, color, timeline)
+        return render_html(report, timeline, names=names)
     return RENDERERS[fmt](report, color)
 
 
@@ -172,19 +173,14 @@ def as_json(report: Report, color: bool) -> str:
 
 
 def as_csv(report: Report, color: bool) -> bytes:
+    """Tidy: a header and one row per figure, nothing after it (the footer's fields are
+    columns: as_of, known_at, disclosure, digest; the rest is in the JSON report)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADERS)
-    writer.writerows(map(_cells, (csv_row(report, f) for f in report.figures)))
-    writer.writerow(())
-    writer.writerows(_cells((f"# {key}", text)) for key, text in footer(report))
+    head, body = tidy.rows(report, report.figures)
+    writer.writerow(head)
+    writer.writerows(map(_cells, body))
     return out.getvalue().encode("utf-8-sig")
-
-
-def csv_row(report: Report, f: ReportFigure) -> tuple[object, ...]:
-    suppressed = "true" if f.suppressed else "false"
-    return (f.family, f.id, f.label, f.display, f.unit, f.kind, suppressed,
-            f.derivation.formula, report.as_of.isoformat(), report.known_at)  # fmt: skip
 
 
 # -- Markdown -----------------------------------------------------------------------------------
@@ -219,10 +215,9 @@ def _code(text: str) -> str:
 
 # -- Excel --------------------------------------------------------------------------------------
 
-SHEET_HEADERS = ("Figure", "Label", "Value", "Unit", "Kind", "Suppressed", "Formula")
-
-
 def xlsx(report: Report, color: bool) -> bytes:
+    """A sheet per family, each an Excel table (filters on every column) with its values
+    as numbers (percentages as %, money as £); then Definitions and About."""
     try:
         from openpyxl import Workbook  # type: ignore[import-untyped]
     except ImportError as error:
@@ -232,34 +227,70 @@ def xlsx(report: Report, color: bool) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for family in report.families:
-        figures = report.of(family)
-        sheet = _sheet(book.create_sheet(family), SHEET_HEADERS, map(_xlsx_row, figures))
-        for row, figure in enumerate(figures, start=2):
-            if is_money(figure.unit, figure.kind):
-                sheet.cell(row, 3).number_format = "#,##0.00"
-    _sheet(book.create_sheet("Report"), ("Footer", ""), footer(report))
+        _family_sheet(book.create_sheet(family), report, report.of(family))
+    _table(book.create_sheet("Definitions"), "definitions", DEFINITION_HEADERS,
+           definitions(report))  # fmt: skip
+    _table(book.create_sheet("About"), "about", ("About", "Value"), footer(report))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _xlsx_row(f: ReportFigure) -> tuple[object, ...]:
-    value = f.display if not isinstance(f.display, str) else _number(f.display) or f.display
-    return (f.id, f.label, value, f.unit, f.kind, f.suppressed, f.derivation.formula)
+DEFINITION_HEADERS = ("Formula", "Version", "Figures", "In words (an example from this report)")
 
 
-def _sheet(sheet: Any, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Any:
+def _family_sheet(sheet: Any, report: Report, figures: Sequence[ReportFigure]) -> None:
+    head, body = tidy.rows(report, figures)
+    _table(sheet, report_table_name(sheet.title), head, body)
+    column = head.index("value") + 1
+    for number, figure in enumerate(figures, start=2):
+        form = tidy.number_format(figure)
+        if form is not None:
+            sheet.cell(number, column).number_format = form
+
+
+def report_table_name(title: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in title).lower()
+
+
+def _table(sheet: Any, name: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+    from openpyxl.worksheet.table import Table, TableStyleInfo  # type: ignore[import-untyped]
 
     sheet.append(list(headers))
+    count = 1
+    for cells in rows:
+        sheet.append(_cells(cells))
+        count += 1
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(_cells(row))
     sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFG", (70, 30, 16, 16, 10, 11, 30)):
-        sheet.column_dimensions[letter].width = width
-    return sheet
+    last = get_column_letter(len(headers))
+    table = Table(displayName=name, ref=f"A1:{last}{max(count, 2)}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    sheet.add_table(table)
+    for index, title in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, len(title) + 4))
+
+
+def definitions(report: Report) -> list[tuple[object, ...]]:
+    """Each formula of the report with its version, how many figures it made, and one of
+    them in words (one not suppressed, as disclosed)."""
+    by_formula: dict[tuple[str, int], list[ReportFigure]] = {}
+    for figure in report.figures:
+        key = (figure.derivation.formula, figure.derivation.version)
+        by_formula.setdefault(key, []).append(figure)
+    figures = report.views.by_id
+    rows: list[tuple[object, ...]] = []
+    for (formula, version), made in sorted(by_formula.items()):
+        shown = [f for f in made if not f.suppressed and f.id in figures]
+        example = next((f for f in shown if figures[f.id].derivation.inputs), None) or next(
+            iter(shown), None)  # one with a sum to say, when there is one
+        said = (in_words(figures[example.id], figures, (), report.disclosure).sum
+                if example is not None else "every figure suppressed")  # fmt: skip
+        rows.append((formula, version, len(made), said))
+    return rows
 
 
 def _cells(row: Iterable[object]) -> list[object]:

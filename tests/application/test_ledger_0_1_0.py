@@ -50,11 +50,51 @@ def test_it_exports_the_bytes_0_1_0_exported(old_ledger: Path) -> None:
 
 
 def test_it_reproduces_the_report_0_1_0_made(old_ledger: Path) -> None:
+    """Every figure 0.1.0 made under a definition this version keeps reproduces; the rest
+    are named as made under earlier definitions (formula version 1 of the retention
+    figures, issue 10; rates shown under the first disclosure method), never as facts that
+    changed."""
     saved = gzip.decompress((DATA / "report-all.json.gz").read_bytes())
     document: dict[str, Any] = json.loads(saved)
     with Ledger(old_ledger) as ledger:
         result = verify_report(ledger, document)
-    assert result.reproduces, result.differences[:5]
+    assert result.consistent, result.differences[:5]
+    assert not result.reproduces  # definitions changed since 0.1.0
+    redefined = {r.id: r for r in result.redefined}
+    assert {r.what for r in result.redefined} == {
+        "formula", "disclosure method", "parameters", "new formula"}
+    assert {r.formula for r in result.redefined if r.what == "new formula"} == {"costs.event_cost"}
+    assert all(r.reported_version == 1 and r.rebuilt_version == 2
+               for r in result.redefined if r.what == "formula")
+    shown_alike = [f for f in document["figures"]
+                   if f["id"] not in redefined or redefined[f["id"]].what == "parameters"]
+    assert len(shown_alike) > len(document["figures"]) // 2  # most show the same value
+
+
+def test_verify_says_which_definitions_changed(old_ledger: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from legacyledger_cli import main
+
+    report = tmp_path / "report.json"
+    report.write_bytes(gzip.decompress((DATA / "report-all.json.gz").read_bytes()))
+    result = CliRunner().invoke(main, ["--ledger", str(old_ledger), "verify", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "every figure made under this version's definitions reproduces" in result.output
+    assert "retention.R_h: " in result.output and "formula version 1 -> 2" in result.output
+    assert "shown under an earlier disclosure method" in result.output
+
+
+def test_a_figure_changed_under_the_same_definition_does_not_verify(old_ledger: Path) -> None:
+    saved = gzip.decompress((DATA / "report-all.json.gz").read_bytes())
+    document: dict[str, Any] = json.loads(saved)
+    costs = next(f for f in document["figures"]
+                 if f["id"].startswith("costs.total") and f["display"] not in (None, "*"))
+    costs["display"] = "1.00"
+    with Ledger(old_ledger) as ledger:
+        result = verify_report(ledger, document)
+    assert not result.consistent
+    assert [m.id for m in result.differences] == [costs["id"]]
 
 
 def test_it_takes_new_facts_and_keeps_its_chain(old_ledger: Path) -> None:

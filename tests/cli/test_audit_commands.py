@@ -92,7 +92,7 @@ def test_explain_lists_exactly_the_facts_the_library_names(cli: Cli, db: Path) -
     result = cli("explain", RETAINED_12, "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     assert listed_positions(result.output) == expected == [9, AFTER]
-    assert "retention.retained_h (version 1)" in result.output
+    assert "retention.retained_h (version 2)" in result.output
     assert re.search(rf"known at\s+position {AFTER}$", result.output, re.M)
     assert re.search(r"as of\s+2026-03-31$", result.output, re.M)
     assert "late-leaver" in result.output and "destination=left_profession" in result.output
@@ -117,9 +117,28 @@ def test_explain_pages_through_the_facts(cli: Cli) -> None:
 
 
 def test_explain_as_known_earlier_shows_the_figure_then(cli: Cli) -> None:
-    result = cli("explain", RETAINED_12, "--as-of", AS_OF, "--known-at", str(BEFORE), "--json")
+    args = ("--as-of", AS_OF, "--known-at", str(BEFORE), "--json", "--disclosure", "none")
+    result = cli("explain", RETAINED_12, *args)
     document = json.loads(result.stdout)
     assert (document["value"], document["derivation"]["known_at"]) == (1, BEFORE)
+    assert "true values" in result.stderr and "do not publish" in result.stderr
+
+
+def test_explain_diff_and_replay_show_values_as_a_report_does(cli: Cli) -> None:
+    # 1 retained of a cohort of 1: a report shows "*"; so do explain, diff and replay by
+    # default, and say so; only --disclosure none shows the true value
+    explained = cli("explain", RETAINED_12, "--as-of", AS_OF, "--known-at", str(BEFORE))
+    assert f"{RETAINED_12} = * (suppressed under disclosure nhs" in explained.stdout
+    assert "exact value" not in explained.stdout and "true values" not in explained.stderr
+    document = json.loads(cli("explain", RETAINED_12, "--as-of", AS_OF, "--known-at",
+                              str(BEFORE), "--json").stdout)  # fmt: skip
+    assert (document["value"], document["disclosure"]) == ("*", "nhs")
+    cut_offs = ("--known-at", str(BEFORE), "--known-at", str(AFTER), "--as-of", AS_OF)
+    change = json.loads(cli("diff", RETAINED_12, *cut_offs, "--json").stdout)
+    assert (change["before"]["value"], change["after"]["value"]) == ("*", 0)
+    replayed = json.loads(cli("replay", "--as-of", AS_OF, "--known-at", str(BEFORE),
+                              "--json", "--disclosure", "under10").stdout)  # fmt: skip
+    assert replayed["families"]["retention"]["values"][RETAINED_12] == "*"
 
 
 def test_an_unknown_figure_id_suggests_close_ones(cli: Cli) -> None:
@@ -153,7 +172,8 @@ def test_cost_figures_of_finer_periods_are_found_from_their_id(cli: Cli) -> None
 
 
 def test_diff_between_two_positions_names_the_back_dated_fact(cli: Cli) -> None:
-    cut_offs = ("--known-at", str(BEFORE), "--known-at", str(AFTER), "--as-of", AS_OF)
+    cut_offs = ("--known-at", str(BEFORE), "--known-at", str(AFTER), "--as-of", AS_OF,
+                "--disclosure", "none")  # fmt: skip
     result = cli("diff", RETAINED_12, *cut_offs)
     assert result.exit_code == 0, result.output
     assert f"known at position {BEFORE}: 1 people" in result.output
@@ -175,8 +195,9 @@ def test_diff_needs_two_cut_offs(cli: Cli) -> None:
 
 
 def test_replay_at_an_earlier_position_gives_the_earlier_figures(cli: Cli) -> None:
-    then = json.loads(cli("replay", "--as-of", AS_OF, "--known-at", str(BEFORE), "--json").stdout)
-    now = json.loads(cli("replay", "--as-of", AS_OF, "--json").stdout)
+    audit = ("--as-of", AS_OF, "--json", "--disclosure", "none")
+    then = json.loads(cli("replay", *audit, "--known-at", str(BEFORE)).stdout)
+    now = json.loads(cli("replay", *audit).stdout)
     assert (then["known_at"], now["known_at"]) == (BEFORE, AFTER)
     values = (then["families"]["retention"]["values"], now["families"]["retention"]["values"])
     assert (values[0][RETAINED_12], values[1][RETAINED_12]) == (1, 0)

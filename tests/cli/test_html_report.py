@@ -680,3 +680,18 @@ def _filter(kind: int, line: bytes, up: bytes, bpp: int) -> bytes:
         guess = [0, left, up[i], (left + up[i]) // 2, _paeth(left, up[i], corner)][kind]
         out.append((value - guess) & 0xFF)
     return bytes(out)
+
+
+def test_unit_costs_say_their_basis(ledger_views: tuple[Ledger, Views], nhs: Rendered) -> None:
+    # full cost by default; delivery-only unit costs (ids with basis=delivery) are labelled
+    assert "Cost basis: full cost (administration + delivery)" in nhs.html
+    assert "cost booked to events" in nhs.html
+    ledger, _ = ledger_views
+    params = {"costs": {"unit_cost_basis": "delivery"}}
+    views = build_views(ledger, as_of=AS_OF, families=["costs"], params=params)
+    report = attrs.evolve(nhs.report, families=("costs",), views=views,
+                          figures=apply_disclosure(views.figures, "nhs"))  # fmt: skip
+    html = render_html(report)
+    assert "Cost basis: delivery cost only (administration excluded)" in html
+    table = html.split("<h3>Unit costs</h3>")[1].split("</table>")[0]
+    assert "£" in table  # the delivery-only figures are found under their own ids

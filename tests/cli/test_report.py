@@ -71,22 +71,33 @@ def test_json_follows_the_published_schema_and_ends_with_the_footer(cli: Cli) ->
     document = json.loads(report(cli, "all", "--format", "json").stdout)
     schema = report_schema()
     assert schema_errors(document, schema, schema) == []
-    assert list(document)[-8:] == ["known_at", "ledger_head", "chain_link", "parameters",
-                                   "disclosure", "generated_at", "frameworks", "digest"]
+    assert list(document)[-9:] == ["known_at", "ledger_head", "chain_link", "parameters",
+                                   "disclosure", "disclosure_method", "generated_at",
+                                   "frameworks", "digest"]
     assert {f["family"] for f in document["figures"]} == set(FAMILIES)
+    for f in document["figures"]:  # the id's parts as fields, for grouping without parsing
+        metric, *parts = f["id"].split("/")
+        assert f["metric"] == metric and f["dims"] == dict(p.split("=", 1) for p in parts)
+        assert (f["number"] is None and f["symbol"] == f["display"] in ("*", "n/a")) or (
+            f["symbol"] is None and f["number"] == float(f["display"]))
 
 
-def test_csv_has_a_bom_one_row_per_figure_and_a_footer(cli: Cli) -> None:
+def test_csv_is_tidy_a_header_and_one_row_per_figure(cli: Cli) -> None:
     raw = report(cli, "retention", "--format", "csv").stdout_bytes
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    header, body = rows[0], rows[1 : rows.index([])]
-    assert header == ["family", "id", "label", "value", "unit", "kind", "suppressed", "formula",
-                      "as_of", "known_at"]  # fmt: skip
-    assert body and all(r[0] == "retention" and r[8] == AS_OF.isoformat() for r in body)
-    assert {r[6] for r in body} == {"true", "false"}
-    footer = dict(rows[rows.index([]) + 1 :])
-    assert footer["# Digest"].startswith(DIGEST) and footer["# Disclosure"].startswith("nhs")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    document = json.loads(report(cli, "retention", "--format", "json").stdout)
+    assert [r["id"] for r in rows] == [f["id"] for f in document["figures"]]
+    assert list(rows[0])[:5] == ["family", "metric", "id", "label", "cohort"]
+    assert all(r["family"] == "retention" and r["as_of"] == AS_OF.isoformat() for r in rows)
+    assert {r["suppressed"] for r in rows} == {"true", "false"}
+    assert all(r["digest"].startswith(DIGEST) and r["disclosure"] == "nhs" for r in rows)
+    for r in rows:  # a value is a number, or empty with the symbol shown instead
+        assert (r["value"] == "" and r["symbol"] in ("*", "n/a")) or (
+            float(r["value"]) is not None and r["symbol"] == "")
+        dims = dict(p.split("=") for p in r["id"].split("/")[1:])
+        assert r["cohort"] == dims.get("cohort", "") and r["horizon"] == dims.get("h", "")
+        assert r["label"]
 
 
 def test_markdown_has_headings_tables_and_a_footer(cli: Cli) -> None:
@@ -97,19 +108,30 @@ def test_markdown_has_headings_tables_and_a_footer(cli: Cli) -> None:
     assert out.index("## Footer") > out.index("## Reach and activity") and DIGEST in out
 
 
-def test_xlsx_has_a_sheet_per_family_and_a_report_sheet(cli: Cli, tmp_path: Path) -> None:
+def test_xlsx_has_a_table_per_family_definitions_and_about(cli: Cli, tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     path = tmp_path / "report.xlsx"
     result = report(cli, "all", "--format", "xlsx", "-o", str(path))
     assert result.stdout == "" and f"to {path}" in result.stderr
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [*FAMILIES, "Report"]
+    assert book.sheetnames == [*FAMILIES, "Definitions", "About"]
+    assert all(list(book[f].tables) == [f] for f in FAMILIES)  # an Excel table, with filters
     header = [c.value for c in book["costs"][1]]
-    assert header[:3] == ["Figure", "Label", "Value"]
-    values = [row[2] for row in book["retention"].iter_rows(min_row=2, values_only=True)]
-    assert "*" in values and any(isinstance(v, int) for v in values)
-    footer = {row[0]: row[1] for row in book["Report"].iter_rows(min_row=2, values_only=True)}
-    assert footer["Digest"].startswith(DIGEST) and footer["Disclosure"].startswith("nhs")
+    assert header[:4] == ["family", "metric", "id", "label"] and "partnership" in header
+    column = header.index("value")
+    cells = [row[column] for row in book["costs"].iter_rows(min_row=2)]
+    assert all(c.value is None or isinstance(c.value, (int, float)) for c in cells)
+    retention = [c.value for c in book["retention"][1]]
+    rates = [row for row in book["retention"].iter_rows(min_row=2)
+             if row[retention.index("unit")].value == "ratio"
+             and row[retention.index("value")].value is not None]  # fmt: skip
+    assert rates and all(r[retention.index("value")].number_format == "0.0%" for r in rates)
+    money = [c for c in cells if c.value is not None and c.number_format == "£#,##0.00"]
+    assert money
+    words = [row[3] for row in book["Definitions"].iter_rows(min_row=2, values_only=True)]
+    assert any(" ÷ " in w for w in words)
+    about = {row[0]: row[1] for row in book["About"].iter_rows(min_row=2, values_only=True)}
+    assert about["Digest"].startswith(DIGEST) and about["Disclosure"].startswith("nhs")
 
 
 def test_html_is_written_by_its_module_or_is_a_clear_error(cli: Cli) -> None:
@@ -151,8 +173,7 @@ def test_output_file_replaces_stdout_and_quiet_silences_the_note(cli: Cli, tmp_p
 
 def _csv_values(cli: Cli, *args: str) -> dict[str, str]:
     raw = report(cli, *args, "--format", "csv").stdout_bytes.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(raw)))
-    return {r[1]: r[3] for r in rows[1 : rows.index([])]}
+    return {r["id"]: r["value"] or r["symbol"] for r in csv.DictReader(io.StringIO(raw))}
 
 
 def test_a_small_cohort_is_starred_under_nhs_and_a_number_under_none(cli: Cli) -> None:
@@ -279,3 +300,13 @@ def test_verify_of_a_file_that_is_not_a_report(cli: Cli, tmp_path: Path) -> None
     (tmp_path / "y.json").write_text('{"schema": "other/1"}', encoding="utf-8")
     result = cli("verify", str(tmp_path / "y.json"))
     assert result.exit_code == 1 and "not a legacyledger.report/1 document" in result.stdout
+
+
+def test_every_unit_in_a_report_is_one_of_the_controlled_list(cli: Cli) -> None:
+    from legacyledger.projections.units import UNITS
+
+    document = json.loads(report(cli, "all", "--format", "json").stdout)
+    units = {f["unit"] for f in document["figures"]}
+    assert units - UNITS == set() and {"people", "events", "hours"} <= units
+    assert not units & {"person", "registrants", "hour", "event"}
+    assert all(f["label"] for f in document["figures"])  # costs and reach had none

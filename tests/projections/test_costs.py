@@ -307,14 +307,16 @@ def test_totals_split_share_and_funding_against_spend() -> None:
 
 
 def test_every_unit_cost() -> None:
+    # full cost (300) by default; per event delivered: the cost booked to events, EV-1 venue
+    # 100 + EV-3 (cancelled) 40 = 140, over 2 events delivered = 70 (version 1: 215 / 2)
     view = project_costs(_unit_history())
     fy = {"period": "2024-25"}
-    expected = {  # denominator, delivery cost 215 / denominator
-        "registrants_supported": (2, D("107.5")),
-        "contact_hours": (D("3"), D("71.66666666666666666666666666666667")),  # 2 h + 1 h group
-        "events_delivered": (2, D("107.5")),
-        "audience_reached": (50, D("4.3")),
-        "ambassadors_active": (2, D("107.5")),  # A-1 at EV-1, A-2 delivery outreach
+    expected = {  # denominator, cost / denominator
+        "registrants_supported": (2, D("150")),  # 300 / 2
+        "contact_hours": (D("3"), D("100")),  # 300 / (2 h + 1 h group)
+        "events_delivered": (2, D("70")),  # 140 / 2
+        "audience_reached": (50, D("6")),  # 300 / 50
+        "ambassadors_active": (2, D("150")),  # A-1 at EV-1, A-2 delivery outreach
     }
     per = {"registrants_supported": "per_registrant_supported", "contact_hours": "per_contact_hour",
            "events_delivered": "per_event_delivered", "audience_reached": "per_audience_member",
@@ -322,8 +324,19 @@ def test_every_unit_cost() -> None:
     for metric, (count, unit_cost) in expected.items():
         assert value(view, metric, **fy) == count, metric
         assert value(view, per[metric], **fy) == unit_cost, metric
-    on_total = project_costs(_unit_history(), CostParams(unit_cost_basis="total"))
-    assert value(on_total, "per_registrant_supported", **fy) == D("150")  # 300 / 2
+        derivation = view.figure(f"costs.{per[metric]}/period=2024-25").derivation
+        assert derivation.version == 2 and "numerator: " in (derivation.note or "")
+    assert value(view, "event_cost", **fy) == D("140")
+    event_note = view.figure("costs.per_event_delivered/period=2024-25").derivation.note or ""
+    assert "cost booked to events" in event_note and "full cost" in event_note
+    assert view.figure("costs.per_event_delivered/period=2024-25").derivation.inputs == (
+        "costs.events_delivered/period=2024-25", "costs.event_cost/period=2024-25")
+    # delivery only (215): labelled in the id and the note
+    delivery = project_costs(_unit_history(), CostParams(unit_cost_basis="delivery"))
+    only = delivery.figure("costs.per_registrant_supported/basis=delivery/period=2024-25")
+    assert only.value == D("107.5") and "delivery cost only" in (only.derivation.note or "")
+    assert value(delivery, "per_event_delivered", basis="delivery", **fy) == D("70")
+    assert value(delivery, "event_cost", category="delivery", **fy) == D("140")
 
 
 def test_cost_per_additional_retained_registrant_is_indicative_and_needs_a_gain() -> None:

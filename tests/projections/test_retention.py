@@ -122,27 +122,34 @@ SCOPES = ledger(
 
 
 @pytest.mark.parametrize(
-    ("scope", "retained_6", "retained_12"),
+    ("scope", "retained_6", "retained_12", "eligible_12"),
     [
-        # organisation: any other employer is leaving. h6: R1, R2 gone → 3; h12: only R5 → 1
-        ("organisation", 3, 1),
-        # nhs: R1 (trust, same group) and R4 (other_nhs) stay. h6: R2 gone → 4; h12: R2, R3 → 3
-        ("nhs", 4, 3),
+        # organisation: any other employer is leaving. h6: R1, R2 gone → 3; h12: only R5 → 1/5
+        ("organisation", 3, 1, 5),
+        # nhs: R1 (trust, same group) stays; R4's leaving for other_nhs is not leaving but no
+        # longer observed: censored 2025-07-01, before h12. h6: R2 gone → 4/5;
+        # h12: R2, R3 gone, R4 censored → 2/4
+        ("nhs", 4, 2, 4),
         # system: R2 (council in the partnership) stays; R1 (trust outside) and R4 leave.
-        # h6: R1 gone → 4; h12: R1, R3, R4 gone → 2
-        ("system", 4, 2),
-        # profession: only R3 (left_profession) leaves. h6: 5; h12: 4
-        ("profession", 5, 4),
+        # h6: R1 gone → 4/5; h12: R1, R3, R4 gone → 2/5
+        ("system", 4, 2, 5),
+        # profession: R3 (left_profession) leaves; R4 (other_nhs) is censored at its leaving.
+        # h6: 5/5; h12: R1 R2 R5 → 3/4
+        ("profession", 5, 3, 4),
     ],
 )
-def test_each_scope_decides_who_is_retained(scope: str, retained_6: int, retained_12: int) -> None:
+def test_each_scope_decides_who_is_retained(
+    scope: str, retained_6: int, retained_12: int, eligible_12: int
+) -> None:
     view = fold(SCOPES, "2025-12-31", scope=scope)
     assert value(view, "eligible", cohort="2024/25", h=6) == 5
     assert value(view, "retained", cohort="2024/25", h=6) == retained_6
     assert value(view, "retained", cohort="2024/25", h=12) == retained_12
-    assert value(view, "rate", cohort="2024/25", h=12) == Decimal(retained_12) / 5
-    # 2024-09-02 + 18 months = 2026-03-02 > as_of: nobody observable yet
-    assert value(view, "not_yet_observable", cohort="2024/25", h=18) == 5
+    assert value(view, "eligible", cohort="2024/25", h=12) == eligible_12
+    assert value(view, "censored_before", cohort="2024/25", h=12) == 5 - eligible_12
+    assert value(view, "rate", cohort="2024/25", h=12) == Decimal(retained_12) / eligible_12
+    # 2024-09-02 + 18 months = 2026-03-02 > as_of: nobody observable yet (R4 censored)
+    assert value(view, "not_yet_observable", cohort="2024/25", h=18) == eligible_12
     assert value(view, "rate", cohort="2024/25", h=18) is None
 
 
@@ -174,7 +181,8 @@ def test_system_scope_uses_membership_on_the_move_date() -> None:
 #   D registered 2024-06-30, retires 2024-11-15
 #                                              h6 2024-12-30 ✗  h12 2025-06-30 ✗  h18 2025-12-30 ✗
 #   E registered 2024-08-31, enrolled 2025-05-01 (late), stays
-#                                              h6 2025-02-28 (day clamped) ✓ but late entry;
+#                                              h6 2025-02-28 (day clamped): enrolled after it,
+#                                              late entry, not eligible;
 #                                              h12 2025-08-31 ✓  h18 2026-02-28 > as_of: not yet
 HORIZONS = ledger(
     enrolled("A", "2024-04-10"),
@@ -190,7 +198,7 @@ HORIZONS = ledger(
 @pytest.mark.parametrize(
     ("h", "eligible", "retained", "censored", "not_yet", "late"),
     [
-        (6, 5, 4, 0, 0, 1),  # A B C E retained, D not; E enrolled after 2025-02-28
+        (6, 4, 3, 0, 0, 1),  # A B C retained, D not: R_6 = 3/4; E late (enrolled after h6)
         (12, 3, 2, 1, 1, 0),  # A E retained, D not; B censored; C not yet
         (18, 2, 1, 1, 2, 0),  # A retained, D not; B censored; C E not yet
         (24, 0, 0, 1, 4, 0),  # B censored (before 2026-05-01); the rest not yet
@@ -206,9 +214,52 @@ def test_retained_at_horizon_with_censoring(
     assert value(view, "censored_before", **cohort) == censored
     assert value(view, "not_yet_observable", **cohort) == not_yet
     assert value(view, "late_entry", **cohort) == late
-    assert value(view, "cohort_size", cohort="2024/25") == eligible + censored + not_yet
+    size = value(view, "cohort_size", cohort="2024/25")
+    assert size == eligible + censored + not_yet + late
     expected = Decimal(retained) / Decimal(eligible) if eligible else None
     assert value(view, "rate", **cohort) == expected
+
+
+def test_a_leaving_seen_before_the_horizon_counts_whatever_happens_later() -> None:
+    # cohort 2023/24, registered 2023-06-01, scope nhs, h12 = 2024-06-01, as_of 2025-12-31:
+    #   L moves to the independent sector 2023-09-01 (3 months: leaving under nhs), and its
+    #     follow-up ends 2023-11-01 (5 months): last observed not retained → eligible, left
+    #   F follow-up ends 2023-11-01 while in post: censored before h12, not eligible
+    #   K dies 2023-10-01 after leaving the profession 2023-08-01: eligible, left
+    #   S stays: eligible, retained
+    # eligible_12 = L K S = 3, retained_12 = S = 1, R_12 = 1/3; censored_before_12 = F = 1
+    records = ledger(
+        *(enrolled(r, "2023-06-01") for r in ("L", "F", "K", "S")),
+        moved("L", "2023-09-01", CARE_HOME, sector="independent_social_care", same=False),
+        follow_up_ended("L", "2023-11-01"), follow_up_ended("F", "2023-11-01"),
+        left("K", "2023-08-01", "left_profession"), left("K", "2023-10-01", "deceased"),
+    )  # fmt: skip
+    view = fold(records, "2025-12-31")
+    cohort = {"cohort": "2023/24", "h": 12}
+    assert value(view, "eligible", **cohort) == 3
+    assert value(view, "retained", **cohort) == 1
+    assert value(view, "censored_before", **cohort) == 1
+    assert value(view, "rate", **cohort) == Decimal(1) / Decimal(3)
+    rate = view.figure("retention.rate/cohort=2023-24/h=12/scope=nhs")
+    assert rate.derivation.version == 2
+    assert view.figure("retention.cohort_size/cohort=2023-24/scope=nhs").derivation.version == 1
+    assert "Kaplan-Meier" in (rate.derivation.note or "")
+    # Kaplan-Meier counts the same two leavings as events (days 92 and 61), F censored
+    (row,) = view.cohorts
+    assert [(p.day, p.events) for p in row.curve.points] == [(61, 1), (92, 1)]
+
+
+def test_late_entrants_are_not_eligible() -> None:
+    # registered 2024-04-01; h6 = 2024-10-01. N enrols on the anchor; J enrols 2024-11-01,
+    # after h6: late entry, not eligible for R_6 whatever its status (R_6 = 1/1, late 1);
+    # by h12 (2025-04-01) J is in post and enrolled: eligible for R_12 (2/2).
+    records = ledger(enrolled("N", "2024-04-01"), enrolled("J", "2024-04-01", on="2024-11-01"))
+    view = fold(records, "2025-12-31")
+    assert value(view, "eligible", cohort="2024/25", h=6) == 1
+    assert value(view, "late_entry", cohort="2024/25", h=6) == 1
+    assert value(view, "rate", cohort="2024/25", h=6) == 1
+    assert value(view, "eligible", cohort="2024/25", h=12) == 2
+    assert value(view, "late_entry", cohort="2024/25", h=12) == 0
 
 
 def test_kaplan_meier_with_delayed_entry_by_hand() -> None:
@@ -229,6 +280,12 @@ def test_kaplan_meier_with_delayed_entry_by_hand() -> None:
     assert value(view, "km_survival", cohort="2024/25", h=6) == pytest.approx(0.75)
     assert value(view, "km_at_risk", cohort="2024/25", h=6) == 3
     assert (row.curve.subjects, row.curve.events, row.curve.censored) == (5, 1, 4)
+    # day 730 (24 months): the longest follow-up (A, to as_of) is 630 days: no one at risk, so
+    # nothing is estimated (version 1 published S = 0.75 there)
+    assert value(view, "km_at_risk", cohort="2024/25", h=24) == 0
+    survival = view.figure("retention.km_survival/cohort=2024-25/h=24/scope=nhs")
+    assert survival.value is None and "no one is at risk" in (survival.derivation.note or "")
+    assert value(view, "km_ci_upper", cohort="2024/25", h=24) is None
 
 
 # -- back-dated leaving, corrections, voids ------------------------------------------------
@@ -304,6 +361,39 @@ def test_rejoining_another_employer_is_not_back_in_the_organisation() -> None:
                  cohort="2024/25", h=12) == 0  # fmt: skip
 
 
+def test_a_leaving_the_scope_does_not_count_censors_at_its_date() -> None:
+    # scope profession, registered 2024-09-02, h12 = 2025-09-02, as_of 2025-12-31:
+    #   U leaves 2025-01-10 for an unknown destination: not a profession exit, and never seen
+    #     again: censored on 2025-01-10 (not kept at risk to as_of) → censored before h12
+    #   Q leaves the profession 2025-02-01 → eligible, not retained
+    #   S stays → retained.  R_12 = 1/2; Kaplan-Meier: U censored at day 130, Q's event at 152
+    records = ledger(*(enrolled(r, "2024-09-02") for r in "UQS"),
+                     left("U", "2025-01-10", "unknown"), left("Q", "2025-02-01", "left_profession"))
+    view = fold(records, "2025-12-31", scope="profession")
+    cohort = {"cohort": "2024/25", "h": 12}
+    assert (value(view, "eligible", **cohort), value(view, "retained", **cohort)) == (2, 1)
+    assert value(view, "censored_before", **cohort) == 1
+    (row,) = view.cohorts
+    (point,) = row.curve.points
+    # at risk on day 152: Q and S (U censored on day 130): S = 1 - 1/2
+    assert (point.day, point.at_risk, point.survival) == (152, 2, 0.5)
+
+
+def test_a_rejoin_is_back_only_inside_the_scope() -> None:
+    # scope nhs, registered 2024-09-02, h12 = 2025-09-02: both leave for the UK exit 2025-01-10;
+    # B rejoins in secondary care 2025-05-01 (back in the NHS), G rejoins in primary care (not
+    # an NHS trust: still gone). R_12 = 1/2. Under profession both are back: 2/2.
+    records = ledger(
+        enrolled("B", "2024-09-02"), enrolled("G", "2024-09-02"),
+        left("B", "2025-01-10", "left_uk"), left("G", "2025-01-10", "left_uk"),
+        rejoined("B", "2025-05-01"),
+        {**rejoined("G", "2025-05-01", employer="ods:Y0001"), "setting": "primary_care"},
+    )  # fmt: skip
+    assert value(fold(records, "2025-12-31"), "rate", cohort="2024/25", h=12) == Decimal("0.5")
+    profession = fold(records, "2025-12-31", scope="profession")
+    assert value(profession, "rate", cohort="2024/25", h=12) == 1
+
+
 def test_parental_leave_is_leaving_only_when_asked() -> None:
     # parental leave 2025-01-01 to 2025-06-01 spans h6 (2025-03-02), not h12 (2025-09-02)
     records = ledger(enrolled("R", "2024-09-02"), status("R", "2025-01-01", "parental_leave"),
@@ -322,30 +412,49 @@ def test_parental_leave_is_leaving_only_when_asked() -> None:
 
 def test_leaver_rate_and_stability_index_for_a_financial_year() -> None:
     # FY 2025/26 = [2025-04-01, 2026-04-01); scope nhs
-    #   P1 enrolled 2024-10-01, stays             start ✓ end ✓
-    #   P2 enrolled 2024-10-01, leaves 2025-08-01  start ✓ end ✗ leaver
-    #   P3 enrolled 2025-06-01, stays             start ✗ end ✓
-    #   P4 enrolled 2024-11-01, leaves 2026-02-01  start ✓ end ✗ leaver
-    #   P5 enrolled 2024-12-01, follow-up ends 2025-09-01: start ✓, unobserved at the end
-    # headcounts 4 and 2; leaver rate = 2 / ((4 + 2) / 2) = 2/3
-    # stability: base P1 P2 P4 (P5 unobservable) = 3, still in post P1 → 1/3
+    #   S1..S8 enrolled 2024-10-01, stay              start ✓ end ✓              (8)
+    #   P2 enrolled 2024-10-01, leaves 2025-08-01      start ✓ end ✗ leaver
+    #   P3 enrolled 2025-06-01, stays                  start ✗ end ✓
+    #   P4 enrolled 2024-11-01, leaves 2026-02-01      start ✓ end ✗ leaver
+    #   P5 enrolled 2024-12-01, follow-up ends 2025-09-01 while in post: out of the period's
+    #      population (version 1 counted it at the start and not at the end)
+    #   P6 enrolled 2024-12-01, leaves 2025-06-01, follow-up ends 2025-10-01: its leaving was
+    #      seen, so it stays in: start ✓ end ✗ leaver
+    # headcounts 8 + 3 = 11 and 8 + 1 = 9; leaver rate = 3 / ((11 + 9) / 2) = 3/10
+    # stability: base = the 11 in post at the start; still in post S1..S8 → 8/11
     records = ledger(
-        enrolled("P1", "2024-10-01"), enrolled("P2", "2024-10-01"), enrolled("P3", "2025-06-01"),
-        enrolled("P4", "2024-11-01"), enrolled("P5", "2024-12-01"),
+        *(enrolled(f"S{i}", "2024-10-01") for i in range(1, 9)),
+        enrolled("P2", "2024-10-01"), enrolled("P3", "2025-06-01"),
+        enrolled("P4", "2024-11-01"), enrolled("P5", "2024-12-01"), enrolled("P6", "2024-12-01"),
         left("P2", "2025-08-01", "left_profession"), left("P4", "2026-02-01", "social_care"),
         follow_up_ended("P5", "2025-09-01"),
+        left("P6", "2025-06-01", "left_uk"), follow_up_ended("P6", "2025-10-01"),
     )  # fmt: skip
     view = fold(records, "2026-03-31", periods=("2025/26",))
     (row,) = view.periods
-    assert (row.headcount_start, row.headcount_end, row.leavers) == (4, 2, 2)
-    assert row.leaver_rate == Decimal(2) / Decimal(3)
-    assert (row.stability_base, row.stable) == (3, 1)
-    assert value(view, "stability_index", period="2025/26") == Decimal(1) / Decimal(3)
-    assert value(view, "leaver_rate", period="2025/26") == row.leaver_rate
+    assert (row.headcount_start, row.headcount_end, row.leavers) == (11, 9, 3)
+    assert row.leaver_rate == Decimal(3) / Decimal(10)
+    assert (row.stability_base, row.stable) == (11, 8)
+    assert value(view, "stability_index", period="2025/26") == Decimal(8) / Decimal(11)
+    rate = view.figure("retention.leaver_rate/period=2025-26/scope=nhs")
+    assert (rate.value, rate.derivation.version) == (row.leaver_rate, 2)
     # by default every complete financial year since the first enrolment: 2024/25, 2025/26
     assert [p.period for p in fold(records, "2026-03-31").periods] == ["2024/25", "2025/26"]
     with pytest.raises(ValueError, match="ends after as_of"):
         fold(records, "2026-03-30", periods=("2025/26",))
+
+
+def test_no_leaver_rate_for_a_period_that_starts_nearly_empty() -> None:
+    # FY 2024/25: nobody in post on 2024-03-31; 12 enrol in May, 2 leave in the year:
+    # headcounts 0 and 10, leavers 2. Version 1 published 2 / ((0 + 10) / 2) = 40%.
+    records = ledger(*(enrolled(f"R{i}", "2024-05-01") for i in range(12)),
+                     left("R0", "2024-09-01", "left_uk"), left("R1", "2024-10-01", "left_uk"))
+    view = fold(records, "2025-03-31", periods=("2024/25",))
+    (row,) = view.periods
+    assert (row.headcount_start, row.headcount_end, row.leavers) == (0, 10, 2)
+    rate = view.figure("retention.leaver_rate/period=2024-25/scope=nhs")
+    assert rate.value is None
+    assert "fewer than 10 in post at the start" in (rate.derivation.note or "")
 
 
 def test_early_leaver_share() -> None:
@@ -509,6 +618,58 @@ def test_projection_kaplan_meier_agrees_with_lifelines(
     assert value(view, "km_survival", cohort="2024/25", h=1) == row.curve.at(30).survival
 
 
+@st.composite
+def pooled_cohorts(draw: st.DrawFn) -> tuple[list[Fact], list[Subject]]:
+    """Registrants anchored across three financial years (2022/23 to 2024/25), pooled into one
+    cohort: delayed entry, leaving, follow-up ending, death and ties (a few anchor dates, short
+    gaps), with each Kaplan-Meier subject worked out independently of the projection."""
+    as_of = date(2025, 3, 31)
+    anchors = [date(2022, 6, 1), date(2023, 9, 1), date(2024, 6, 1)]
+    facts = [enrolled(f"base{i}", str(anchors[0])) for i in range(3)]
+    subjects = [Subject(None, (as_of - anchors[0]).days, False)] * 3
+    for i in range(draw(st.integers(1, 30))):
+        anchor = draw(st.sampled_from(anchors)) + timedelta(days=draw(st.integers(0, 2)))
+        entry = draw(st.sampled_from([0, 0, 3, 8]))
+        facts.append(enrolled(f"R{i}", str(anchor), on=str(anchor + timedelta(entry))))
+        outcome = draw(st.sampled_from(["left", "ended", "died", "stays"]))
+        day = draw(st.integers(entry, entry + 10))
+        on = str(anchor + timedelta(day))
+        facts += {"left": [left(f"R{i}", on, "retired")], "ended": [follow_up_ended(f"R{i}", on)],
+                  "died": [left(f"R{i}", on, "deceased")], "stays": []}[outcome]  # fmt: skip
+        end = day if outcome != "stays" else (as_of - anchor).days
+        subjects.append(Subject(entry or None, end, outcome == "left"))
+    return facts, subjects
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pooled_cohorts())
+def test_pooled_kaplan_meier_agrees_with_lifelines(
+    cohort: tuple[list[Fact], list[Subject]],
+) -> None:
+    facts, subjects = cohort
+    view = fold(ledger(*facts), "2025-03-31", horizons=(1,), cohorts="all")
+    (row,) = view.cohorts
+    assert (row.cohort, row.size) == ("all", len(subjects))
+    assert row.curve.points == kaplan_meier(subjects).points
+    assert_agrees_with_lifelines(subjects, days=(0, 4, 9, 30, 400))
+    assert value(view, "km_survival", cohort="all", h=1) == row.curve.at(30).survival
+
+
+def test_a_custom_anchor_range_makes_one_cohort() -> None:
+    # anchors 2022-08-31 (out), 2022-09-01, 2023-06-30, 2024-01-14 (in), 2024-01-15 (out)
+    records = ledger(*(enrolled(f"R{i}", day) for i, day in enumerate(
+        ["2022-08-31", "2022-09-01", "2023-06-30", "2024-01-14", "2024-01-15"])))
+    view = fold(records, "2025-12-31", cohorts="2022-09-01..2024-01-14")
+    (row,) = view.cohorts
+    assert (row.cohort, row.size) == ("2022-09-01..2024-01-14", 3)
+    size = view.figure("retention.cohort_size/cohort=2022-09-01..2024-01-14/scope=nhs")
+    assert size.derivation.parameters["cohorts"] == "2022-09-01..2024-01-14"
+    assert value(fold(records, "2025-12-31", cohorts="all"), "cohort_size", cohort="all") == 5
+    for bad in ("2024-01-14..2022-09-01", "2022-09-01", "last year"):
+        with pytest.raises(ValueError, match="anchor date range"):
+            RetentionParams(as_of=date(2025, 1, 1), cohorts=bad)
+
+
 # -- laws --------------------------------------------------------------------------------
 
 DESTINATIONS = ["other_nhs", "primary_care", "social_care", "left_profession", "left_uk",
@@ -555,6 +716,7 @@ params_st = st.fixed_dictionaries({
     "anchor": st.sampled_from(["registered_on", "in_post_since", "matched_on"]),
     "count_leave_as_leaving": st.booleans(),
     "by": st.sampled_from([(), ("group",), ("profession", "group"), ("employer",)]),
+    "cohorts": st.sampled_from([None, "all", "2023-10-01..2024-06-30"]),
 })  # fmt: skip
 AS_OF = "2025-12-31"
 

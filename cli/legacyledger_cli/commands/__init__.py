@@ -19,11 +19,13 @@ from legacyledger_cli.commands.replay import replay
 from legacyledger_cli.commands.report import report
 from legacyledger_cli.commands.schema import schema
 from legacyledger_cli.commands.show import show
+from legacyledger_cli.commands.templates import templates
 from legacyledger_cli.commands.verify import verify
 from legacyledger_cli.commands.views import views
 
 COMMANDS: tuple[click.Command, ...] = (
     init,
+    templates,
     import_,
     record,
     export,

@@ -13,6 +13,7 @@ import attrs
 import click
 
 from legacyledger_cli.commands.importing import Sources, run_import
+from legacyledger_cli.dates import IsoDate
 from legacyledger_cli.demo.figures import summary, write_reports
 from legacyledger_cli.demo.report import DemoRun, report
 from legacyledger_cli.render import plural
@@ -61,7 +62,7 @@ def timed(timings: dict[str, float], step: str, function: Any, *args: Any) -> An
 )
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=IsoDate(),
     metavar="DATE",
     help="Business date of the reports.  [default: the programme's last day, or today]",
 )

@@ -11,14 +11,21 @@ import click
 from legacyledger.projections.base import Figure
 from legacyledger.views import FigureDiff
 from legacyledger_cli.commands.explain import (
+    Disclosed,
     dumps,
     fact_json,
     fact_table,
     missing_frameworks,
-    shown,
     unknown_figure,
+    warn_true_values,
 )
-from legacyledger_cli.figure_options import cut_offs, figure_params, retention_options
+from legacyledger_cli.figure_options import (
+    cut_offs,
+    disclosure_option,
+    figure_params,
+    retention_options,
+    typed_id,
+)
 from legacyledger_cli.render import heading
 from legacyledger_cli.shell import Shell, known_position, pass_shell
 
@@ -30,9 +37,10 @@ from legacyledger_cli.shell import Shell, known_position, pass_shell
     "  legacyledger diff 'costs.total/period=2024-25' --known-at 2025-04-01T00:00"
     " --known-at 2025-07-01T00:00 --json",
 )
-@click.argument("figure_id", metavar="FIGURE-ID")
+@click.argument("figure_id", metavar="FIGURE-ID", callback=typed_id)
 @cut_offs(multiple=True)
 @retention_options
+@disclosure_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document: both values, the facts.")
 @pass_shell
 def diff(
@@ -43,6 +51,7 @@ def diff(
     scope: str | None,
     by: tuple[str, ...],
     period: str | None,
+    disclosure: str,
     as_json: bool,
 ) -> None:
     """Compare a figure as known at two cut-offs, naming the facts that changed it.
@@ -54,29 +63,35 @@ def diff(
     if len(known_at) != 2:
         raise click.UsageError("give --known-at exactly twice: the earlier and the later cut-off")
     params = figure_params(figure_id, scope, by, period)
+    warn_true_values(disclosure)
     with shell.ledger() as ledger, missing_frameworks():
         a, b = (known_position(ledger, k) for k in known_at)
         change = ledger.diff(figure_id, a, b, as_of, params)
         if change.before is None and change.after is None:
             raise unknown_figure(ledger, figure_id, as_of, b, params)
-    lines = [document(change, a, b)] if as_json else describe(change, a, b)
+        sides = tuple(Disclosed.of(ledger, disclosure, figure_id, as_of, k, params) for k in (a, b))
+    lines = [document(change, a, b, sides)] if as_json else describe(change, a, b, sides)
     for line in lines:
         click.echo(line)
 
 
-def side(figure: Figure | None, position: int) -> dict[str, Any]:
-    value = None if figure is None else figure.value
+Sides = tuple[Disclosed, ...]
+
+
+def side(figure: Figure | None, position: int, disclosed: Disclosed) -> dict[str, Any]:
+    value = None if figure is None else disclosed.display(figure)
     return {"known_at": position, "exists": figure is not None, "value": value}
 
 
-def document(change: FigureDiff, a: int, b: int) -> str:
+def document(change: FigureDiff, a: int, b: int, sides: Sides) -> str:
     known = change.after or change.before
     return dumps(
         {
             "figure_id": change.figure_id,
             "as_of": known.derivation.as_of if known else None,
-            "before": side(change.before, a),
-            "after": side(change.after, b),
+            "disclosure": sides[0].policy,
+            "before": side(change.before, a, sides[0]),
+            "after": side(change.after, b, sides[1]),
             "changed": change.changed,
             "added": [fact_json(r) for r in change.added],
             "removed": [fact_json(r) for r in change.removed],
@@ -84,12 +99,12 @@ def document(change: FigureDiff, a: int, b: int) -> str:
     )
 
 
-def describe(change: FigureDiff, a: int, b: int) -> Iterator[str]:
+def describe(change: FigureDiff, a: int, b: int, sides: Sides) -> Iterator[str]:
     known = change.after or change.before
     as_of = known.derivation.as_of if known else None
-    yield heading(f"{change.figure_id} (as of {as_of})")
-    for position, figure in ((a, change.before), (b, change.after)):
-        value = "(no such figure then)" if figure is None else shown(figure)
+    yield heading(f"{change.figure_id} (as of {as_of}, disclosure {sides[0].policy})")
+    for position, figure, disclosed in ((a, change.before, sides[0]), (b, change.after, sides[1])):
+        value = "(no such figure then)" if figure is None else disclosed.text(figure)
         yield f"  known at position {position}: {value}"
     yield f"  {'changed' if change.changed else 'unchanged'}"
     yield ""

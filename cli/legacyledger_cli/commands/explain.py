@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import attrs
 import click
 import orjson
 
@@ -21,8 +22,22 @@ from legacyledger import FactRecord, Ledger
 from legacyledger.facts import KEY_OF
 from legacyledger.frameworks import UnknownFrameworkError
 from legacyledger.projections.base import Figure
+from legacyledger.projections.disclosure import (
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    Discloser,
+    disclose_figure,
+)
+from legacyledger.reports.words import Words, in_words
 from legacyledger.views import Explanation, family_of
-from legacyledger_cli.figure_options import Params, cut_offs, figure_params, retention_options
+from legacyledger_cli.figure_options import (
+    Params,
+    cut_offs,
+    disclosure_option,
+    figure_params,
+    retention_options,
+    typed_id,
+)
 from legacyledger_cli.query import is_correction, subject_of
 from legacyledger_cli.render import correction_detail, heading, jsonable, plural, recorded, table
 from legacyledger_cli.render import value as text
@@ -61,6 +76,54 @@ def shown(figure: Figure) -> str:
     return f"{number} {figure.unit}"
 
 
+TRUE_VALUES = (
+    "disclosure none: true values, unrounded and unsuppressed, for internal audit only; "
+    "do not publish them (the default, nhs, shows values as a published report does)"
+)
+
+
+class Disclosed:
+    """Figures shown under a disclosure policy, as a report shows them: each figure disclosed
+    from the figures of its family (which it may rest on). ``none`` shows true values."""
+
+    def __init__(self, policy: str, figures: Mapping[str, Figure] | None = None) -> None:
+        self.policy, self.figures = policy, figures or {}
+        self.discloser = Discloser(self.figures, policy)
+
+    @classmethod
+    def of(
+        cls, ledger: Ledger, policy: str, figure_id: str, as_of: date | None, known_at: Any,
+        params: Params,
+    ) -> Disclosed:  # fmt: skip
+        if policy == "none":
+            return cls(policy)
+        views = ledger.views(as_of, known_at, [family_of(figure_id)], params)
+        return cls(policy, views.by_id)
+
+    def display(self, figure: Figure) -> Any:
+        """The value as published: a number, ``"*"`` (suppressed) or ``"n/a"``."""
+        if self.policy == "none":
+            return figure.value
+        if self.figures.get(figure.id) is figure:
+            return self.discloser.disclose(figure).display
+        return disclose_figure({**self.figures, figure.id: figure}, figure.id, self.policy).display
+
+    def text(self, figure: Figure) -> str:
+        if self.policy == "none":
+            return shown(figure)
+        display = self.display(figure)
+        if display == SUPPRESSED:
+            return f"* (suppressed under disclosure {self.policy}: it rests on a small count)"
+        if display == NOT_AVAILABLE:
+            return "- (not computable)"
+        return shown(attrs.evolve(figure, value=display))
+
+
+def warn_true_values(policy: str) -> None:
+    if policy == "none":
+        click.echo(TRUE_VALUES, err=True)
+
+
 def fact_row(record: FactRecord) -> tuple[str, ...]:
     fact = record.fact
     _, key = subject_of(fact)
@@ -92,11 +155,13 @@ def dumps(document: Any) -> str:
     return orjson.dumps(document, default=plain, option=orjson.OPT_INDENT_2).decode()
 
 
-def figure_json(figure: Figure) -> dict[str, Any]:
+def figure_json(figure: Figure, disclosed: Disclosed | None = None) -> dict[str, Any]:
     d = figure.derivation
+    policy = "none" if disclosed is None else disclosed.policy
     return {
         "id": figure.id,
-        "value": figure.value,
+        "value": figure.value if disclosed is None else disclosed.display(figure),
+        "disclosure": policy,
         "unit": figure.unit,
         "label": figure.label,
         "kind": figure.kind,
@@ -141,9 +206,10 @@ def suggestions(close: Sequence[str]) -> list[str]:
     " --as-of 2026-03-31\n"
     "  legacyledger explain 'costs.total/period=2024-25' --known-at 1200 --json",
 )
-@click.argument("figure_id", metavar="FIGURE-ID")
+@click.argument("figure_id", metavar="FIGURE-ID", callback=typed_id)
 @cut_offs()
 @retention_options
+@disclosure_option
 @click.option("--json", "as_json", is_flag=True, help="Figure, derivation and facts as JSON.")
 @click.option("--page", type=click.IntRange(min=1), metavar="N", help="Show page N of the facts.")
 @click.option(
@@ -163,32 +229,57 @@ def explain(
     scope: str | None,
     by: tuple[str, ...],
     period: str | None,
+    disclosure: str,
     as_json: bool,
     page: int | None,
     page_size: int,
 ) -> None:
     """Explain a figure: how it was computed, and the facts that made it.
 
-    FIGURE-ID is family.metric/dim=value/... as listed by `legacyledger replay --ids`.
-    Prints the formula and its version, the parameters, the cut-offs (as-of date and
-    known-at position), the disclosure policy, note and inputs, then every contributing
-    fact in ledger order, a page at a time. Retention ids carry their scope and
-    dimensions, so --scope/--by/--period are only needed to override them.
+    FIGURE-ID is family.metric/dim=value/... as listed by `legacyledger replay --ids`
+    (a value may be typed as reports print it: cohort=2024/25). Says the figure in words
+    first (its sum with its counts, "145 retained ÷ 165 eligible", and the facts that
+    made it, counted by type), then the formula and its version, the parameters, the
+    cut-offs (as-of date and known-at position), the disclosure policy, note and inputs,
+    then every contributing fact in ledger order, a page at a time. Retention ids carry
+    their scope and dimensions, so --scope/--by/--period are only needed to override them.
+    Values are shown as a published report shows them (--disclosure nhs); --disclosure
+    none shows true values, for internal audit.
     """
     params = figure_params(figure_id, scope, by, period)
+    warn_true_values(disclosure)
     with shell.ledger() as ledger, missing_frameworks():
         known_at = known_position(ledger, known_at)
         try:
             found = ledger.explain(figure_id, as_of, known_at, params)
         except KeyError:
             raise unknown_figure(ledger, figure_id, as_of, known_at, params) from None
+        disclosed = Disclosed.of(ledger, disclosure, figure_id, as_of, known_at, params)
+        words = told(ledger, found, as_of, known_at, params, disclosed)
     facts = list(found.facts)
     if as_json:
         chosen = facts if page is None else paged(facts, page, page_size)[0]
-        click.echo(dumps({**figure_json(found.figure), "facts": [fact_json(r) for r in chosen]}))
+        said = {"sum": words.sum, "facts": dict(words.facts)}
+        click.echo(dumps({**figure_json(found.figure, disclosed), "words": said,
+                          "facts": [fact_json(r) for r in chosen]}))  # fmt: skip
         return
-    for line in describe(found, *paged(facts, page or 1, page_size)):
+    for line in describe(found, disclosed, words, *paged(facts, page or 1, page_size)):
         click.echo(line)
+
+
+def told(ledger: Ledger, found: Explanation, as_of: date | None, known_at: int,
+         params: Params, disclosed: Disclosed) -> Words:  # fmt: skip
+    """The figure in words, its inputs read from its family (folded once, only if it has
+    any, and not again when disclosure already read it), every value shown under the
+    disclosure policy asked for (none: as computed)."""
+    figure = found.figure
+    figures: Mapping[str, Figure] = {figure.id: figure}
+    if disclosed.figures:
+        figures = {**disclosed.figures, figure.id: figure}
+    elif figure.derivation.inputs:
+        family = ledger.views(as_of, known_at, [family_of(figure.id)], params)
+        figures = {**family.by_id, figure.id: figure}
+    return in_words(figure, figures, found.facts, disclosed.policy)
 
 
 def paged(facts: list[FactRecord], page: int, size: int) -> tuple[list[FactRecord], str]:
@@ -205,20 +296,30 @@ def paged(facts: list[FactRecord], page: int, size: int) -> tuple[list[FactRecor
     return chosen, f"Contributing facts ({span}, page {page} of {pages}{more})"
 
 
-def describe(found: Explanation, facts: list[FactRecord], title: str) -> Iterator[str]:
+def describe(
+    found: Explanation, disclosed: Disclosed, words: Words, facts: list[FactRecord], title: str
+) -> Iterator[str]:
+    """Words first (the sum, the facts by type), then the derivation, then a page of facts."""
     figure, d = found.figure, found.figure.derivation
-    yield heading(f"{figure.id} = {shown(figure)}")
+    yield heading(f"{figure.id} = {disclosed.text(figure)}")
     if figure.label:
         yield f"  {figure.label}"
-    if figure.value is not None and str(figure.value) not in shown(figure):
+    if disclosed.policy == "none" and figure.value is not None and (
+        str(figure.value) not in shown(figure)
+    ):
         yield f"  exact value: {figure.value}"
     yield ""
+    yield heading("In words")
+    yield from (f"  {line}" for line in words.lines())
+    yield ""
     yield heading("Derivation")
+    policy = "none: true values (internal audit)" if disclosed.policy == "none" else (
+        disclosed.policy)  # fmt: skip
     rows = {
         "formula": f"{d.formula} (version {d.version})",
         "as of": text(d.as_of),
         "known at": f"position {d.known_at}",
-        "disclosure": d.disclosure or "none applied",
+        "disclosure": policy,
         "note": text(d.note),
         "inputs": text(d.inputs),
     }

@@ -7,9 +7,10 @@ from datetime import date, datetime
 import click
 
 from legacyledger.views.follow import follow as run
+from legacyledger_cli.dates import IsoDate
 from legacyledger_cli.shell import Shell, pass_shell
 
-AS_OF = click.DateTime(formats=["%Y-%m-%d"])
+AS_OF = IsoDate()
 
 
 def as_date(value: datetime | None) -> date | None:

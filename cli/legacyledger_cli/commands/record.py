@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import difflib
 import json
-import types
 from collections.abc import Iterator, Sequence
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
 import click
 
 from legacyledger import FactError, ImportRejected
-from legacyledger.facts import KEY_OF, MODELS, Fact
+from legacyledger.facts import KEY_OF, MODELS
+from legacyledger.facts.tables import cell_value, shape
 from legacyledger_cli.commands.explain import suggestions
 from legacyledger_cli.render import rejected
 from legacyledger_cli.shell import Failure, Shell
-
-TRUE, FALSE = frozenset({"true", "yes", "1"}), frozenset({"false", "no", "0"})
 
 
 def fact_name(name: str) -> str:
@@ -29,21 +27,7 @@ def fact_name(name: str) -> str:
     raise Failure(f"unknown fact {name!r}", hints)
 
 
-def shape(model: type[Fact], field: str) -> str:
-    """How a field's text is read: ``int``, ``bool``, ``list``, ``object`` or ``text``."""
-    info = model.model_fields.get(field)
-    hint = info.annotation if info is not None else str
-    while get_origin(hint) in (Annotated, Union, types.UnionType):
-        hint = next(a for a in get_args(hint) if a is not type(None))
-    origin: Any = get_origin(hint) or hint
-    if hint is bool:
-        return "bool"
-    if hint is int:
-        return "int"
-    return {tuple: "list", list: "list", dict: "object"}.get(origin, "text")
-
-
-def pairs(model: type[Fact], tokens: Sequence[str]) -> Iterator[tuple[str, str]]:
+def pairs(name: str, tokens: Sequence[str]) -> Iterator[tuple[str, str]]:
     """``--name value`` / ``--name=value`` as (field, text); a bare boolean flag is true."""
     rest = list(tokens)
     while rest:
@@ -55,26 +39,24 @@ def pairs(model: type[Fact], tokens: Sequence[str]) -> Iterator[tuple[str, str]]
         if not equals:
             if rest and not rest[0].startswith("--"):
                 given = rest.pop(0)
-            elif shape(model, field) == "bool":
+            elif shape(name, field) == "bool":
                 given = "true"
             else:
                 raise Failure(f"--{option} needs a value")
         yield field, given
 
 
-def convert(model: type[Fact], field: str, texts: list[str]) -> Any:
-    """Text to the field's JSON type; what cannot convert is passed on for validation to name."""
-    kind = shape(model, field)
+def convert(name: str, field: str, texts: list[str]) -> Any:
+    """Text to the field's JSON type (as a spreadsheet cell is read); what cannot convert is
+    passed on for validation to name."""
+    kind = shape(name, field)
     if kind == "list":
         return [item for text in texts for item in as_list(field, text)]
     if len(texts) > 1:
         raise Failure(f"--{field} is given {len(texts)} times", ["only list fields repeat"])
-    text = texts[0]
-    if kind == "int":
-        return int(text) if text.lstrip("-").isdigit() else text
-    if kind == "bool":
-        return True if text.lower() in TRUE else False if text.lower() in FALSE else text
-    return as_json(field, text, dict) if kind == "object" else text
+    if kind == "object":
+        return as_json(field, texts[0], dict)
+    return cell_value(name, field, texts[0])
 
 
 def as_list(field: str, text: str) -> list[Any]:
@@ -94,11 +76,10 @@ def as_json(field: str, text: str, kind: type) -> Any:
 
 
 def build(name: str, tokens: Sequence[str]) -> dict[str, Any]:
-    model = MODELS[name]
     texts: dict[str, list[str]] = {}
-    for field, text in pairs(model, tokens):
+    for field, text in pairs(name, tokens):
         texts.setdefault(field, []).append(text)
-    return {"fact": name, **{f: convert(model, f, t) for f, t in texts.items()}}
+    return {"fact": name, **{f: convert(name, f, t) for f, t in texts.items()}}
 
 
 def problem(error: FactError) -> str:

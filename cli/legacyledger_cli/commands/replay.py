@@ -14,8 +14,14 @@ import click
 from legacyledger import Ledger
 from legacyledger.projections.base import Figure
 from legacyledger.views import FAMILIES
-from legacyledger_cli.commands.explain import dumps, missing_frameworks, shown
-from legacyledger_cli.figure_options import Params, cut_offs, figure_params, retention_options
+from legacyledger_cli.commands.explain import Disclosed, dumps, missing_frameworks, warn_true_values
+from legacyledger_cli.figure_options import (
+    Params,
+    cut_offs,
+    disclosure_option,
+    figure_params,
+    retention_options,
+)
 from legacyledger_cli.render import heading, plural, table
 from legacyledger_cli.shell import Shell, known_position, pass_shell
 
@@ -34,6 +40,10 @@ class Rebuilt:
     family: str
     figures: tuple[Figure, ...]
     seconds: float
+    disclosed: Disclosed
+
+    def text(self, figure: Figure) -> str:
+        return self.disclosed.text(figure)
 
     def headlines(self) -> list[Figure]:
         """For each headline metric, its broadest figures (fewest dimensions), latest last."""
@@ -63,6 +73,7 @@ class Rebuilt:
     type=click.Choice(list(FAMILIES)),
     help="Only these families (repeatable; default: all).",
 )
+@disclosure_option
 @click.option("--ids", "list_ids", is_flag=True, help="List every figure id with its value.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document: every family's figures.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on the terminal.")
@@ -75,6 +86,7 @@ def replay(
     by: tuple[str, ...],
     period: str | None,
     families: tuple[str, ...],
+    disclosure: str,
     list_ids: bool,
     as_json: bool,
     quiet: bool,
@@ -89,13 +101,15 @@ def replay(
     as_of = as_of or date.today()
     params = figure_params(None, scope, by, period)
     show = shell.show_progress() and not quiet
+    warn_true_values(disclosure)
     with shell.ledger() as ledger, missing_frameworks():
         position = known_position(ledger, known_at)
-        rebuilt = rebuild_all(ledger, families or tuple(FAMILIES), as_of, position, params, show)
+        names = families or tuple(FAMILIES)
+        rebuilt = rebuild_all(ledger, names, as_of, position, params, show, disclosure)
     if as_json:
-        lines: Iterable[str] = [document(rebuilt, as_of, position)]
+        lines: Iterable[str] = [document(rebuilt, as_of, position, disclosure)]
     elif list_ids:
-        lines = table(("FIGURE", "VALUE"), ((f.id, shown(f)) for r in rebuilt for f in r.figures))
+        lines = table(("FIGURE", "VALUE"), ((f.id, r.text(f)) for r in rebuilt for f in r.figures))
     else:
         lines = summary(rebuilt, as_of, position)
     for line in lines:
@@ -103,21 +117,30 @@ def replay(
 
 
 def rebuild_all(
-    ledger: Ledger, names: Sequence[str], as_of: date, position: int, params: Params, show: bool
+    ledger: Ledger,
+    names: Sequence[str],
+    as_of: date,
+    position: int,
+    params: Params,
+    show: bool,
+    policy: str,
 ) -> list[Rebuilt]:
     if not show:
-        return [rebuild(ledger, name, as_of, position, params) for name in names]
+        return [rebuild(ledger, name, as_of, position, params, policy) for name in names]
     label = f"Replaying to position {position}"
     with click.progressbar(
         names, label=label, item_show_func=lambda name: name or "", file=sys.stderr
     ) as bar:
-        return [rebuild(ledger, name, as_of, position, params) for name in bar]
+        return [rebuild(ledger, name, as_of, position, params, policy) for name in bar]
 
 
-def rebuild(ledger: Ledger, name: str, as_of: date, position: int, params: Params) -> Rebuilt:
+def rebuild(
+    ledger: Ledger, name: str, as_of: date, position: int, params: Params, policy: str
+) -> Rebuilt:
     start = time.perf_counter()
     views = ledger.views(as_of, position, [name], params)
-    return Rebuilt(name, views.figures, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return Rebuilt(name, views.figures, seconds, Disclosed(policy, views.by_id))
 
 
 def summary(rebuilt: list[Rebuilt], as_of: date, position: int) -> Iterator[str]:
@@ -126,7 +149,7 @@ def summary(rebuilt: list[Rebuilt], as_of: date, position: int) -> Iterator[str]
         yield ""
         count = plural(len(family.figures), "figure")
         yield heading(f"{family.family}: {count} in {took(family.seconds)}")
-        rows = [(f.id, shown(f)) for f in family.headlines()]
+        rows = [(f.id, family.text(f)) for f in family.headlines()]
         yield from table(("HEADLINE", "VALUE"), rows, indent="  ") if rows else ["  (no figures)"]
     total = sum(len(r.figures) for r in rebuilt)
     seconds = sum(r.seconds for r in rebuilt)
@@ -138,14 +161,15 @@ def took(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.0f} ms"
 
 
-def document(rebuilt: list[Rebuilt], as_of: date, position: int) -> str:
+def document(rebuilt: list[Rebuilt], as_of: date, position: int, policy: str) -> str:
     families = {
         r.family: {
             "figures": len(r.figures),
             "seconds": round(r.seconds, 4),
             "headlines": [f.id for f in r.headlines()],
-            "values": {f.id: f.value for f in r.figures},
+            "values": {f.id: r.disclosed.display(f) for f in r.figures},
         }
         for r in rebuilt
     }
-    return dumps({"as_of": as_of, "known_at": position, "families": families})
+    return dumps({"as_of": as_of, "known_at": position, "disclosure": policy,
+                  "families": families})  # fmt: skip

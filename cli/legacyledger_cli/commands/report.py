@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -13,9 +13,10 @@ import click
 from legacyledger import Ledger
 from legacyledger.projections.disclosure import POLICIES
 from legacyledger.projections.retention.scope import SCOPES
-from legacyledger.reports import FAMILY_NAMES, PERIODS, Progress, Report, build_report
+from legacyledger.reports import FAMILY_NAMES, PERIODS, POOLED, Progress, Report, build_report
+from legacyledger_cli.dates import IsoDate
 from legacyledger_cli.figure_options import BY, KnownAt, split, to_date
-from legacyledger_cli.html.report import report_timeline
+from legacyledger_cli.html.report import partnership_names, report_timeline
 from legacyledger_cli.report_render import BINARY, FORMATS, Unavailable, render
 from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pass_shell
 
@@ -28,7 +29,7 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
 @click.argument("family", type=click.Choice([*FAMILY_NAMES, "all"]))
 @click.option(
     "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=IsoDate(),
     callback=to_date,
     metavar="DATE",
     help="Business date: facts dated later are left out.  [default: today]",
@@ -48,10 +49,26 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
 )
 @click.option(
     "--period",
-    type=click.Choice(PERIODS),
+    type=click.Choice([*PERIODS, POOLED]),
     help="Period length. Retention cohorts are grouped by it, so it changes their cohort ids "
     "(cohort=2024-25 Q2 for quarter), and its periods give the leaver rates; costs give "
-    "totals and unit costs for it and the FY.  [default: FY cohorts, costs in every period]",
+    "totals and unit costs for it and the FY. 'all' pools everyone into one retention cohort "
+    "(cohort=all).  [default: FY cohorts, costs in every period]",
+)
+@click.option(
+    "--cohort",
+    metavar="FIRST..LAST",
+    help="One retention cohort of those anchored from FIRST to LAST (dates, both included), "
+    "e.g. 2022-09-01..2024-01-14; its id reads cohort=FIRST..LAST.",
+)
+@click.option(
+    "--from",
+    "growth_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    callback=to_date,
+    metavar="DATE",
+    help="Reach: ambassadors and mentors registered on DATE, joined and left since, and the "
+    "growth to --as-of (e.g. 26 -> 64 is +146%).",
 )
 @click.option("--scope", type=click.Choice(SCOPES), help="What counts as retained.  [default: nhs]")
 @click.option(
@@ -59,7 +76,8 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
     type=click.Choice(POLICIES),
     default="nhs",
     show_default=True,
-    help="Small-number control: nhs (1-7 as *, round to 5), under10, none (internal).",
+    help="Small-number control: nhs (1-7 as *, other counts to the nearest 5, rates from the "
+    "shown counts), under10 (1-9 as *, the same otherwise), none (true values: internal only).",
 )
 @click.option(
     "--format",
@@ -85,6 +103,8 @@ def report(
     known_at: int | datetime | None,
     by: tuple[str, ...],
     period: str | None,
+    cohort: str | None,
+    growth_from: date | None,
     scope: str | None,
     disclosure: str,
     fmt: str,
@@ -97,18 +117,30 @@ def report(
     policy and a digest; `legacyledger verify` rebuilds a JSON report and checks it.
     """
     families = FAMILY_NAMES if family == "all" else (family,)
-    options = {"by": by or None, "period": period, "scope": scope}
+    options = {"by": by or None, "period": period, "scope": scope, "cohort": cohort,
+               "growth_from": growth_from}  # fmt: skip
     if fmt == "xlsx" and to_terminal(output):
         raise Failure("xlsx is binary: write it to a file with -o FILE")
     check_output(output)
     with shell.ledger() as ledger:
+        warn_if_empty(ledger, known_at)
         # The HTML charts draw the views' rows, which persisted snapshots do not keep.
         made = make(shell, ledger, families, as_of, known_at, disclosure,
                     {**options, "persisted": fmt != "html"})  # fmt: skip
         timeline = activity(ledger, made) if fmt == "html" else None
+        names = partnership_names(ledger, made) if fmt == "html" else None
         # Rendered while the ledger is open: a view may read rarely used rows on demand
         # (the cost restatements), and those read the ledger at the report's position.
-        write(shell, made, fmt, output, timeline)
+        write(shell, made, fmt, output, timeline, names)
+
+
+def warn_if_empty(ledger: Ledger, known_at: int | datetime | None) -> None:
+    """A report of no facts is all zeros and blanks: say so, on stderr (the report still goes
+    out, so a script's pipeline keeps its shape)."""
+    if ledger.head() == 0 or known_at == 0:
+        where = "is empty" if ledger.head() == 0 else "held no facts at position 0"
+        click.echo(f"Warning: the ledger {where}: every figure is zero or not computable. "
+                   "Import facts first (legacyledger import FILE).", err=True)
 
 
 def make(
@@ -155,9 +187,10 @@ def to_terminal(output: str) -> bool:
     return output == "-" and sys.stdout.isatty()
 
 
-def write(shell: Shell, made: Report, fmt: str, output: str, timeline: Any = None) -> None:
+def write(shell: Shell, made: Report, fmt: str, output: str, timeline: Any = None,
+          names: Mapping[str, str] | None = None) -> None:  # fmt: skip
     try:
-        content = render(made, fmt, color=to_terminal(output), timeline=timeline)
+        content = render(made, fmt, color=to_terminal(output), timeline=timeline, names=names)
     except Unavailable as error:
         raise Failure(str(error)) from None
     if output == "-":

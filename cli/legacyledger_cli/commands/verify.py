@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from legacyledger.reports import (
     FigureMismatch,
     IntegrityReport,
     Problem,
+    Redefined,
     VerifyResult,
     anchored,
     check_ledger,
@@ -71,7 +73,7 @@ def verify(
             lines, ok = list(integrity_lines(shell.where, checked)), checked.ok
         else:
             result = verify_report(ledger, document)
-            lines, ok = list(verify_lines(result)), result.reproduces
+            lines, ok = list(verify_lines(result)), result.consistent
     for line in lines:
         click.echo(line)
     ctx.exit(0 if ok else 1)
@@ -105,6 +107,11 @@ def verify_lines(result: VerifyResult) -> Iterator[str]:
     if result.reproduces:
         yield f"Reproduces: {result.claimed_digest} ({where})."
         return
+    if result.consistent:
+        yield (f"Consistent ({where}): every figure made under this version's definitions "
+               "reproduces.")
+        yield from redefined_lines(result.redefined)
+        return
     yield heading("Does not reproduce") + (f" ({where})" if result.known_at is not None else "")
     yield from (f"  {problem}" for problem in result.problems)
     if result.rebuilt_digest is not None and result.rebuilt_digest != result.claimed_digest:
@@ -113,6 +120,23 @@ def verify_lines(result: VerifyResult) -> Iterator[str]:
     if result.differences:
         yield f"  {plural(len(result.differences), 'figure')} differ:"
         yield from capped([f"    {mismatch_line(m)}" for m in result.differences])
+    yield from redefined_lines(result.redefined)
+
+
+def redefined_lines(redefined: Sequence[Redefined]) -> Iterator[str]:
+    """The figures made under other definitions, counted by definition and change."""
+    if not redefined:
+        return
+    yield (f"  {plural(len(redefined), 'figure')} were made under earlier definitions and "
+           "cannot be reproduced exactly by this version:")
+    counts = Counter((r.formula, r.what, r.reported_version, r.rebuilt_version) for r in redefined)
+    for (formula, what, old, new), count in sorted(counts.items(), key=str):
+        change = {
+            "formula": f"formula version {old} -> {new}",
+            "new formula": "a formula added since the report was made",
+            "parameters": "the same value, derived under other parameter defaults",
+        }.get(what, "shown under an earlier disclosure method")
+        yield f"    {formula}: {plural(count, 'figure')}, {change}"
 
 
 def mismatch_line(mismatch: FigureMismatch) -> str:

@@ -19,13 +19,13 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from decimal import Context, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 import attrs
 
 from legacyledger import __version__
-from legacyledger.domain import Mentor, ProgrammeEvent
+from legacyledger.domain import Mentor, Partnership, ProgrammeEvent
 from legacyledger.projections.base import CORRECTIONS
 from legacyledger.projections.disclosure import (
     DisclosedFigure,
@@ -40,6 +40,7 @@ from legacyledger.projections.reach import ReachParams, reach_from_settled
 from legacyledger.projections.retention.figures import FigureMaker
 from legacyledger.projections.tables import EffectiveTables
 from legacyledger.reports import fold_options
+from legacyledger.reports.words import in_words
 from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.charts import esc
 
@@ -134,6 +135,12 @@ class Figures:
         self.missing: dict[str, DisclosedFigure] | None = None
         self.used: dict[str, dict[str, DisclosedFigure]] = {}
         self.section = "summary"
+        #: Partnership key → name as recorded (``partnership_names``); keys where unknown.
+        self.names: Mapping[str, str] = {}
+
+    def partnership(self, key: str) -> str:
+        """A partnership's name for readers (its key when the report was given no names)."""
+        return self.names.get(key, key)
 
     def get(self, figure_id: str) -> DisclosedFigure | None:
         found = self.index.get(figure_id)
@@ -191,12 +198,16 @@ def policy_of(report: Any) -> str:
     return str(getattr(found, "policy", found) or "nhs")
 
 
+_RATES = (
+    "a rate is suppressed when a count it rests on is, and otherwise computed from the counts "
+    "as shown (unit costs from the shown count), so in small groups it can be several points "
+    "from the true rate; estimates such as survival are shown to whole percent; totals are "
+    "rounded from unrounded values; money is never suppressed"
+)
 POLICY_TEXT = {
-    "nhs": "counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; a rate "
-    "is suppressed when a count it rests on is; totals are rounded from unrounded values; "
-    "money is never suppressed",
-    "under10": "counts of 1 to 9 are shown as *, other counts as computed; a rate is "
-    "suppressed when a count it rests on is; money is never suppressed",
+    "nhs": f"counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; {_RATES}",
+    "under10": f"counts of 1 to 9 are shown as *, other counts are rounded to the nearest 5; "
+    f"{_RATES}",
     "none": "no disclosure control (internal audit use only: do not publish)",
 }
 
@@ -328,11 +339,14 @@ class Section:
 
 
 def render_html(
-    report: Any, timeline: ActivityTimeline | None = None, title: str | None = None
+    report: Any, timeline: ActivityTimeline | None = None, title: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """The report as one HTML document (UTF-8 text)."""
+    """The report as one HTML document (UTF-8 text); ``names`` (partnership key → name, from
+    :func:`partnership_names`) make it speak of partnerships by name."""
     policy = policy_of(report)
     figures = Figures(report, policy)
+    figures.names = dict(names or {})
     present = report.views.families
     timeline = timeline or getattr(report, "timeline", None)
     builders: list[tuple[str, str, Callable[[], str]]] = [
@@ -347,8 +361,34 @@ def render_html(
         if key in present:
             figures.section = key
             sections.append(Section(key, heading, build()))
-    name = title or programme_name(report)
+    name = title or title_of(figures.names) or programme_name(report)
     return page(report, name, policy, summary, sections, figures)
+
+
+def partnership_names(ledger: Any, report: Any) -> dict[str, str]:
+    """The names of the report's partnerships as recorded (``PartnershipFormed``, as known at
+    the report's position), by key."""
+    keys = {v for f in report.views.figures for k, v in _dims(f.id) if k == "partnership"}
+    return {record.fact["partnership"]: str(record.fact["name"])
+            for record in ledger.records(0, report.known_at, names=[_PARTNERSHIP_FORMED])
+            if record.fact["partnership"] in keys}  # fmt: skip
+
+
+def title_of(names: Mapping[str, str]) -> str | None:
+    """``Programme report: A and B`` from the partnerships' names (None without any)."""
+    if not names:
+        return None
+    listed = sorted(names.values())
+    joined = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    return f"Programme report: {joined}"
+
+
+def programme_title(ledger: Any, report: Any) -> str | None:
+    """The report's title from its partnerships' names as recorded, not their keys."""
+    return title_of(partnership_names(ledger, report))
+
+
+_PARTNERSHIP_FORMED = Partnership.Formed.FACT
 
 
 def programme_name(report: Any) -> str:
@@ -455,12 +495,19 @@ def table(
         + "</tr>"
         for row in rows
     )
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f'<table class="{cls}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    cap = f"<caption>{prose(caption)}</caption>" if caption else ""
+    return (f'<div class="table-scroll"><table class="{cls}">{cap}<thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>")
 
 
 def paragraph(*sentences: str) -> str:
-    return f"<p>{esc(' '.join(sentences))}</p>"
+    """Sentences as a paragraph; text in `backticks` is set as code (a command to type)."""
+    return f"<p>{prose(' '.join(sentences))}</p>"
+
+
+def prose(text: str) -> str:
+    """Text escaped for HTML, with `backticked` commands set as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", esc(text))
 
 
 # -- summary -----------------------------------------------------------------------------------
@@ -480,17 +527,29 @@ def summary_section(report: Any, figures: Figures) -> str:
     html_cards = "".join(
         f'<div class="card"><div class="card-label">{esc(c.label)}</div>'
         f'<div class="card-value">{esc(c.value)}</div><div class="card-sub">{esc(c.sub)}</div>'
-        f'<div class="card-id"><code>{esc(c.figure)}</code></div></div>'
+        f"{worked_out(report, c.figure, figures.policy)}</div>"
         for c in cards
     )
     lead = paragraph(
         f"Figures as of {report.as_of:%d %B %Y}, from the ledger as known at position "
-        f"{report.known_at:,}. Each headline gives the id of the figure behind it:",
-        "run `legacyledger explain ID` to see how it was computed and from which facts.",
+        f"{report.known_at:,}. Under each headline, “How it was worked out” gives its sum in "
+        "words and the id of the figure behind it:",
+        "run `legacyledger explain ID` to see every fact it rests on.",
     )
     return (
         '<section class="summary" id="summary" aria-labelledby="summary-h">'
         f'<h2 id="summary-h">Summary</h2>{lead}<div class="cards">{html_cards}</div></section>'
+    )
+
+
+def worked_out(report: Any, figure_id: str, policy: str) -> str:
+    """A headline's derivation in words, one click away and without JavaScript."""
+    found = report.views.by_id.get(figure_id)
+    said = in_words(found, report.views.by_id, (), policy).sum if found is not None else ""
+    return (
+        "<details><summary>How it was worked out</summary>"
+        + (f"<p>{esc(said)}</p>" if said else "")
+        + f'<p class="card-id"><code>{esc(figure_id)}</code></p></details>'
     )
 
 
@@ -523,8 +582,21 @@ def _retention_card(view: Any, figures: Figures) -> Card | None:
         dims = " and ".join(d for d, _ in panel[1])
         where += f", the largest of {len(latest)} groups by {dims}"
     shown = figures.text(maker.id("eligible", key))
+    beside = _comparator(maker, key, figures)
     return Card(f"Retained at {months} months", figures.text(rate_id),
-                f"{where}; {shown} eligible", rate_id)  # fmt: skip
+                f"{where}; {shown} eligible{beside}", rate_id)  # fmt: skip
+
+
+def _comparator(maker: FigureMaker, key: tuple[tuple[str, str], ...], figures: Figures) -> str:
+    """The comparator group's rate beside the mentored one (descriptive, not causal)."""
+    if ("group", "mentored") not in key:
+        return ""
+    other = tuple((k, "comparator" if k == "group" else v) for k, v in key)
+    rate, eligible = maker.id("rate", other), maker.id("eligible", other)
+    if figures.peek(rate) is None:
+        return ""
+    return (f"; comparator {figures.text(rate)} of {figures.text(eligible)} eligible "
+            "(descriptive, not causal)")  # fmt: skip
 
 
 def _headline_rows(view: Any, months: int) -> Iterator[tuple[PanelKey, str, Any, int]]:
@@ -542,8 +614,18 @@ def _cost_card(view: Any, figures: Figures) -> Card | None:
         return None
     latest = years[-1]
     spend = figure_id("costs.total", period=latest)
-    funding = figures.text(figure_id("costs.funding", period=latest), "no funding recorded")
-    return Card(f"Spend in {fy(latest)}", figures.text(spend), f"funding {funding}", spend)
+    funding = figure_id("costs.funding", period=latest)
+    given = pounds(figures.get(funding)) or "no funding recorded"
+    return Card(f"Spend in {fy(latest)}", pounds(figures.get(spend)) or "n/a",
+                f"funding {given}", spend)  # fmt: skip
+
+
+def pounds(figure: DisclosedFigure | None) -> str | None:
+    """Money rounded for reading, to whole pounds (the exact amount is one click away)."""
+    if figure is None or isinstance(figure.display, str):
+        return None if figure is None else str(figure.display)
+    whole = Decimal(str(figure.display)).quantize(Decimal(1), ROUND_HALF_UP)
+    return f"{MINUS if whole < 0 else ''}£{abs(whole):,}"
 
 
 def _reach_cards(params: ReachParams, figures: Figures) -> Iterator[Card]:
@@ -575,7 +657,8 @@ def _compliance_card(view: Any, figures: Figures) -> Card | None:
     return Card(
         "Framework items met",
         figures.text(share),
-        f"{name}, {s.partnership}; {overdue} overdue action{'s' * (overdue != 1)} in all",
+        f"{name}, {figures.partnership(s.partnership)}; {overdue} overdue "
+        f"action{'s' * (overdue != 1)} in all",
         share,
     )
 
@@ -703,14 +786,14 @@ def _curve(
     steps: tuple[svg.Step, ...] = ()
     if span is not None:
         start = curve.at(span[0])
-        steps = (
-            svg.Step(span[0] * 12 / 365.25, start.survival, start.lower, start.upper),
-            *(
-                svg.Step(p.day * 12 / 365.25, p.survival, p.lower, p.upper)
-                for p in curve.points
-                if span[0] < p.day <= span[1]
-            ),
-        )
+        # drawn at the precision a report shows the estimates (figures.md §5): a step's exact
+        # height would give back the counts behind it
+        places = 6 if figures.policy == "none" else 2
+        steps = tuple(
+            svg.Step(day * 12 / 365.25, *(round(v, places) for v in (p.survival, p.lower, p.upper)))
+            for day, p in ((span[0], start), *((p.day, p) for p in curve.points
+                                               if span[0] < p.day <= span[1]))
+        )  # fmt: skip
     at_risk = [figures.count(curve.at_risk(0))]
     for h in horizons:
         shown = figures.get(maker.id("km_at_risk", (*row.key, ("h", str(h)))))
@@ -768,7 +851,7 @@ def horizons_figure(
         "Retention at each horizon by cohort (R_h), with eligible counts",
         "Bars: share of eligible registrants retained at 6, 12, 18 and 24 months after the "
         "anchor date. Under each bar: n, the number eligible (anchor plus horizon on or before "
-        "the as-of date, not censored before it).",
+        "the as-of date, enrolled by then, and observed to it or seen leaving before it).",
         drawn,
         series,
         [(v / 100, f"{v}%") for v in range(0, 101, 25)],
@@ -777,7 +860,10 @@ def horizons_figure(
         "<strong>R<sub>h</sub> = retained<sub>h</sub> / eligible<sub>h</sub>.</strong> "
         "Labels above the bars are R<sub>h</sub>; n under each bar is eligible<sub>h</sub>. "
         "A dashed empty slot marks a value withheld by the disclosure policy (*) or not yet "
-        "observable (n/a)."
+        "observable (n/a). A leaving seen before the horizon counts even if follow-up ended "
+        "later; people enrolled after anchor + h are not eligible. With delayed entry "
+        f"R<sub>h</sub> is conditional on being in post at enrolment: the Kaplan{EN_DASH}Meier "
+        "curves are the estimate without that bias."
     )
     return figure_block(chart, caption)
 
@@ -860,7 +946,9 @@ def periods_table(view: Any, figures: Figures) -> str:
         ("Period", "Group", "Leavers", "Leaver rate", "Stability index"),
         rows,
         "Leaver rate: leavers ÷ mean of headcount at start and end (NHS definition). Stability "
-        "index: of those in post at the start, the share still in post at the end.",
+        "index: of those in post at the start, the share still in post at the end. People whose "
+        "follow-up ended in the period while in post are out of both headcounts; no leaver rate "
+        "(n/a) where fewer than 10 were in post at the start (a ramp-up year).",
         numeric=(2, 3, 4),
     )
 
@@ -1102,23 +1190,28 @@ UNIT_COSTS = (
 
 
 def unit_cost_table(view: Any, figures: Figures) -> str:
-    years = sorted(p for p in _periods(view, "costs.per_event_delivered") if is_fy(p))
+    basis = view.params.unit_cost_basis
+    only = "delivery" if basis == "delivery" else None
+    years = sorted(p for p in _periods(view, "costs.events_delivered") if is_fy(p))
     rows = []
     for metric, base, label in UNIT_COSTS:
         cells = []
         for year in years:
-            unit = figures.get(figure_id(f"costs.{metric}", period=year))
+            unit = figures.get(figure_id(f"costs.{metric}", basis=only, period=year))
             n = figures.text(figure_id(f"costs.{base}", period=year))
             shown = money(unit.display) if unit is not None and _is_number(unit) else _shown(unit)
             cells.append(f"{shown} (n={n})")
         rows.append((label, *cells))
     if not years:
         return ""
-    basis = view.params.unit_cost_basis
+    what = ("delivery cost only (administration excluded)" if only else
+            "full cost (administration + delivery)")  # fmt: skip
     return "<h3>Unit costs</h3>" + table(
         ("Unit cost", *(fy(y) for y in years)),
         rows,
-        f"Cost basis: {basis} cost. n is the denominator (disclosed by the policy).",
+        f"Cost basis: {what}. Per event delivered: the cost booked to events (events later "
+        "cancelled included) over the events delivered. n is the denominator (disclosed by the "
+        "policy).",
         numeric=tuple(range(1, len(years) + 1)),
     )
 
@@ -1161,8 +1254,8 @@ def compliance_section(report: Any, figures: Figures) -> str:
     if not frameworks:
         intro += paragraph("No partnership had adopted a framework by the as-of date.")
     parts = [intro, *(heat_figure(view, f, figures) for f in frameworks)]
-    parts.append(actions_table(view, framework_titles(view)))
-    parts.append(pairing_table(view))
+    parts.append(actions_table(view, framework_titles(view), figures.partnership))
+    parts.append(pairing_table(view, figures.partnership))
     return "".join(parts)
 
 
@@ -1180,7 +1273,8 @@ def heat_figure(view: Any, framework: str, figures: Figures) -> str:
         share = summaries.get(partnership)
         summary = f"{figures.text(share.items_met_share.id)} met" if share else ""
         rows.append((partnership, cells, summary))
-    columns = [(_short(titles.get(i, i)), titles.get(i, i)) for i in matrix.items]
+    columns = [(_short(f"{n}. {titles.get(i, i)}"), titles.get(i, i))
+               for n, i in enumerate(matrix.items, start=1)]  # fmt: skip
     version = next(iter(items.values())).version if items else ""
     name = framework_titles(view).get(framework, human(framework))
     title = f"{name} (version {version}): status of each item by partnership"
@@ -1196,9 +1290,28 @@ def heat_figure(view: Any, framework: str, figures: Figures) -> str:
     )
     return figure_block(
         chart,
-        f"<strong>{esc(name)}, version {esc(version)}.</strong> Hover "
-        "over a cell for its evidence; the share met counts applicable items only.",
-    )
+        f"<strong>{esc(name)}, version {esc(version)}.</strong> The table below names each "
+        "item in full with its evidence; the share met counts applicable items only.",
+    ) + evidence_table(matrix.items, titles, items, figures.partnership)
+
+
+def evidence_table(
+    order: Sequence[str], titles: Mapping[str, str], items: Mapping[tuple[str, str], Any],
+    named: Callable[[str], str] = str,
+) -> str:
+    """Each item in full, numbered as in the heat map, with each partnership's status and
+    evidence: printed, and read on a touch screen, where a hover is not."""
+    number = {item: n for n, item in enumerate(order, start=1)}
+    rows = [
+        (str(number[i]), titles.get(i, i), named(partnership), human(found.status),
+         ". ".join(_evidence(found)) or "—")
+        for (partnership, i), found in sorted(items.items(), key=lambda kv: (
+            number.get(kv[0][1], 0), kv[0][0]))
+        if i in number
+    ]  # fmt: skip
+    if not rows:
+        return ""
+    return table(("#", "Item", "Partnership", "Status", "Evidence and notes"), rows, cls="evidence")
 
 
 def _short(title: str, limit: int = 34) -> str:
@@ -1209,20 +1322,26 @@ def _cell_tip(item: Any, figures: Figures) -> str:
     if item is None:
         return "not in this version of the framework"
     figures.get(item.figure.id)
-    parts = [f"{item.title}: {human(item.status)}", item.note]
+    return ". ".join([f"{item.title}: {human(item.status)}", *_evidence(item)])
+
+
+def _evidence(item: Any) -> list[str]:
+    """An assessed item's note, self-assessment date and (up to three) evidence texts."""
+    parts = [item.note]
     if item.assessed_on is not None:
         parts.append(f"self-assessed on {item.assessed_on:%d %b %Y}")
-    parts += list(item.evidence_text[:3])
-    return ". ".join(p for p in parts if p)
+    return [p for p in (*parts, *item.evidence_text[:3]) if p]
 
 
-def actions_table(view: Any, titles: Mapping[str, str]) -> str:
+def actions_table(
+    view: Any, titles: Mapping[str, str], named: Callable[[str], str] = str
+) -> str:
     open_ = sorted((a for a in view.actions if a.open), key=lambda a: (not a.overdue, a.due))
     done = sum(1 for a in view.actions if not a.open)
     rows = [
         (
             ("Overdue" if a.overdue else "Open"),
-            a.partnership,
+            named(a.partnership),
             titles.get(a.framework, a.framework),
             human(a.item),
             a.description or a.action,
@@ -1244,9 +1363,10 @@ def actions_table(view: Any, titles: Mapping[str, str]) -> str:
     )
 
 
-def pairing_table(view: Any) -> str:
+def pairing_table(view: Any, named: Callable[[str], str] = str) -> str:
     rows = [
-        (e.partnership, e.event, f"{e.on:%d %b %Y}", ", ".join(e.sectors) or "none recorded")
+        (named(e.partnership), e.event, f"{e.on:%d %b %Y}",
+         ", ".join(human(sector) for sector in e.sectors) or "none recorded")
         for e in view.pairing_exceptions
     ]
     if not rows:
@@ -1605,10 +1725,14 @@ def appendix(figures: Figures, sections: Sequence[Section]) -> str:
             "policy."
         ),
     ]
+    printed = sum(len(used) for used in figures.used.values())
+    parts.append(f'<details class="printed-figures"><summary>The {printed:,} figures printed '
+                 "above, with their ids (open it to print them too)</summary>")  # fmt: skip
     for key, used in figures.used.items():
         rows = [(fid, _label(f), _appendix_value(f)) for fid, f in used.items()]
         parts.append(f'<h3 id="figures-{esc(key)}">{esc(titles.get(key, key))}</h3>')
         parts.append(table(("Figure id", "What", "Value"), rows, numeric=(2,), cls="figures"))
+    parts.append("</details>")
     parts.append(_all_figures(figures))
     return "".join(parts) + "</section>"
 
@@ -1700,8 +1824,17 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
     elif attrs.has(type(value)):
         yield from _flatten(attrs.asdict(value, recurse=False), prefix)
     else:
-        shown = ", ".join(map(str, value)) if isinstance(value, tuple | list) else str(value)
+        shown = ", ".join(map(words, value)) if isinstance(value, tuple | list) else words(value)
         yield prefix.rstrip("."), shown or "—"
+
+
+def words(value: object) -> str:
+    """A parameter's value for a reader: yes/no, — for none, names without underscores."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
 # -- style -------------------------------------------------------------------------------------
@@ -1798,4 +1931,16 @@ details.all-figures{display:none}
 a{color:inherit;text-decoration:none}
 }
 @media (max-width:720px){.meta{grid-template-columns:repeat(2,1fr)}}
+.table-scroll{overflow-x:auto;max-width:100%}
+details.printed-figures summary{cursor:pointer;color:var(--blue);font-weight:bold}
+@media (max-width:480px){figure.chart-figure{overflow-x:auto}
+figure.chart-figure svg.chart{min-width:560px}}
+.card details{margin-top:6px;font-size:.78rem;color:var(--muted)}
+.card details summary{cursor:pointer}
+.card details p{margin:4px 0}
+table.evidence td:nth-child(2){min-width:14rem}
+@media (max-width:480px){main,.title-block .inner,.provenance .inner{padding:0 12px}
+.meta{grid-template-columns:1fr}.provenance dl{grid-template-columns:1fr}}
+@media print{.table-scroll{overflow:visible}table.evidence tr{break-inside:avoid}
+.card details{display:none}}
 """

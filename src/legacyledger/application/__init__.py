@@ -120,8 +120,8 @@ class Ledger:
         return self._app
 
     def close(self) -> None:
-        """Close the ledger's connections; using it afterwards raises :class:`LedgerClosed`
-        (closing again does nothing)."""
+        """Release the store's connections (``with Ledger(...)`` does it on leaving); using
+        the ledger afterwards raises :class:`LedgerClosed` (closing again does nothing)."""
         if self._app is not None:
             self._app.close()
             self._app = None
@@ -141,6 +141,7 @@ class Ledger:
     def import_file(
         self, path: str | os.PathLike[str], progress: Progress | None = None
     ) -> ImportResult:
+        """Import a JSON Lines file: all-or-nothing, as :meth:`import_facts`."""
         with Path(path).open("rb") as lines:
             return self.import_facts(lines, progress)
 
@@ -207,6 +208,7 @@ class Ledger:
         return int(self.app.recorder.max_notification_id() or 0)
 
     def count(self) -> int:
+        """How many facts the ledger holds."""
         return int(self.app.recorder.count_events())  # type: ignore[attr-defined]
 
     def records(
@@ -274,6 +276,7 @@ class Ledger:
             yield orjson.dumps(interchange(loads(state))) + b"\n"
 
     def export(self, out: IO[bytes], stop: int | None = None) -> int:
+        """Write :meth:`export_lines` (up to position ``stop``) to ``out``; the count written."""
         count = 0
         for line in self.export_lines(stop):
             out.write(line)

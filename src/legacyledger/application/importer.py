@@ -98,6 +98,9 @@ def silent(phase: str, done: int, total: int) -> None:
 
 @attrs.frozen
 class ImportResult:
+    """What an import did: facts read, recorded, already present (skipped), write batches,
+    and the positions of the first and last fact recorded (``None`` if none)."""
+
     read: int
     recorded: int
     already_present: int

@@ -181,6 +181,9 @@ class FrameworkItem:
 
 @attrs.frozen
 class Framework:
+    """One version of a compliance framework: its items, each assessed per partnership
+    (``frameworks/FORMAT.md``)."""
+
     id: str
     version: str
     title: str
@@ -188,6 +191,7 @@ class Framework:
     items: tuple[FrameworkItem, ...]
 
     def item(self, item_id: str) -> FrameworkItem:
+        """The item with this id; an unknown one raises ``UnknownFrameworkError``."""
         for item in self.items:
             if item.id == item_id:
                 return item
@@ -198,6 +202,7 @@ class Framework:
         )
 
     def has_item(self, item_id: str) -> bool:
+        """Whether the framework has an item with this id."""
         return any(item.id == item_id for item in self.items)
 
 

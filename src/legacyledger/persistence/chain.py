@@ -56,6 +56,7 @@ class ChainCheck:
 
     @property
     def ok(self) -> bool:
+        """Whether every link matched (no first bad position)."""
         return self.first_bad is None
 
 

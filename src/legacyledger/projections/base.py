@@ -166,12 +166,14 @@ class Derivation:
 
     @property
     def contributing(self) -> tuple[int, ...]:
+        """The ledger positions of the facts that made the figure, ascending."""
         positions = self._contributing
         if isinstance(positions, tuple):
             return positions
         return positions.positions()
 
     def with_known_at(self, known_at: int | None) -> Derivation:
+        """The same derivation, stated as known at ledger position ``known_at``."""
         return attrs.evolve(self, known_at=known_at)
 
 

@@ -35,6 +35,12 @@ def figure_id(metric: str, **dims: object) -> str:
     return "/".join([metric, *parts])
 
 
+def dimensions(figure_id: str) -> dict[str, str]:
+    """The dimensions an id states, the inverse of :func:`figure_id`:
+    ``retention.rate/cohort=2024-25/h=12`` gives ``{"cohort": "2024-25", "h": "12"}``."""
+    return dict(part.partition("=")[::2] for part in figure_id.split("/")[1:])
+
+
 def frozen_params(params: Mapping[str, Any]) -> Mapping[str, Any]:
     """Parameters shared by many derivations: read-only so one figure cannot alter another's."""
     return MappingProxyType(dict(params))

@@ -96,7 +96,7 @@ KEPT: Mapping[type[Subject.Event], tuple[str, ...]] = {
     Registrant.OutcomeMeasured: ("registrant",),
     Registrant.Moved: ("registrant", "employer", "sector", "same_staff_group"),
     Registrant.Left: ("registrant", "destination"),
-    Registrant.Rejoined: ("registrant", "employer"),
+    Registrant.Rejoined: ("registrant", "employer", "setting"),
     Registrant.FollowUpEnded: ("registrant",),
     Registrant.EmploymentStatusChanged: ("registrant", "status"),
     ProgrammeEvent.Planned: ("event", "partnership", "kind", "audience", "integrated"),

@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -50,10 +50,19 @@ from legacyledger.persistence import iter_states
 from legacyledger.projections.base import Derivation, FactRecord, Value
 from legacyledger.projections.compliance import ComplianceParams
 from legacyledger.projections.costs import CostParams
-from legacyledger.projections.disclosure import POLICIES, DisclosedFigure, apply_disclosure
+from legacyledger.projections.disclosure import (
+    METHOD,
+    POLICIES,
+    DisclosedFigure,
+    apply_disclosure,
+    shown_differently_since,
+)
+from legacyledger.projections.figures import dimensions
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
+from legacyledger.projections.units import unit_of
+from legacyledger.reports.words import readable_name
 from legacyledger.views import FAMILIES, Views, build_views, resolve_known_at
 from legacyledger.views.audit import check_stored_views
 from legacyledger.views.store import PersistedViews
@@ -66,6 +75,8 @@ SCHEMA = "legacyledger.report/1"
 SCHEMA_FILE = "report-1.schema.json"
 FAMILY_NAMES: tuple[str, ...] = tuple(FAMILIES)
 PERIODS = ("month", "quarter", "fy")
+#: ``period`` that pools every registrant into one retention cohort (costs keep their grains).
+POOLED = "all"
 #: The parameter classes, read for the types of options given as JSON text (dates, decimals).
 PARAMETER_CLASSES: Mapping[str, type] = {
     "retention": RetentionParams,
@@ -122,10 +133,12 @@ class Report:
     frameworks: tuple[str, ...] = ()
 
     def of(self, family: str) -> tuple[ReportFigure, ...]:
+        """The figures of one family (``retention``, ``costs``, ...), in report order."""
         return tuple(f for f in self.figures if f.family == family)
 
     @property
     def suppressed(self) -> int:
+        """How many figures disclosure control suppressed."""
         return sum(f.suppressed for f in self.figures)
 
 
@@ -141,13 +154,19 @@ def build_report(
     scope: str | None = None,
     progress: Progress | None = None,
     persisted: bool = False,
+    cohort: str | None = None,
+    growth_from: date | None = None,
 ) -> Report:
     """A report of ``families`` for business date ``as_of`` (today) as known at ``known_at``
     (the ledger's head). ``by``, ``period`` and ``scope`` are shorthands laid over ``params``:
-    retention's ``by``, ``period`` and ``scope``, and the cost grains from ``period``."""
+    retention's ``by``, ``period`` and ``scope``, and the cost grains from ``period``;
+    ``period="all"`` pools every registrant into one retention cohort (costs keep their
+    grains), ``cohort="FIRST..LAST"`` makes one cohort of those anchored in that range, and
+    ``growth_from`` adds reach's registered-at, joined, left and growth figures from that date."""
     chosen = _families(families)
     _check_policy(disclosure)
-    parameters = _parameters(chosen, params, by, period, scope)
+    shorthands = Shorthands(by, period, scope, cohort, growth_from)
+    parameters = _parameters(chosen, params, shorthands)
     position = _position(ledger, known_at)
     sources: dict[str, str] = {}
     stored = _persisted(ledger, chosen, as_of, position, parameters) if persisted else {}
@@ -196,19 +215,36 @@ def _position(ledger: Ledger, known_at: int | datetime | str | None) -> int:
 # -- parameters: given, written as JSON, and read back into the folds' types ---------------------
 
 
+@attrs.frozen
+class Shorthands:
+    """The report options laid over each family's parameters (see :func:`build_report`)."""
+
+    by: Sequence[str] | None = None
+    period: str | None = None
+    scope: str | None = None
+    cohort: str | None = None
+    growth_from: date | None = None
+
+    def options(self) -> dict[str, dict[str, Any]]:
+        pooled = self.period == POOLED
+        period = None if pooled else self.period
+        grains = None if period is None else (period,)
+        if pooled and self.cohort is not None:
+            raise ValueError("give either period all or a cohort range, not both")
+        by = None if self.by is None else tuple(self.by)
+        cohorts = POOLED if pooled else self.cohort
+        return {
+            "retention": {"by": by, "period": period, "scope": self.scope, "cohorts": cohorts},
+            "costs": {"grains": grains, "unit_grains": grains},
+            "reach": {"growth_from": self.growth_from},
+        }
+
+
 def _parameters(
-    families: tuple[str, ...],
-    params: Parameters | None,
-    by: Sequence[str] | None,
-    period: str | None,
-    scope: str | None,
+    families: tuple[str, ...], params: Parameters | None, shorthands: Shorthands
 ) -> dict[str, dict[str, Any]]:
     given = {name: dict((params or {}).get(name, {})) for name in families}
-    grains = None if period is None else (period,)
-    shorthand: dict[str, dict[str, Any]] = {
-        "retention": {"by": None if by is None else tuple(by), "period": period, "scope": scope},
-        "costs": {"grains": grains, "unit_grains": grains},
-    }
+    shorthand = shorthands.options()
     for name, options in given.items():
         options.update((k, v) for k, v in shorthand.get(name, {}).items() if v is not None)
     return {name: plain(options, strict=True) for name, options in given.items()}
@@ -328,8 +364,9 @@ def _disclosed(views: Views, policy: str) -> tuple[ReportFigure, ...]:
 
 def _figure(disclosed: DisclosedFigure, value: Value) -> ReportFigure:
     d = disclosed
-    return ReportFigure(d.id.partition(".")[0], d.id, d.label, shown(d), d.unit, d.kind,
-                        d.suppressed, d.derivation, value)  # fmt: skip
+    label = d.label or readable_name(d.id)  # every figure has a label people can read
+    return ReportFigure(d.id.partition(".")[0], d.id, label, shown(d), unit_of(d.unit),
+                        d.kind, d.suppressed, d.derivation, value)  # fmt: skip
 
 
 def is_money(unit: str, kind: str) -> bool:
@@ -387,6 +424,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "chain_link": report.chain_link,
         "parameters": plain(report.parameters),
         "disclosure": report.disclosure,
+        "disclosure_method": METHOD,
         "generated_at": report.generated_at.isoformat().replace("+00:00", "Z"),
         "frameworks": list(report.frameworks),
         "digest": report.digest,
@@ -397,13 +435,29 @@ def figure_json(figure: ReportFigure, policy: str) -> dict[str, Any]:
     return {
         "family": figure.family,
         "id": figure.id,
+        "metric": figure.id.split("/")[0],
+        "dims": dimensions(figure.id),
         "label": figure.label,
         "display": figure.display,
+        "number": number_of(figure.display),
+        "symbol": None if number_of(figure.display) is not None else str(figure.display),
         "unit": figure.unit,
         "kind": figure.kind,
         "suppressed": figure.suppressed,
         "derivation": derivation_json(figure.derivation, policy),
     }
+
+
+def number_of(display: Shown) -> int | float | None:
+    """The display as a JSON number, for tools that want one column of numbers (``display``
+    keeps exact decimals as text); ``None`` for ``*`` (suppressed) and ``n/a``."""
+    if isinstance(display, (int, float)) and not isinstance(display, bool):
+        return display
+    try:
+        number = float(Decimal(str(display)))
+    except InvalidOperation:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def derivation_json(derivation: Derivation, policy: str) -> dict[str, Any]:
@@ -442,7 +496,27 @@ class FigureMismatch:
 
 
 @attrs.frozen
+class Redefined:
+    """A figure the report made under another definition than this legacyledger's: its
+    formula's version changed, or (``field == "display"``) only the disclosure method that
+    showed it. Such a figure cannot be reproduced exactly; it is not evidence of a change
+    in the facts."""
+
+    id: str
+    formula: str
+    reported_version: int | None
+    rebuilt_version: int | None
+    #: Which definition changed: ``"formula"`` (its version), ``"new formula"`` (a figure
+    #: the report could not have had), ``"parameters"`` (the same value, derived under other
+    #: parameter defaults) or ``"disclosure method"``.
+    what: str
+
+
+@attrs.frozen
 class VerifyResult:
+    """What :func:`verify_report` found: the digests, the figures that differ under the same
+    definitions (``differences``), those made under other definitions (``redefined``)."""
+
     claimed_digest: str
     rebuilt_digest: str | None
     known_at: int | None
@@ -450,11 +524,19 @@ class VerifyResult:
     differences: tuple[FigureMismatch, ...] = ()
     #: Why the report could not be rebuilt at all (a bad document, a shorter ledger).
     problems: tuple[str, ...] = ()
+    redefined: tuple[Redefined, ...] = ()
 
     @property
     def reproduces(self) -> bool:
+        """Exactly: the same digest, every figure the same."""
         same = self.rebuilt_digest == self.claimed_digest
-        return same and not self.differences and not self.problems
+        return same and not self.differences and not self.redefined and not self.problems
+
+    @property
+    def consistent(self) -> bool:
+        """Every figure made under this legacyledger's definitions reproduces; the others
+        (``redefined``) were made under earlier formula or disclosure-method versions."""
+        return self.reproduces or (not self.differences and not self.problems)
 
 
 def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
@@ -466,9 +548,71 @@ def verify_report(ledger: Ledger, document: Mapping[str, Any]) -> VerifyResult:
         rebuilt = _rebuild(ledger, document)
     except (KeyError, TypeError, ValueError) as error:
         return _unverified(ledger, document, f"cannot rebuild the report: {error}")
-    differences = tuple(compare(document.get("figures", []), rebuilt.figures,
-                                str(document.get("disclosure", rebuilt.disclosure))))
-    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(), differences)
+    mismatches = compare(document.get("figures", []), rebuilt.figures,
+                         str(document.get("disclosure", rebuilt.disclosure)))
+    theirs = {str(f.get("id")): f for f in document.get("figures", []) if isinstance(f, Mapping)}
+    method = document.get("disclosure_method", 1)  # 0.1.0 wrote none: the first method
+    then = _Then(theirs, method if isinstance(method, int) else 1, rebuilt.disclosure)
+    ours = {f.id: f for f in rebuilt.figures}
+    differences: list[FigureMismatch] = []
+    redefined: list[Redefined] = []
+    for mismatch in mismatches:
+        changed = then.redefined(ours.get(mismatch.id), mismatch)
+        if changed is None:
+            differences.append(mismatch)
+        else:
+            redefined.append(changed)
+    return VerifyResult(claimed, rebuilt.digest, rebuilt.known_at, ledger.head(),
+                        tuple(differences), redefined=tuple(redefined))  # fmt: skip
+
+
+class _Then:
+    """What a report said, to tell a change of definition from a change of facts."""
+
+    def __init__(self, figures: Mapping[str, Mapping[str, Any]], method: int, policy: str) -> None:
+        self.figures, self.method, self.policy = figures, method, policy
+        #: Made by a release before this one's definitions (its disclosure method is older):
+        #: its derivations may name parameter defaults that have changed since.
+        self.older = method < METHOD
+        self.formulas = {
+            str(d.get("formula")) for f in figures.values()
+            if isinstance(d := f.get("derivation"), Mapping)
+        }  # fmt: skip
+
+    def redefined(self, ours: ReportFigure | None, mismatch: FigureMismatch) -> Redefined | None:
+        """Why a figure differs when it is a change of definition, not of facts: its formula
+        is new or its version moved; or it shows the same value but its derivation names
+        other parameters (a default changed); or its display alone differs and the
+        disclosure method that shows such a figure changed since the report's."""
+        if ours is None:
+            return None
+        formula, version = ours.derivation.formula, ours.derivation.version
+        theirs = self.figures.get(mismatch.id)
+        if theirs is None:
+            new = formula not in self.formulas
+            return Redefined(mismatch.id, formula, None, version, "new formula") if new else None
+        derivation = theirs.get("derivation")
+        if not isinstance(derivation, Mapping) or derivation.get("formula") != formula:
+            return None
+        then = derivation.get("version")
+        if then != version:
+            return Redefined(mismatch.id, formula, then if isinstance(then, int) else None,
+                             version, "formula")  # fmt: skip
+        if mismatch.field == "derivation" and self.older and self._parameters_only(
+            derivation, ours
+        ):
+            return Redefined(mismatch.id, formula, version, version, "parameters")
+        if mismatch.field == "display" and shown_differently_since(
+            self.method, formula, ours.kind, self.policy
+        ):
+            return Redefined(mismatch.id, formula, version, version, "disclosure method")
+        return None
+
+    def _parameters_only(self, derivation: Mapping[str, Any], ours: ReportFigure) -> bool:
+        now = derivation_json(ours.derivation, self.policy)
+        differ = {k for k in set(derivation) | set(now)
+                  if canonical_json(plain(derivation.get(k))) != canonical_json(plain(now.get(k)))}
+        return differ <= {"parameters", "note"}
 
 
 def _unverified(ledger: Ledger, document: Mapping[str, Any], why: str) -> VerifyResult:
@@ -919,6 +1063,7 @@ __all__ = [
     "IntegrityCheck",
     "IntegrityReport",
     "Problem",
+    "Redefined",
     "Report",
     "ReportFigure",
     "StoredState",

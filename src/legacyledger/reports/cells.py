@@ -15,12 +15,22 @@ _NUMBER = re.compile(r"[-+]?[0-9][0-9,]*(\.[0-9]+)?%?")
 
 def spreadsheet_cell(value: object) -> object:
     """``value`` for a CSV or Excel cell: text a spreadsheet would run as a formula gets a
-    leading apostrophe (shown as text, as spreadsheets do with ``'``); anything else as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(
-        value
-    ):
+    leading apostrophe (shown as text, as spreadsheets do with ``'``); anything else as is.
+    Text already starting with apostrophes before such a start gets one more, so
+    :func:`spreadsheet_text` gives back exactly what was written."""
+    if isinstance(value, str) and _live(value.lstrip("'")):
         return "'" + value
     return value
+
+
+def spreadsheet_text(cell: str) -> str:
+    """The text :func:`spreadsheet_cell` was given, from the cell it wrote (a fact exported
+    to CSV reads back as the same fact)."""
+    return cell[1:] if cell.startswith("'") and _live(cell.lstrip("'")) else cell
+
+
+def _live(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text)
 
 
 def markdown_text(text: str) -> str:

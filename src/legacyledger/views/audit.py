@@ -66,6 +66,7 @@ class FigureDiff:
 
     @property
     def changed(self) -> bool:
+        """Whether the figure's value differs between the two cut-offs."""
         return _value(self.before) != _value(self.after)
 
 

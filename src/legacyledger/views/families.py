@@ -147,9 +147,11 @@ class Views:
 
     @property
     def figures(self) -> tuple[Figure, ...]:
+        """Every figure of the views, family by family."""
         return tuple(self.by_id.values())
 
     def figure(self, figure_id: str) -> Figure:
+        """The figure with this id; an unknown id raises ``KeyError`` naming the cut-offs."""
         try:
             return self.by_id[figure_id]
         except KeyError:

@@ -17,7 +17,9 @@ Figure ids (dims sorted; a missing dim means "all"; periods ``2024-10`` /
   ``costs.events_delivered``, ``costs.audience_reached``, ``costs.ambassadors_active`` and
   unit costs ``costs.per_registrant_supported``, ``costs.per_contact_hour``,
   ``costs.per_event_delivered``, ``costs.per_audience_member``,
-  ``costs.per_active_ambassador`` for each ``unit_grains`` period
+  ``costs.per_active_ambassador`` for each ``unit_grains`` period (``basis=delivery`` when
+  the unit cost basis is delivery only), and ``costs.event_cost`` (cost booked to events, the
+  numerator of the cost per event delivered)
 * ``costs.per_additional_retained/horizon=12m[/partnership=P]`` (indicative)
 
 Every money value is an exact ``Decimal``; :func:`display` rounds to pence for showing.

@@ -48,8 +48,8 @@ class CostParams:
     """How costs are valued and rolled up.
 
     ``hours_per_year`` is the salary divisor (37.5 h x 52 = 1950 by default, figures.md §2).
-    ``unit_cost_basis`` picks the numerator of unit costs: ``delivery`` cost (the research
-    note's convention: administration is not a cost *of* a contact or an event) or ``total``.
+    ``unit_cost_basis`` picks the numerator of unit costs: ``total`` (full cost, administration
+    and delivery: the default) or ``delivery`` cost only (ids then carry ``basis=delivery``).
     ``cumulative`` names the grains that get running totals (each names every earlier fact,
     so monthly ones are costly on a long ledger). Unit costs are computed for
     ``unit_grains``; financial-year totals are always computed, for funding vs spend.
@@ -61,7 +61,7 @@ class CostParams:
     by_partnership: bool = True
     cumulative: tuple[str, ...] = attrs.field(default=("fy",), converter=_grains)
     unit_grains: tuple[str, ...] = attrs.field(default=("fy",), converter=_grains)
-    unit_cost_basis: str = attrs.field(default="delivery", validator=attrs.validators.in_(BASES))
+    unit_cost_basis: str = attrs.field(default="total", validator=attrs.validators.in_(BASES))
     retention: tuple[RetentionInputs, ...] = ()
 
     @property

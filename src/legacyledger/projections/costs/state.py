@@ -215,6 +215,8 @@ class CostState:
         self.cancelled = self._cancelled(settled)
         #: (partnership, month) -> (priced costs booked to cancelled events, positions)
         self.cancelled_cost: dict[SubKey, tuple[list[Decimal], list[Any]]] = {}
+        #: (partnership, month, category) -> (priced costs booked to any event, positions)
+        self.event_cost: dict[MonthKey, tuple[list[Decimal], list[Any]]] = {}
         self._time(settled)
         self._costs(settled)
         self._contacts(settled)
@@ -357,9 +359,12 @@ class CostState:
                 bucket.rates.add(rate)
                 if rate > p and p not in touched and mentor not in replay_mentors:
                     late(mentor, i, p, (info.partnership, day.month, category), hours)
-                if event is not None and event in cancelled:
-                    self._cancel((info.partnership, day.month), self.price(rate, hours),
-                                 (p, rate), event, mentor)  # fmt: skip
+                if event is not None:
+                    self._book_event((info.partnership, day.month, category), cost, (p, rate),
+                                     mentor)  # fmt: skip
+                    if event in cancelled:
+                        self._cancel((info.partnership, day.month), self.price(rate, hours),
+                                     (p, rate), event, mentor)  # fmt: skip
             else:
                 bucket.unpriced[hours] = bucket.unpriced.get(hours, 0) + 1
             if activity in contact_activities:
@@ -435,8 +440,10 @@ class CostState:
             bucket.extra_cost.append(cost)
             if rate is not None:
                 bucket.rates.add(rate)
+            own = (p,) if rate is None else (p, rate)
+            if event is not None:
+                self._book_event((partnership, month, category), cost, own, mentor)
             if event is not None and event in self.cancelled:
-                own = (p,) if rate is None else (p, rate)
                 self._cancel((partnership, month), cost, own, event, mentor)
         if mentor is None:
             return
@@ -450,6 +457,16 @@ class CostState:
             t.members.add(mentor)
             t.positions.append(p)
             t.mentors.add(mentor)
+
+    def _book_event(
+        self, key: MonthKey, cost: Decimal, own: tuple[int, ...], mentor: str | None
+    ) -> None:
+        """Priced cost that names an event (``CostIncurred`` or time logged for it)."""
+        costs, parts = self.event_cost.setdefault(key, ([], []))
+        costs.append(cost)
+        parts.append(own)
+        if mentor is not None:
+            parts.append(self.enrolment_positions(mentor))
 
     def _cancel(
         self, key: SubKey, cost: Decimal, own: tuple[int, ...], event: str, mentor: str | None

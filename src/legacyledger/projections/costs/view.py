@@ -9,7 +9,9 @@ passed in and the mentored-minus-comparator difference is positive; it is *indic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+
+import attrs
 
 from legacyledger.projections.base import Figure, PositionSet
 from legacyledger.projections.costs.rollup import PeriodKey, Rollup, scopes
@@ -77,10 +79,37 @@ def cancelled_figures(
         yield make.make("cancelled_events", dims, acc.value(key), "GBP", acc.positions(key), MONEY)
 
 
+#: What each unit cost's denominator counts.
+DENOMINATOR_NOTES = {
+    "registrants_supported": "registrants with at least one mentoring contact in the period",
+    "contact_hours": "one-to-one and group mentoring hours logged in the period",
+    "events_delivered": "events delivered in the period",
+    "audience_reached": "audience members reached at events delivered in the period",
+    "ambassadors_active": "ambassadors with a delivered event or delivery time in the period",
+}
+BASIS_NOTES = {
+    "total": "full cost (administration + delivery)",
+    "delivery": "delivery cost only (administration excluded)",
+}
+#: Unit costs are version 2: full cost by default, per event from the cost booked to events.
+UNIT_VERSION = 2
+
+
+def unit_note(metric: str, basis: str) -> str:
+    if metric == "events_delivered":
+        numerator = (f"cost booked to events (costs and mentor time naming an event, events "
+                     f"later cancelled included), {BASIS_NOTES[basis]}")  # fmt: skip
+    else:
+        numerator = f"{BASIS_NOTES[basis]} in the period, costs and mentor time at rates in force"
+    return f"numerator: {numerator}; denominator: {DENOMINATOR_NOTES[metric]}"
+
+
 def unit_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator[Figure]:
     denominators = Denominators(state)
     params = state.params
     basis = "delivery" if params.unit_cost_basis == "delivery" else None
+    events = event_rollup(state, params.unit_grains)
+    unit = attrs.evolve(make, version=UNIT_VERSION)
     found = {p for r in denominators.rollups.values() for p in periods(r)}
     found |= {p for p in periods(costs) if p[1] in params.unit_grains}
     for scope, grain, label in sorted(found, key=lambda p: (p[0] or "", p[1], p[2])):
@@ -89,19 +118,39 @@ def unit_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator
         cost_positions = costs.positions(key) if key in costs else costs.positions(whole)
         anchor = cost_positions or denominators.positions(whole)
         dims = {"partnership": scope, "period": label}
-        for metric, unit in DENOMINATORS.items():
+        booked = events.positions(key) if key in events else anchor
+        at = {**dims, "category": basis}
+        yield make.make("event_cost", at, events.value(key), "GBP", booked, MONEY)
+        for metric, name in DENOMINATORS.items():
             rollup = denominators.rollups[metric]
             count = rollup.value(whole)
             own = rollup.positions(whole) if whole in rollup else anchor
             hours = metric == "contact_hours"
             value = count if hours else int(count)
-            yield make.make(metric, dims, value, unit, own, STATISTIC if hours else COUNT)
-            per = divide(costs.value(key), count) if count else None
-            both = PositionSet((cost_positions, own))
-            parts = (make.id(metric, dims), make.id("total", {**dims, "category": basis}))
-            yield make.make(
-                UNIT_METRICS[metric], dims, per, f"GBP/{unit}", both, RATE, inputs=parts
-            )
+            yield make.make(metric, dims, value, name, own, STATISTIC if hours else COUNT)
+            on_events = metric == "events_delivered"
+            cost = events.value(key) if on_events else costs.value(key)
+            per = divide(cost, count) if count else None
+            both = PositionSet((booked if on_events else cost_positions, own))
+            parts = (make.id(metric, dims), make.id("event_cost" if on_events else "total", at))
+            note = unit_note(metric, basis or "total")
+            yield unit.make(UNIT_METRICS[metric], {**dims, "basis": basis}, per, f"GBP/{name}",
+                            both, RATE, note, inputs=parts)  # fmt: skip
+
+
+def event_rollup(state: CostState, grains: Iterable[str]) -> Rollup:
+    """Priced cost booked to events, per period, scope and category (and both)."""
+    rollup = Rollup()
+    for (partnership, month, category), (amounts, parts) in state.event_cost.items():
+        total = ZERO
+        for amount in amounts:
+            total += amount
+        positions = PositionSet(parts)
+        for grain in grains:
+            for scope in scopes(partnership, state.params.by_partnership):
+                for cat in (category, None):
+                    rollup.add((scope, grain, period_of(month, grain), cat), total, positions)
+    return rollup
 
 
 def retention_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator[Figure]:

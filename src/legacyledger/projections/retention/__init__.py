@@ -14,11 +14,13 @@ give the same figure.
 Conventions beyond figures.md:
 * facts dated after ``as_of`` are ignored; a status on a date is the state at the end of that
   day (a leaving dated on the horizon date is not retained);
-* ``censored_before_h``: the last observed day (``FollowUpEnded``, death) is before anchor + h;
-  it is counted before ``not_yet_observable_h``, so the two and ``eligible_h`` add up to the
-  cohort size;
-* ``late_entry_h`` counts eligible members enrolled after anchor + h, whose status at h the
-  programme did not see (reported so readers can judge R_h; Kaplan-Meier excludes that time);
+* ``late_entry_h``: members enrolled after anchor + h, whose status at h the programme did
+  not see: not eligible for R_h (Kaplan-Meier excludes that time too);
+* ``censored_before_h``: the last observed day (``FollowUpEnded``, death, a leaving the scope
+  does not count) is before anchor + h while still retained; a member no longer retained on
+  that day was seen leaving before h and is eligible and not retained;
+* ``late_entry_h``, ``censored_before_h``, ``not_yet_observable_h`` and ``eligible_h`` add up to
+  the cohort size;
 * early leavers: people whose first leaving (by scope) is dated before ``registered_on`` + 24
   months, over people who have left at all, per cohort;
 * a period ``[start, end)``: headcounts at the end of ``start - 1`` and of ``end - 1``;

@@ -17,6 +17,7 @@ from typing import Any
 from legacyledger.projections.base import Contributing, Derivation, Figure, Value
 from legacyledger.projections.retention.model import (
     DECIMAL,
+    MIN_START_HEADCOUNT,
     CohortRow,
     ComparisonRow,
     HorizonRow,
@@ -50,6 +51,28 @@ LABELS = {
     "rate_difference": "R_h mentored - R_h comparator (descriptive, not causal)",
 }
 NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
+#: Each formula's version, bumped whenever its definition changes (figures.md §1). Version 2:
+#: R_h counts leavings seen before h and leaves late entrants out; a leaving the scope does not
+#: count censors, and a rejoin is back only inside the scope (every figure but the cohort size).
+VERSIONS = {"retention.cohort_size": 1}
+VERSION = 2
+R_H_NOTE = (
+    "eligible: enrolled by anchor + h and observed to it, or seen leaving before it (a leaving "
+    "counts whatever happens later; follow-up ending or death removes only people still in "
+    "post); people enrolled after anchor + h are not eligible (late_entry). With delayed "
+    "entry R_h is conditional on being in post at enrolment: the Kaplan-Meier curve is the "
+    "estimate without that bias"
+)
+NOTES = {"rate": R_H_NOTE}
+NOBODY_AT_RISK = "not estimated: no one is at risk on this day (the curve stops here)"
+LEAVER_RATE_NOTE = (
+    "leavers in the period / mean of headcounts at its start and end; people whose follow-up "
+    "ended in the period while in post are out of both headcounts and of the stability base"
+)
+SMALL_START = (
+    f"not shown: fewer than {MIN_START_HEADCOUNT} in post at the start of the period (e.g. a "
+    "ramp-up year): the mean of start and end headcounts does not describe who was at risk"
+)
 
 
 def figure_id(metric: str, dims: Key) -> str:
@@ -79,11 +102,12 @@ class FigureMaker:
         **extra: Any,
     ) -> Figure:
         inputs = tuple(self.id(m, k) for m, k in extra.pop("inputs", ()))
-        note = extra.pop("note", None)
+        note = extra.pop("note", NOTES.get(metric))
         parameters = MappingProxyType({**self.described, **dict(key), **extra})
+        formula = FORMULAS.get(metric, f"retention.{metric}")
         derivation = Derivation(
-            FORMULAS.get(metric, f"retention.{metric}"),
-            1,
+            formula,
+            VERSIONS.get(formula, VERSION),
             parameters,
             self.params.as_of,
             None,
@@ -128,13 +152,18 @@ def _horizon_figures(
     # counts are parts of it, so it is suppressed with them (figures.md §5)
     counts = (("km_subjects", cohort), ("km_events", cohort), ("km_censored", cohort))
     parts = (*counts, ("km_at_risk", key))
+    # Nothing is estimated where no one is at risk: the curve stops (disclosure control stops
+    # it earlier, where the number at risk is suppressed)
+    empty = row.km.at_risk == 0
+    note = NOBODY_AT_RISK if empty else None
     for name, value in (
         ("km_survival", row.km.survival),
         ("km_ci_lower", row.km.lower),
         ("km_ci_upper", row.km.upper),
         ("km_variance", row.km.variance),
     ):
-        yield mk.make(name, key, value, STATISTIC, pos, day=day, inputs=parts, confidence=0.95)
+        yield mk.make(name, key, None if empty else value, STATISTIC, pos, day=day, inputs=parts,
+                      confidence=0.95, note=note)  # fmt: skip
 
 
 def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterator[Figure]:
@@ -143,7 +172,10 @@ def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterat
     for name in ("leavers", "headcount_start", "headcount_end", "stability_base", "stable"):
         yield mk.make(name, key, getattr(row, name), COUNT, pos, **bounds)
     counts = (("leavers", key), ("headcount_start", key), ("headcount_end", key))
-    yield mk.make("leaver_rate", key, row.leaver_rate, RATE, pos, inputs=counts, **bounds)
+    note = SMALL_START if row.headcount_start < MIN_START_HEADCOUNT else LEAVER_RATE_NOTE
+    yield mk.make(
+        "leaver_rate", key, row.leaver_rate, RATE, pos, inputs=counts, note=note, **bounds
+    )
     yield mk.make(
         "stability_index",
         key,

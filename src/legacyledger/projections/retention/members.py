@@ -2,8 +2,11 @@
 anchor and cohort, Kaplan-Meier subject, status at every horizon, first leaving, positions.
 
 A status on a date is the state at the end of that day. At horizon h (anchor + h calendar
-months) a member is ``CENSORED`` if the last observed day is before it, else ``NOT_YET`` if it
-is after ``as_of``, else ``LEFT`` or ``RETAINED``, plus ``LATE`` when enrolled after it.
+months) a member is ``LATE`` (not eligible) when enrolled after it; else, when observation
+ended before it (``FollowUpEnded``, death, a leaving the scope does not count), ``LEFT`` if
+not retained on the last observed day (a leaving seen before h counts whatever comes later)
+and ``CENSORED`` if still retained then; else ``NOT_YET`` if it is after ``as_of``; else
+``LEFT`` or ``RETAINED`` by the state on that day.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from typing import NamedTuple
 from legacyledger.projections.base import PositionSet
 from legacyledger.projections.retention.km import KMPoint, Subject
 from legacyledger.projections.retention.model import (
+    MIN_START_HEADCOUNT,
     HorizonRow,
     Key,
     PeriodRow,
     RetentionParams,
     ratio,
 )
-from legacyledger.projections.retention.periods import add_months, period_of
+from legacyledger.projections.retention.periods import add_months
 from legacyledger.projections.retention.scope import Path
 from legacyledger.projections.retention.timeline import Timeline
 
@@ -65,18 +69,21 @@ def member(tl: Timeline, path: Path, params: RetentionParams) -> Member:
     as_of = params.as_of
     statuses = tuple(_status(tl, path, add_months(anchor, h), as_of) for h in params.horizons)
     return plain._replace(
-        cohort=period_of(anchor, params.period),
+        cohort=params.cohort_of(anchor),
         subject=_subject(tl, path, anchor, as_of),
         statuses=statuses,
     )
 
 
 def _status(tl: Timeline, path: Path, at: date, as_of: date) -> int:
-    if path.censored_on is not None and path.censored_on < at:
-        return CENSORED
+    if tl.enrolled_on > at:
+        return LATE
+    last = path.censored_on
+    if last is not None and last < at:
+        return CENSORED if path.retained_on(last) else LEFT
     if at > as_of:
         return NOT_YET
-    return (RETAINED if path.retained_on(at) else LEFT) | (LATE if tl.enrolled_on > at else 0)
+    return RETAINED if path.retained_on(at) else LEFT
 
 
 def _subject(tl: Timeline, path: Path, anchor: date, as_of: date) -> Subject:
@@ -88,21 +95,22 @@ def _subject(tl: Timeline, path: Path, anchor: date, as_of: date) -> Subject:
 
 
 def horizon_row(members: Iterable[Member], i: int, months: int, km: KMPoint) -> HorizonRow:
-    counts = [0] * 8
+    counts = [0] * 5
     for m in members:
         counts[m.statuses[i]] += 1
-    eligible = sum(counts[LEFT:])
-    retained = counts[RETAINED] + counts[RETAINED | LATE]
-    late = counts[LEFT | LATE] + counts[RETAINED | LATE]
+    eligible, retained = counts[LEFT] + counts[RETAINED], counts[RETAINED]
     return HorizonRow(
         months, eligible, retained, ratio(retained, eligible), counts[NOT_YET],
-        counts[CENSORED], late, km,
+        counts[CENSORED], counts[LATE], km,
     )  # fmt: skip
 
 
 def period_row(label: str, start: date, end: date, dims: Key, members: list[Member]) -> PeriodRow:
-    """Headcounts at the end of ``start - 1`` and ``end - 1``; leavers dated in the period;
-    the stability base leaves out people no longer observed on the period's last day."""
+    """Headcounts at the end of ``start - 1`` and ``end - 1``; leavers dated in the period.
+    A member whose observation ends within the period while still in post (follow-up ended,
+    died, left the scope's sight) leaves the period's population: neither headcount, nor the
+    stability base. No leaver rate when fewer than :data:`MIN_START_HEADCOUNT` were in post
+    at the start."""
     first = start - _DAY
     counts = [0, 0, 0, 0, 0]  # at start, at end, leavers, stability base, stable
     for m in members:
@@ -116,20 +124,22 @@ def period_row(label: str, start: date, end: date, dims: Key, members: list[Memb
             for i, n in enumerate(_period_counts(path, before, start, end)):
                 counts[i] += n
     at_start, at_end, leavers, base, stable = counts
+    rate = ratio(2 * leavers, at_start + at_end) if at_start >= MIN_START_HEADCOUNT else None
     return PeriodRow(
-        label, start, end, dims, leavers, at_start, at_end, ratio(2 * leavers, at_start + at_end),
-        base, stable, ratio(stable, base),
+        label, start, end, dims, leavers, at_start, at_end, rate, base, stable, ratio(stable, base),
     )  # fmt: skip
 
 
 def _period_counts(path: Path, before: bool, start: date, end: date) -> tuple[bool, ...]:
     first, last = start - _DAY, end - _DAY
+    censored = path.censored_on
+    if censored is not None and censored < last and path.retained_on(censored):
+        return (False,) * 5  # no longer observed, while in post: out of the population
     in_start = before and path.observed_on(first) and path.retained_on(first)
     i = bisect_left(path.exits, start)
     left = i < len(path.exits) and path.exits[i] < end
-    base = in_start and path.observed_on(last)
     in_end = path.observed_on(last) and path.retained_on(last)
-    return in_start, in_end, left, base, base and path.retained_on(last)
+    return in_start, in_end, left, in_start, in_start and in_end
 
 
 class Enrolments:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 import attrs
 
 from legacyledger.projections.retention.km import KMCurve, KMPoint
-from legacyledger.projections.retention.periods import PERIOD_KINDS, bounds
+from legacyledger.projections.retention.periods import PERIOD_KINDS, bounds, period_of
 from legacyledger.projections.retention.scope import SCOPES
 
 Scope = Literal["organisation", "nhs", "system", "profession"]
@@ -38,9 +39,38 @@ def _periods(instance: object, attribute: object, value: tuple[str, ...]) -> Non
         bounds(label)
 
 
+ALL = "all"
+
+
+@lru_cache(maxsize=64)
+def parse_cohort_range(text: str) -> tuple[date, date]:
+    """``"2022-09-01..2024-01-14"``: the first and last anchor dates (both included)."""
+    first, sep, last = text.partition("..")
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        start, end = date.max, date.min
+    if not sep or start > end:
+        raise ValueError(
+            f"a cohort is {ALL!r} or an anchor date range FIRST..LAST (e.g. "
+            f"2022-09-01..2024-01-14, first <= last), got {text!r}"
+        )
+    return start, end
+
+
+def _cohorts(instance: object, attribute: object, value: str | None) -> None:
+    if value is not None and value != ALL:
+        parse_cohort_range(value)
+
+
 @attrs.frozen
 class RetentionParams:
-    """``as_of`` is the business cut-off: facts dated after it are ignored."""
+    """``as_of`` is the business cut-off: facts dated after it are ignored.
+
+    ``cohorts``: ``None`` groups cohorts by the ``period`` of the anchor; ``"all"`` makes one
+    cohort of everyone anchored by ``as_of`` (pooled); ``"FIRST..LAST"`` one cohort of those
+    anchored in that date range (both ends included). Leaver rates keep ``period``.
+    """
 
     as_of: date
     scope: Scope = attrs.field(default="nhs", validator=_one_of(SCOPES))
@@ -54,6 +84,7 @@ class RetentionParams:
     #: Periods for leaver rate and stability index; empty: every complete ``period``.
     periods: tuple[str, ...] = attrs.field(default=(), converter=tuple, validator=_periods)
     compare_groups: bool = True
+    cohorts: str | None = attrs.field(default=None, validator=_cohorts)
 
     def described(self) -> dict[str, Any]:
         return {
@@ -63,10 +94,21 @@ class RetentionParams:
             "by": self.by,
             "horizons": self.horizons,
             "count_leave_as_leaving": self.count_leave_as_leaving,
-        }
+        } | ({} if self.cohorts is None else {"cohorts": self.cohorts})
+
+    def cohort_of(self, anchor: date) -> str | None:
+        """The cohort label of an anchor date (None: in no cohort)."""
+        if self.cohorts is None:
+            return period_of(anchor, self.period)
+        if self.cohorts == ALL:
+            return ALL
+        first, last = parse_cohort_range(self.cohorts)
+        return self.cohorts if first <= anchor <= last else None
 
 
 Key = tuple[tuple[str, str], ...]
+#: A period with fewer in post at its start gets no leaver rate (figures.md §1).
+MIN_START_HEADCOUNT = 10
 
 
 @attrs.frozen

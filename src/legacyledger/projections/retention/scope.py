@@ -4,22 +4,25 @@ Every registrant starts retained: the cohort is defined by its anchor, and the s
 decides which later changes are leaving and which bring the registrant back.
 
 =============  ===================================  ======================  =====================
-scope          ``RegistrantMoved`` is retained if   ``RegistrantLeft``       ``RegistrantRejoined``
+scope          ``RegistrantMoved`` is retained if   ``RegistrantLeft`` is   ``RegistrantRejoined``
+                                                    leaving (else censors)  is back if
 =============  ===================================  ======================  =====================
-organisation   employer is the enrolment employer   always leaving          back if same employer
-nhs            ``sector`` nhs_trust and             retained only for       back
-               ``same_staff_group``                 ``other_nhs``
-system         employer is in the partnership on    always leaving          back if employer in
-               the move date (OrganisationJoined,                           the partnership then
+organisation   employer is the enrolment employer   always                  same employer
+nhs            ``sector`` nhs_trust and             unless ``other_nhs``    ``setting``
+               ``same_staff_group``                                         secondary_care
+system         employer is in the partnership on    always                  employer in the
+               the move date (OrganisationJoined,                           partnership then
                not OrganisationLeft by then)
-profession     always                               leaving only for        back
-                                                    left_profession,
+profession     always                               for left_profession,    always
                                                     left_uk, retired
 =============  ===================================  ======================  =====================
 
-``RegistrantLeft`` to ``deceased`` and ``FollowUpEnded`` censor (the last observed day) and
-are never leaving. ``parental_leave`` / ``career_break`` are leaving (until the next status
-change) only with ``count_leave``. Several changes on one day resolve to that day's end state.
+A ``RegistrantLeft`` that is not leaving under the scope (``other_nhs`` under ``nhs``; any
+destination but a profession exit under ``profession``) censors on its date: the registrant
+is no longer observed, so is neither kept at risk nor counted as a leaver. ``deceased`` and
+``FollowUpEnded`` censor under every scope. Nothing after the censoring date is read.
+``parental_leave`` / ``career_break`` are leaving (until the next status change) only with
+``count_leave``. Several changes on one day resolve to that day's end state.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ _REGISTRANT_LEFT = Registrant.Left.FACT
 
 LEAVE_STATUSES = frozenset({"parental_leave", "career_break"})
 PROFESSION_EXITS = frozenset({"left_profession", "left_uk", "retired"})
+#: Settings of a rejoin that count as back inside the NHS (an NHS trust's secondary care).
+NHS_SETTINGS = frozenset({"secondary_care"})
 SCOPES = ("organisation", "nhs", "system", "profession")
 
 Rule = Callable[[Mapping[str, Any], Timeline, date, Memberships], bool]
@@ -57,12 +62,8 @@ def _nhs_move(fact: Mapping[str, Any], tl: Timeline, day: date, m: Memberships) 
     return fact["sector"] == "nhs_trust" and bool(fact["same_staff_group"])
 
 
-def _nhs_left(fact: Mapping[str, Any], tl: Timeline, day: date, m: Memberships) -> bool:
-    return bool(fact["destination"] == "other_nhs")
-
-
-def _profession_left(fact: Mapping[str, Any], tl: Timeline, day: date, m: Memberships) -> bool:
-    return fact["destination"] not in PROFESSION_EXITS
+def _nhs_rejoined(fact: Mapping[str, Any], tl: Timeline, day: date, m: Memberships) -> bool:
+    return fact["setting"] in NHS_SETTINGS
 
 
 def _always(fact: Mapping[str, Any], tl: Timeline, day: date, m: Memberships) -> bool:
@@ -81,8 +82,8 @@ RULES: Mapping[str, Mapping[str, Rule]] = {
     },
     "nhs": {
         Registrant.Moved.FACT: _nhs_move,
-        Registrant.Left.FACT: _nhs_left,
-        Registrant.Rejoined.FACT: _always,
+        Registrant.Left.FACT: _never,
+        Registrant.Rejoined.FACT: _nhs_rejoined,
     },
     "system": {
         Registrant.Moved.FACT: _in_partnership,
@@ -91,9 +92,16 @@ RULES: Mapping[str, Mapping[str, Rule]] = {
     },
     "profession": {
         Registrant.Moved.FACT: _always,
-        Registrant.Left.FACT: _profession_left,
+        Registrant.Left.FACT: _never,
         Registrant.Rejoined.FACT: _always,
     },
+}
+#: Per scope, the ``RegistrantLeft`` destinations that are *not* leaving: they censor.
+NOT_LEAVING: Mapping[str, Callable[[str], bool]] = {
+    "organisation": lambda destination: False,
+    "nhs": lambda destination: destination == "other_nhs",
+    "system": lambda destination: False,
+    "profession": lambda destination: destination not in PROFESSION_EXITS,
 }
 
 
@@ -127,11 +135,16 @@ class Path:
         return self.exits[i] if i < len(self.exits) else None
 
 
-def _censors(change: Change) -> bool:
+def _censors(change: Change, scope: str) -> bool:
+    """The registrant is no longer observed: follow-up ended, died, or left for somewhere
+    that is not leaving under ``scope``."""
     name = change.name
-    return name == _FOLLOW_UP_ENDED or (
-        name == _REGISTRANT_LEFT and change.fact["destination"] == "deceased"
-    )
+    if name == _FOLLOW_UP_ENDED:
+        return True
+    if name != _REGISTRANT_LEFT:
+        return False
+    destination = str(change.fact["destination"])
+    return destination == "deceased" or NOT_LEAVING[scope](destination)
 
 
 def scope_path(tl: Timeline, scope: str, count_leave: bool, m: Memberships) -> Path:
@@ -141,7 +154,7 @@ def scope_path(tl: Timeline, scope: str, count_leave: bool, m: Memberships) -> P
     for change in tl.changes:
         if censored is not None and change.on > censored:
             break
-        if _censors(change):
+        if _censors(change, scope):
             censored = change.on
         elif change.name == _EMPLOYMENT_STATUS_CHANGED:
             on_leave = change.fact["status"] in LEAVE_STATUSES
