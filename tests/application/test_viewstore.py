@@ -354,12 +354,10 @@ def _swap_under_a_postgres_reader(location: str, views: PersistedViews, head: in
 # -- many writers and a follower ------------------------------------------------------------
 
 WRITER = """
-import sys, time
-from pathlib import Path
+import sys
 from legacyledger import Ledger
-start = Path(sys.argv[3])
-while not start.exists():
-    time.sleep(0.001)
+print("ready", flush=True)
+sys.stdin.readline()  # released by the test once both writers are up
 with Ledger(sys.argv[1], batch_size=5) as ledger:
     for _ in range(2):
         ledger.import_file(sys.argv[2])
@@ -392,12 +390,16 @@ def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path
     with Ledger(location) as ledger:
         ledger.import_facts(base)
     follower = follow_process(location, "--poll", "0.05", "--batch", "7")
-    go = tmp_path / "go"
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, location, str(f), str(go)], env=ENV,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for f in files]
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, location, str(f)], env=ENV,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE) for f in files]
     try:
-        time.sleep(1.5)
-        go.touch()
+        for writer in writers:  # both interpreters up: then released together
+            assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+        for writer in writers:
+            assert writer.stdin is not None
+            writer.stdin.write(b"go\n")
+            writer.stdin.flush()
         for writer in writers:
             _, err = writer.communicate(timeout=300)
             assert writer.returncode == 0, err.decode()[-2000:]
