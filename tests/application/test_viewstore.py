@@ -236,6 +236,17 @@ def follow_process(location: str, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+#: The worker ``follow --once`` runs (catch-up in batches), saying after each committed batch
+#: where it is, so the test kills it on a word, not by polling the store on a clock.
+CATCHING_UP = """
+import sys
+from legacyledger import Ledger
+from legacyledger.views.store import PersistedViews
+with Ledger(sys.argv[1]) as ledger, PersistedViews(ledger) as views:
+    views.catch_up(batch=int(sys.argv[2]), on_batch=lambda upto, _: print(upto, flush=True))
+"""
+
+
 @pytest.mark.slow
 def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
     location: str, facts_30k: Path
@@ -244,14 +255,14 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
     with Ledger(location) as ledger:
         ledger.import_file(facts_30k)
         head = ledger.head()
-    worker = follow_process(location, "--once", "--batch", str(batch))
-    deadline = time.monotonic() + 180
-    while worker.poll() is None and time.monotonic() < deadline:
-        if tracked_in_store(location) >= head // 4:
+    worker = subprocess.Popen([sys.executable, "-c", CATCHING_UP, location, str(batch)],
+                              env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert worker.stdout is not None
+    for line in worker.stdout:  # killed once it says a batch took it past a quarter
+        if int(line) >= head // 4:
             worker.send_signal(signal.SIGKILL)
             break
-        time.sleep(0.005)
-    worker.wait(timeout=30)
+    worker.wait(timeout=120)
     assert worker.returncode == -signal.SIGKILL, worker.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
     killed_at = tracked_in_store(location)
     assert 0 < killed_at < head, "the worker was not killed mid-catch-up"
