@@ -156,3 +156,11 @@ def test_given_names_the_report_speaks_of_partnerships_by_name(
     evidence = [t for t in Page(page).root.iter("table") if t.attrs.get("class") == "evidence"]
     shown = {row[2] for t in evidence for row in rows(t)}
     assert shown and shown <= set(names.values())
+
+
+def test_the_year_table_reads_in_whole_pounds(nhs: Rendered) -> None:
+    page = Page(nhs.html)
+    table = next(t for t in page.root.iter("table")
+                 if "whole pounds" in "".join(c.text() for c in t.iter("caption")))  # fmt: skip
+    money = [cell for row in rows(table) for cell in row[2:5] if cell.startswith(("£", "\u2212£"))]
+    assert money and all(re.fullmatch(r"\u2212?£[0-9,]+", cell) for cell in money), money

@@ -175,3 +175,11 @@ def test_text_that_would_be_a_formula_is_exported_inert_and_imports_as_it_was(
     result = imported("import", *sorted(map(str, out.glob("*.csv"))), ledger=again)
     assert result.exit_code == 0, result.output
     assert imported("export", ledger=again).stdout == imported("export").stdout
+
+
+def test_json_lines_with_a_byte_order_mark_is_still_json_lines(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "facts.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + EXAMPLE.read_bytes())
+    result = cli("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "17 recorded" in result.output

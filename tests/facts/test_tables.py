@@ -172,3 +172,19 @@ def test_two_columns_giving_one_field_two_values_is_an_error() -> None:
     assert mapping.row({"a": "2024-01-01", "b": ""})["on"] == "2024-01-01"
     with pytest.raises(MappingError, match="two columns give 'on' different values"):
         mapping.row({"a": "2024-01-01", "b": "2024-01-02"})
+
+
+def test_a_ledger_imports_a_csv_file_and_its_errors_name_row_and_column(tmp_path: Path) -> None:
+    good = tmp_path / "MentorTrained.csv"
+    good.write_text("mentor,on,course,hours\nM-101,2024-06-01,Coaching,3\n")
+    bad = tmp_path / "trained.csv"
+    bad.write_text("who,on,course,hours\n\nM 101,2024-06-02,Coaching,2\n")
+    mapping = ColumnMapping.of({"fact": "MentorTrained", "columns": {"who": "mentor"}})
+    with Ledger(":memory:") as ledger:
+        ledger.import_file(EXAMPLE)
+        assert ledger.import_file(good).recorded == 1
+        with pytest.raises(ImportRejected) as rejected:
+            ledger.import_file(bad, mapping=mapping)
+        assert ledger.count() == 18
+    [error] = rejected.value.errors
+    assert (error.line, error.fact, error.field) == (3, "MentorTrained", "who")  # as exported

@@ -58,18 +58,16 @@ def copy_0_1_0_rows(ledger: Ledger) -> None:
         (UUID(i), v): (r, d)
         for r, i, v, d in db.execute("SELECT * FROM source_refs").fetchall()
     }
-    links = [(UUID(subject), day, ref, fact)
-             for subject, day, ref, fact in db.execute("SELECT * FROM fact_links").fetchall()]
+    links = [(UUID(s), day, r, f) for s, day, r, f in db.execute("SELECT * FROM fact_links")]
     db.close()
     for start in range(0, len(rows), 500):
         chunk = [StoredEvent(UUID(i), v, t, bytes(s)) for i, v, t, s in rows[start : start + 500]]
         found = [refs[(e.originator_id, e.originator_version)] for e in chunk]
-        last = start + 500 >= len(rows)
         ledger.app.recorder.insert_events(
             chunk,
             source_refs=[(r, e.originator_id, e.originator_version, d)
                          for e, (r, d) in zip(chunk, found, strict=True)],
-            links=[(True, links)] if last else [],  # the links index, as 0.1.0 wrote it
+            links=[(True, links)] if start == 0 else [],  # the links index as 0.1.0 kept it
         )
 
 

@@ -20,6 +20,7 @@ from legacyledger_cli.render import import_summary, plural, rejected
 from legacyledger_cli.shell import Failure, Shell, pass_shell
 
 FORMATS = ("jsonl", "csv", "xlsx")
+BOM = b"\xef\xbb\xbf"
 
 
 @attrs.define
@@ -55,6 +56,8 @@ class Sources:
             head.append(line)
             if line.strip():
                 break
+        if head:  # a byte-order mark (Windows Notepad's "UTF-8") is no part of the first fact
+            head[0] = head[0].removeprefix(BOM)
         first, lines = (head[-1] if head else b""), itertools.chain(head, file)
         if not first.strip() or first.lstrip().startswith(b"{"):
             return name, kind, lines

@@ -135,6 +135,7 @@ def redefined_lines(redefined: Sequence[Redefined]) -> Iterator[str]:
             "formula": f"formula version {old} -> {new}",
             "new formula": "a formula added since the report was made",
             "parameters": "the same value, derived under other parameter defaults",
+            "wording": "the same value, its label or unit worded differently since",
         }.get(what, "shown under an earlier disclosure method")
         yield f"    {formula}: {plural(count, 'figure')}, {change}"
 

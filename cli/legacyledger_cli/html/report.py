@@ -1159,9 +1159,13 @@ def year_table(view: Any, figures: Figures) -> str:
             }
             if ids["total"] not in view.ids() and ids["funding"] not in view.ids():
                 continue
-            rows.append(
-                (fy(year), scope or "All partnerships", *(figures.text(ids[m], "—") for m in ids))
-            )
+            money_ids = (ids["funding"], ids["total"], ids["balance"])
+            cells = [
+                (pounds(figures.get(i)) or "—") if i in money_ids else figures.text(i, "—")
+                for i in ids.values()
+            ]
+            name = figures.partnership(scope) if scope else "All partnerships"
+            rows.append((fy(year), name, *cells))
     return "<h3>Funding, spend and balance by year</h3>" + table(
         (
             "Year",
@@ -1174,6 +1178,7 @@ def year_table(view: Any, figures: Figures) -> str:
             "Cancelled events",
         ),
         rows,
+        "Amounts in whole pounds (to the penny in the appendix and the JSON report). "
         "Unpriced hours: mentor time with no pay rate in force (never counted as zero cost). "
         "Cancelled events: cost booked to events later cancelled.",
         numeric=(2, 3, 4, 5, 6, 7),

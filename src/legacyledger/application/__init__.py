@@ -29,6 +29,9 @@ from legacyledger.application.importer import (
 )
 from legacyledger.domain import AGGREGATES, Subject
 from legacyledger.domain.corrections import CORRECTED, VOIDED
+from legacyledger.facts.mapping import ColumnMapping
+from legacyledger.facts.parsing import ImportRejected
+from legacyledger.facts.sheets import SUFFIXES, Spreadsheets, open_tables
 from legacyledger.frameworks import (
     Framework,
     FrameworkError,
@@ -139,11 +142,23 @@ class Ledger:
         return self.import_facts([fact])
 
     def import_file(
-        self, path: str | os.PathLike[str], progress: Progress | None = None
+        self, path: str | os.PathLike[str], progress: Progress | None = None,
+        mapping: ColumnMapping | None = None,
     ) -> ImportResult:
-        """Import a JSON Lines file: all-or-nothing, as :meth:`import_facts`."""
+        """Import a JSON Lines file, or a ``.csv`` or ``.xlsx`` spreadsheet (one fact per row,
+        read through ``mapping`` when given): all-or-nothing, as :meth:`import_facts`. A
+        spreadsheet's errors give its row as ``line`` and its column as ``field``."""
+        if str(path).lower().endswith(SUFFIXES):
+            return self._import_sheets(Spreadsheets(open_tables(path), mapping), progress)
         with Path(path).open("rb") as lines:
             return self.import_facts(lines, progress)
+
+    def _import_sheets(self, sheets: Spreadsheets, progress: Progress | None) -> ImportResult:
+        try:
+            return self.import_facts(sheets.facts(), progress)
+        except ImportRejected as rejected:
+            errors = map(sheets.relocated, rejected.errors)
+            raise ImportRejected(errors, rejected.written) from None
 
     def import_facts(
         self, lines: Iterable[bytes | str | Mapping[str, Any]], progress: Progress | None = None

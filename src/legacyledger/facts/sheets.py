@@ -201,6 +201,18 @@ class Spreadsheets:
             raise SheetError(f"{reading.table.label}: row {number}: {error}") from None
         return {**fields, FACT: reading.fact} if reading.fact else fields
 
+    def relocated(self, error: FactError) -> FactError:
+        """An error of the import with its table's row as ``line`` and the column as
+        ``field`` (a workbook's sheet named in the message when it has several)."""
+        if error.line is None or not 0 < error.line <= len(self.tables):
+            return error
+        index = self.tables[error.line - 1]
+        reading = self.readings[index]
+        sheet = f"{reading.table.label}: " if len(self.readings) > 1 else ""
+        return attrs.evolve(error, line=self.row_numbers[error.line - 1],
+                            field=reading.column_of(error.field) if error.field else None,
+                            message=sheet + error.message + _date_hint(error))  # fmt: skip
+
     def locate(self, error: FactError) -> str:
         """An error of the import, told as table, row and column."""
         if error.line is None or not 0 < error.line <= len(self.tables):
