@@ -8,6 +8,7 @@ instead of a traceback.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -18,7 +19,7 @@ from urllib.parse import urlparse, urlunparse
 import attrs
 import click
 
-from legacyledger import Ledger, LedgerNotFound
+from legacyledger import Ledger, LedgerNotFound, LedgerReadOnly
 from legacyledger.views import resolve_known_at
 from legacyledger_cli.frameworks_store import catalogue
 from legacyledger_cli.locations import is_postgres
@@ -77,16 +78,28 @@ class Shell:
         opened = self._open(batch_size, create)
         try:
             yield opened
+        except LedgerReadOnly as error:
+            raise Failure(str(error).partition(" (")[0],
+                          ["the file or its folder cannot be written"]) from None
         finally:
             opened.close()
+
+    def read_only(self) -> bool:
+        """Whether the ledger is a SQLite file this process cannot write (a read-only file,
+        folder or filesystem): then it is opened read-only, and can still be read."""
+        location = self.location
+        if is_postgres(location) or location == ":memory:" or not Path(location).exists():
+            return False
+        folder = Path(location).absolute().parent
+        return not (os.access(location, os.W_OK) and os.access(folder, os.W_OK))
 
     def _open(self, batch_size: int | None, create: bool) -> Ledger:
         try:
             frameworks = catalogue(self.location)
-            if batch_size is None:
-                return Ledger(self.location, frameworks=frameworks, create=create)
-            return Ledger(self.location, batch_size=batch_size, frameworks=frameworks,
-                          create=create)
+            options: dict[str, Any] = {"create": create, "read_only": self.read_only()}
+            if batch_size is not None:
+                options["batch_size"] = batch_size
+            return Ledger(self.location, frameworks=frameworks, **options)
         except LedgerNotFound as error:
             raise Failure(
                 f"no ledger at {self.where}",

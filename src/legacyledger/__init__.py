@@ -9,7 +9,7 @@ click and changes nothing in the process.
 The names below are the public API; everything else may move between versions.
 """
 
-from legacyledger.application import ImportResult, Ledger, Progress
+from legacyledger.application import ImportResult, Ledger, LedgerClosed, LedgerReadOnly, Progress
 from legacyledger.facts import json_schema
 from legacyledger.facts.mapping import ColumnMapping, MappingError
 from legacyledger.facts.parsing import FactError, ImportRejected
@@ -37,7 +37,9 @@ __all__ = [
     "ImportRejected",
     "ImportResult",
     "Ledger",
+    "LedgerClosed",
     "LedgerNotFound",
+    "LedgerReadOnly",
     "MappingError",
     "Progress",
     "Report",

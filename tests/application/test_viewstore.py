@@ -236,6 +236,17 @@ def follow_process(location: str, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
+#: The worker ``follow --once`` runs (catch-up in batches), saying after each committed batch
+#: where it is, so the test kills it on a word, not by polling the store on a clock.
+CATCHING_UP = """
+import sys
+from legacyledger import Ledger
+from legacyledger.views.store import PersistedViews
+with Ledger(sys.argv[1]) as ledger, PersistedViews(ledger) as views:
+    views.catch_up(batch=int(sys.argv[2]), on_batch=lambda upto, _: print(upto, flush=True))
+"""
+
+
 @pytest.mark.slow
 def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
     location: str, facts_30k: Path
@@ -244,14 +255,14 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
     with Ledger(location) as ledger:
         ledger.import_file(facts_30k)
         head = ledger.head()
-    worker = follow_process(location, "--once", "--batch", str(batch))
-    deadline = time.monotonic() + 180
-    while worker.poll() is None and time.monotonic() < deadline:
-        if tracked_in_store(location) >= head // 4:
+    worker = subprocess.Popen([sys.executable, "-c", CATCHING_UP, location, str(batch)],
+                              env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert worker.stdout is not None
+    for line in worker.stdout:  # killed once it says a batch took it past a quarter
+        if int(line) >= head // 4:
             worker.send_signal(signal.SIGKILL)
             break
-        time.sleep(0.005)
-    worker.wait(timeout=30)
+    worker.wait(timeout=120)
     assert worker.returncode == -signal.SIGKILL, worker.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
     killed_at = tracked_in_store(location)
     assert 0 < killed_at < head, "the worker was not killed mid-catch-up"
@@ -354,12 +365,10 @@ def _swap_under_a_postgres_reader(location: str, views: PersistedViews, head: in
 # -- many writers and a follower ------------------------------------------------------------
 
 WRITER = """
-import sys, time
-from pathlib import Path
+import sys
 from legacyledger import Ledger
-start = Path(sys.argv[3])
-while not start.exists():
-    time.sleep(0.001)
+print("ready", flush=True)
+sys.stdin.readline()  # released by the test once both writers are up
 with Ledger(sys.argv[1], batch_size=5) as ledger:
     for _ in range(2):
         ledger.import_file(sys.argv[2])
@@ -392,12 +401,16 @@ def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path
     with Ledger(location) as ledger:
         ledger.import_facts(base)
     follower = follow_process(location, "--poll", "0.05", "--batch", "7")
-    go = tmp_path / "go"
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, location, str(f), str(go)], env=ENV,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for f in files]
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, location, str(f)], env=ENV,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE) for f in files]
     try:
-        time.sleep(1.5)
-        go.touch()
+        for writer in writers:  # both interpreters up: then released together
+            assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
+        for writer in writers:
+            assert writer.stdin is not None
+            writer.stdin.write(b"go\n")
+            writer.stdin.flush()
         for writer in writers:
             _, err = writer.communicate(timeout=300)
             assert writer.returncode == 0, err.decode()[-2000:]

@@ -115,3 +115,19 @@ def test_a_missing_sqlite_file_is_an_error_unless_created(tmp_path: Path) -> Non
     with pytest.raises(LedgerNotFound):
         Ledger(tmp_path / "typo.db", create=False)
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_a_mistyped_postgres_schema_is_an_error_for_every_command_but_init(pg_dsn: str) -> None:
+    """verify said "No problems found" of the empty ledger the typo created."""
+    from click.testing import CliRunner
+
+    from legacyledger_cli import main
+
+    runner = CliRunner()
+    for args in (["verify"], ["report", "all"], ["export"], ["log"], ["head"]):
+        result = runner.invoke(main, ["--ledger", pg_dsn, *args])
+        assert result.exit_code == 1 and "no ledger" in result.stderr, (args, result.output)
+    with pytest.raises(LedgerNotFound):
+        Ledger(pg_dsn, create=False)  # nothing was created by the commands above
+    assert runner.invoke(main, ["--ledger", pg_dsn, "init"]).exit_code == 0
+    assert runner.invoke(main, ["--ledger", pg_dsn, "verify"]).exit_code == 0

@@ -41,11 +41,14 @@ from legacyledger.frameworks import (
     shipped_frameworks,
 )
 from legacyledger.persistence import (
+    READ_ONLY,
+    SQLITE_PATH,
     LedgerApplication,
     ensure_schema,
     environment_for,
     iter_states,
     loader,
+    read_only_uri,
     schema_lock,
     topics_of,
     verify_chain,
@@ -56,7 +59,9 @@ from legacyledger.views import Explanation, FigureDiff, Views, build_views, diff
 if TYPE_CHECKING:
     from legacyledger.persistence import ChainCheck
 
-__all__ = ["FRAMEWORK_LOADED", "ImportResult", "Ledger", "Progress"]
+__all__ = [
+    "FRAMEWORK_LOADED", "ImportResult", "Ledger", "LedgerClosed", "LedgerReadOnly", "Progress",
+]
 
 #: Where the CLI looks when no ``--ledger`` is given.
 LEDGER_ENV = "LEGACYLEDGER_LEDGER"
@@ -81,14 +86,19 @@ class Ledger:
         batch_size: int = DEFAULT_BATCH_SIZE,
         frameworks: Iterable[Framework] | None = None,
         create: bool = True,
+        read_only: bool = False,
     ) -> None:
         """Open the ledger at ``location``; one that is not there is created, unless not
-        ``create`` (then :class:`~legacyledger.persistence.LedgerNotFound`)."""
+        ``create`` (then :class:`~legacyledger.persistence.LedgerNotFound`). ``read_only``:
+        nothing is created or written (a SQLite file is opened read-only, so a file or
+        filesystem that cannot be written can be read); recording raises
+        :class:`LedgerReadOnly`."""
         self.location = str(location or os.environ.get(LEDGER_ENV) or DEFAULT_LOCATION)
-        env = environment_for(self.location)
-        ensure_schema(env, create)
+        self.read_only = read_only
+        env = environment_for(self.location, read_only)
+        ensure_schema(env, create and not read_only)
         with schema_lock(env):
-            self.app = LedgerApplication(env=env)
+            self._app: LedgerApplication | None = _opened(env)
         self.batch_size = batch_size
         #: Imports planned again after a concurrent writer changed a subject first.
         self.conflicts_retried = 0
@@ -105,9 +115,19 @@ class Ledger:
         self._recorded: list[tuple[int, Framework]] = []
         self._recorded_to = 0
 
+    @property
+    def app(self) -> LedgerApplication:
+        """The eventsourcing application (raises :class:`LedgerClosed` after ``close``)."""
+        if self._app is None:
+            raise LedgerClosed(f"the ledger at {self.location} was closed: open it again")
+        return self._app
+
     def close(self) -> None:
-        """Release the store's connections (``with Ledger(...)`` does it on leaving)."""
-        self.app.close()
+        """Release the store's connections (``with Ledger(...)`` does it on leaving); using
+        the ledger afterwards raises :class:`LedgerClosed` (closing again does nothing)."""
+        if self._app is not None:
+            self._app.close()
+            self._app = None
 
     def __enter__(self) -> Ledger:
         return self
@@ -143,12 +163,18 @@ class Ledger:
     def import_facts(
         self, lines: Iterable[bytes | str | Mapping[str, Any]], progress: Progress | None = None
     ) -> ImportResult:
-        """All-or-nothing validation, then batched writes; re-running is a no-op.
+        """All-or-nothing validation, then batched writes; re-running is a no-op. A ledger
+        opened read-only raises :class:`LedgerReadOnly`, having read nothing.
 
         On a write conflict with another process the whole import is planned again from the
         ledger as it now stands (eventsourcing brief §8, P3): committed batches are skipped
         by their ``source_ref``, the rest re-checked and written.
         """
+        if self.read_only:
+            raise LedgerReadOnly(
+                f"the ledger at {self.location} is open read-only: nothing can be recorded "
+                "(open it without read_only, on a file and filesystem that can be written)"
+            )
         return import_all(self, lines, progress or silent)
 
     def load_framework(self, framework: Framework, on: date | None = None) -> ImportResult:
@@ -300,6 +326,29 @@ class Ledger:
             raise KeyError(f"no {kind} {key} in the ledger") from None
 
 
+
+
+class LedgerReadOnly(PermissionError):
+    """A write to a ledger opened read-only."""
+
+
+class LedgerClosed(RuntimeError):
+    """A ledger used after ``close()``."""
+
+
+def _opened(env: dict[str, str]) -> LedgerApplication:
+    """The application on ``env``; a SQLite file opened read-only whose directory cannot be
+    written (no ``-shm`` beside it) is opened again as immutable."""
+    app = LedgerApplication(env=env)
+    if not env.get(READ_ONLY) or SQLITE_PATH not in env:
+        return app
+    try:
+        app.recorder.max_notification_id()
+    except Exception:  # cannot open the file read-only here: read-only media
+        app.close()
+        env["SQLITE_DBNAME"] = read_only_uri(env[SQLITE_PATH], immutable=True)
+        app = LedgerApplication(env=env)
+    return app
 
 
 def subject_class(kind: str) -> type[Subject]:

@@ -112,11 +112,13 @@ class ImportingLedger(Protocol):
     """What an import needs of the ``Ledger``: its application, batch size, frameworks and
     the subjects it keeps between imports."""
 
-    app: LedgerApplication
     batch_size: int
     conflicts_retried: int
     subjects: OrderedDict[UUID, Subject]
     subjects_kept: int
+
+    @property
+    def app(self) -> LedgerApplication: ...
 
     @property
     def frameworks(self) -> FrameworkRegistry: ...

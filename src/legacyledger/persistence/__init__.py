@@ -17,6 +17,8 @@ from legacyledger.persistence.chain import GENESIS, ChainCheck, chain_links, lin
 from legacyledger.persistence.clock import Clock, stamp_of
 from legacyledger.persistence.environment import (
     APP_NAME,
+    READ_ONLY,
+    SQLITE_PATH,
     LedgerApplication,
     LedgerNotFound,
     _connect,
@@ -24,6 +26,7 @@ from legacyledger.persistence.environment import (
     ensure_schema,
     environment_for,
     iter_states,
+    read_only_uri,
     schema_lock,
 )
 from legacyledger.persistence.mapper import ENVELOPE_KEYS, FactMapper, fact_of, layout, loader
@@ -35,7 +38,9 @@ __all__ = [
     "APP_NAME",
     "ENVELOPE_KEYS",
     "GENESIS",
+    "READ_ONLY",
     "REF_BATCH",
+    "SQLITE_PATH",
     "ChainCheck",
     "Clock",
     "FactMapper",
@@ -54,6 +59,7 @@ __all__ = [
     "loader",
     "name_of",
     "postgres_recorder_topic",
+    "read_only_uri",
     "schema_lock",
     "stamp_of",
     "topic_of",

@@ -30,9 +30,19 @@ class LedgerApplication(Application[UUID]):
         return Environment(name, dict(env or {}))
 
 
-def environment_for(location: str) -> dict[str, str]:
-    """Settings for a SQLite path, ``:memory:`` or a ``postgresql://`` DSN."""
+#: Set in the settings of a ledger opened read-only (and, for SQLite, the file's path).
+READ_ONLY, SQLITE_PATH = "LEGACYLEDGER_READ_ONLY", "LEGACYLEDGER_SQLITE_PATH"
+
+
+def environment_for(location: str, read_only: bool = False) -> dict[str, str]:
+    """Settings for a SQLite path, ``:memory:`` or a ``postgresql://`` DSN; ``read_only``:
+    nothing is created, and a SQLite file is opened read-only (``mode=ro``), so a file or
+    filesystem that cannot be written can be read."""
     env = {"MAPPER_TOPIC": get_topic(FactMapper)}
+    if read_only:
+        if location == ":memory:":
+            raise ValueError("a memory ledger cannot be opened read-only")
+        env.update({READ_ONLY: "y", "CREATE_TABLE": "no"})
     if location.startswith(("postgresql://", "postgres://")):
         env.update(_postgres_env(location))
         env["APPLICATION_RECORDER_TOPIC"] = postgres_recorder_topic()
@@ -42,6 +52,9 @@ def environment_for(location: str) -> dict[str, str]:
         if location == ":memory:"
         else location
     )
+    if read_only:
+        env[SQLITE_PATH] = location
+        name = read_only_uri(location)
     env.update(
         PERSISTENCE_MODULE="eventsourcing.sqlite",
         SQLITE_DBNAME=name,
@@ -49,6 +62,12 @@ def environment_for(location: str) -> dict[str, str]:
         APPLICATION_RECORDER_TOPIC=get_topic(LedgerSQLiteRecorder),
     )
     return env
+
+
+def read_only_uri(path: str, immutable: bool = False) -> str:
+    """A SQLite URI opening ``path`` read-only; ``immutable`` also for a file whose
+    directory cannot be written (no ``-shm`` can be made beside it: read-only media)."""
+    return Path(path).absolute().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
 
 
 def _postgres_env(dsn: str) -> dict[str, str]:
@@ -90,7 +109,7 @@ def ensure_schema(env: dict[str, str], create: bool = True) -> None:
     A PostgreSQL role that may not create in an existing ledger's schema (an application
     role with INSERT and SELECT only, see the README) opens it without creating tables."""
     if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
-        name = env["SQLITE_DBNAME"]
+        name = env.get(SQLITE_PATH) or env["SQLITE_DBNAME"]
         if not create and not name.startswith("file:") and not Path(name).exists():
             raise LedgerNotFound(f"no ledger at {name}: create one first (legacyledger init)")
         return

@@ -17,9 +17,10 @@ from legacyledger.projections.base import FactRecord
 class LedgerReader(Protocol):
     """The reads a view needs: ordered facts, positions, chain links, its stores' settings."""
 
-    #: The eventsourcing application (its ``env`` places the view store; its ``recorder``
-    #: answers cheap questions about stored topics).
-    app: Any
+    @property
+    def app(self) -> Any:
+        """The eventsourcing application (its ``env`` places the view store; its
+        ``recorder`` answers cheap questions about stored topics)."""
 
     def head(self) -> int: ...
 

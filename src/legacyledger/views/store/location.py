@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from legacyledger.persistence import _connect
+from legacyledger.persistence import READ_ONLY, _connect
 from legacyledger.views.store.backends import Store
 from legacyledger.views.store.postgres import PostgresStore
 from legacyledger.views.store.sqlite import SQLiteStore
@@ -31,8 +31,11 @@ def postgres_settings(env: Any) -> dict[str, str]:
 
 
 def store_exists(ledger: Any) -> bool:
-    """Whether the ledger has a view store yet (without creating one)."""
+    """Whether the ledger has a view store yet (without creating one). A ledger opened
+    read-only has none to read: its figures are computed from its facts."""
     env = ledger.app.env
+    if env.get(READ_ONLY):
+        return False
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         with _connect(postgres_settings(env)) as conn:
             table = f'"{env.get("POSTGRES_SCHEMA")}"."views_tracking"'
