@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from legacyledger.projections.base import Figure
+from legacyledger.projections.base import CORRECTIONS, Figure
+from legacyledger.projections.costs import NAMES as COST_NAMES
 from legacyledger.views.families import FAMILIES, build_views
+from legacyledger.views.store import costs
 from legacyledger.views.store.backends import (
     CURRENT_FACTS,
     ForeignViews,
@@ -164,7 +166,13 @@ class PersistedViews:
         stale: dict[str, int | None] = {}
         moved: dict[str, int] = {}
         names: dict[int, frozenset[str]] = {}
-        for family in families or FAMILIES:
+        chosen = list(families or FAMILIES)
+        recomputed: list[str] = []
+        if "costs" in chosen:
+            chosen.remove("costs")
+            if self._refresh_costs(as_of, day, params, position):
+                recomputed.append("costs")
+        for family in chosen:
             snapshot = self.snapshot(view_name(family, as_of, params))
             if snapshot is None or snapshot.as_of != day or self.from_another_history(snapshot.view,
                                                                           snapshot.position):
@@ -190,7 +198,47 @@ class PersistedViews:
             write_snapshot(self.store, family, as_of, day, params, old, position, figures, link)
         for family, old in moved.items():
             write_snapshot(self.store, family, as_of, day, params, old, position, None, link)
-        return list(stale)
+        return [f for f in (families or FAMILIES) if f in stale or f in recomputed]
+
+    def _refresh_costs(self, as_of: date | None, day: date, params: Params | None,
+                       position: int) -> bool:
+        """The costs snapshot of (as_of, params) brought to ``position`` from its group state
+        (see :mod:`legacyledger.views.store.costs`); whether its figures were recomputed."""
+        view = view_name("costs", as_of, params)
+        own = dict((params or {}).get("costs", {}))
+        cost_params = FAMILIES["costs"].params(day, self.ledger, position, **own)
+        snapshot = self.snapshot(view)
+        link = self.ledger.chain_link(position)
+        old = None if snapshot is None else snapshot.position
+        if snapshot is not None and snapshot.as_of == day and not self.from_another_history(
+                view, snapshot.position):
+            if snapshot.position >= position:
+                return False
+            with self.store.read() as cur:
+                rows = costs.read_some(self.store, cur, view, ["o"])
+            new = [] if not rows or position - snapshot.position > costs.INCREMENT_LIMIT else list(
+                self.ledger.records(start=snapshot.position, stop=position,
+                                    names=COST_NAMES | CORRECTIONS))
+            if rows and not new and position - snapshot.position <= costs.INCREMENT_LIMIT:
+                write_snapshot(self.store, "costs", as_of, day, params, old, position, None, link)
+                return False
+            if new and costs.additive(new):
+                with self.store.read() as cur:
+                    dims = costs.read_some(self.store, cur, view, costs.dimension_keys(new))
+                    add = costs.increment(new, dims, cost_params)
+                    groups = costs.read_groups(self.store, cur, view, "btxfego")
+                costs.merge(groups, add)
+                changed = {grp: groups[grp] for grp in costs.touched(add) | {"f"}}
+                figures = costs.figures_of(groups, cost_params)
+                write_snapshot(self.store, "costs", as_of, day, params, old, position, figures,
+                               link, lambda cur: costs.write_groups(self.store, cur, view,
+                                                                    changed, whole=False))
+                return True
+        _, groups = costs.full_state(self.ledger.records(stop=position), cost_params)
+        figures = costs.figures_of(groups, cost_params)
+        write_snapshot(self.store, "costs", as_of, day, params, old, position, figures, link,
+                       lambda cur: costs.write_groups(self.store, cur, view, groups, whole=True))
+        return True
 
     def from_another_history(self, view: str, position: int) -> bool:
         """Whether ``view`` at ``position`` was built from another ledger history: its pinned

@@ -19,7 +19,7 @@ from typing import Any
 
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
 TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures",
-          "parts", "pins")
+          "parts", "pins", "groups")
 INDEXES = {
     "current_facts": ("by_position", "position"),
     "fact_corrections": ("by_target", "target"),
@@ -52,6 +52,10 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         # it: views whose anchor differs were built from another ledger history (a ledger
         # re-created at the same path).
         "pins": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, link TEXT)",
+        # A family's group state behind a snapshot view (what one fact updates in place; see
+        # legacyledger.views.store.costs), moved with the snapshot in one transaction.
+        "groups": f"(view TEXT NOT NULL, grp TEXT NOT NULL, body {json} NOT NULL, "
+        "PRIMARY KEY (view, grp))",
     }
 
 
@@ -143,7 +147,7 @@ class Store:
             return
         with self.read() as cur:
             cur.execute(self.exists_sql, (self.table_ref("tracking"),))
-            older = bool(cur.fetchone()[0])  # a store written before parts and pins
+            older = bool(cur.fetchone()[0])  # a store written before parts, pins or groups
         with self.write() as cur:
             for name, columns in self.ddl().items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}")
@@ -167,7 +171,7 @@ class Store:
 
     def ready(self) -> bool:
         with self.read() as cur:
-            for table in ("tracking", "parts", "pins"):
+            for table in ("tracking", "parts", "pins", "groups"):
                 cur.execute(self.exists_sql, (self.table_ref(table),))
                 if not cur.fetchone()[0]:
                     return False

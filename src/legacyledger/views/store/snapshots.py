@@ -191,10 +191,12 @@ class Parts:
 
 def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
                    params: Params | None, old: int | None, position: int,
-                   figures: Sequence[Figure] | None, link: str | None = None) -> bool:
+                   figures: Sequence[Figure] | None, link: str | None = None,
+                   also: Callable[[Cursor], None] | None = None) -> bool:
     """Move a snapshot from position ``old`` (None: there is none yet) to ``position``, with
     its new figures (None: unchanged) and the ledger's chain ``link`` there, in one
-    transaction; False if another worker moved it first (the transaction is rolled back)."""
+    transaction; False if another worker moved it first (the transaction is rolled back).
+    ``also(cursor)`` writes more in the same transaction (a family's group state)."""
     view = view_name(family, as_of, params)
     t = store.table
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -214,6 +216,8 @@ def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
             if cur.rowcount != 1:
                 raise LostRace(old)
             anchor_to_chain(cur, store, view, position, link)
+            if also is not None:
+                also(cur)
             if figures is not None:
                 parts = Parts()
                 rows = [figure_row(view, i, f, parts) for i, f in enumerate(figures)]
