@@ -31,7 +31,7 @@ def cost_facts(draw: st.DrawFn, facts: list[dict[str, Any]]) -> list[dict[str, A
     mentors = sorted({f["mentor"] for f in facts if f["fact"] == "MentorEnrolled"})
     events = sorted({f["event"] for f in facts if f["fact"] == "EventPlanned"})
     out: list[dict[str, Any]] = []
-    for i in range(draw(st.integers(0, 6))):
+    for i in range(draw(st.integers(0, 12))):
         on = draw(st.integers(0, HORIZON))
         event = {"event": draw(st.sampled_from(events))} if events and draw(st.booleans()) else {}
         kind = draw(st.sampled_from(["cost", "funding", "log"] if mentors else ["cost"]))

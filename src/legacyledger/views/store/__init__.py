@@ -46,12 +46,14 @@ from legacyledger.views.store.rows import FactsBatch
 from legacyledger.views.store.snapshots import (
     Params,
     Snapshot,
+    SnapshotWrite,
     names_between,
     select_figure,
     select_figures,
     select_snapshots,
+    snapshot_write,
     view_name,
-    write_snapshot,
+    write_snapshots,
 )
 
 if TYPE_CHECKING:
@@ -168,10 +170,13 @@ class PersistedViews:
         names: dict[int, frozenset[str]] = {}
         chosen = list(families or FAMILIES)
         recomputed: list[str] = []
+        writes: list[SnapshotWrite] = []
+        link = self.ledger.chain_link(position)
         if "costs" in chosen:
             chosen.remove("costs")
-            if self._refresh_costs(as_of, day, params, position):
-                recomputed.append("costs")
+            write, again = self._refresh_costs(as_of, day, params, position, link)
+            writes += [] if write is None else [write]
+            recomputed += ["costs"] if again else []
         for family in chosen:
             snapshot = self.snapshot(view_name(family, as_of, params))
             if snapshot is None or snapshot.as_of != day or self.from_another_history(snapshot.view,
@@ -191,54 +196,51 @@ class PersistedViews:
             else:
                 moved[family] = snapshot.position
         views = build_views(self.ledger, day, position, list(stale), params) if stale else None
-        link = self.ledger.chain_link(position)
         for family, old in stale.items():
             assert views is not None
             figures = [f for f in views.by_id.values() if f.id.partition(".")[0] == family]
-            write_snapshot(self.store, family, as_of, day, params, old, position, figures, link)
+            writes.append(snapshot_write(self.store, family, as_of, day, params, old, position,
+                                         figures, link))
         for family, old in moved.items():
-            write_snapshot(self.store, family, as_of, day, params, old, position, None, link)
+            writes.append(snapshot_write(self.store, family, as_of, day, params, old, position,
+                                         None, link))
+        if writes:  # one commit for every family
+            write_snapshots(self.store, writes)
         return [f for f in (families or FAMILIES) if f in stale or f in recomputed]
 
     def _refresh_costs(self, as_of: date | None, day: date, params: Params | None,
-                       position: int) -> bool:
-        """The costs snapshot of (as_of, params) brought to ``position`` from its group state
-        (see :mod:`legacyledger.views.store.costs`); whether its figures were recomputed."""
+                       position: int, link: str | None) -> tuple[SnapshotWrite | None, bool]:
+        """The write that brings the costs snapshot of (as_of, params) to ``position`` from
+        its group state (see :mod:`legacyledger.views.store.costs`), if it must move; and
+        whether its figures were recomputed."""
         view = view_name("costs", as_of, params)
         own = dict((params or {}).get("costs", {}))
         cost_params = FAMILIES["costs"].params(day, self.ledger, position, **own)
         snapshot = self.snapshot(view)
-        link = self.ledger.chain_link(position)
         old = None if snapshot is None else snapshot.position
-        if snapshot is not None and snapshot.as_of == day and not self.from_another_history(
-                view, snapshot.position):
+        plan = None
+        if (snapshot is not None and snapshot.as_of == day
+                and position - snapshot.position <= costs.INCREMENT_LIMIT
+                and not self.from_another_history(view, snapshot.position)):
             if snapshot.position >= position:
-                return False
+                return None, False
             with self.store.read() as cur:
-                rows = costs.read_some(self.store, cur, view, ["o"])
-            new = [] if not rows or position - snapshot.position > costs.INCREMENT_LIMIT else list(
-                self.ledger.records(start=snapshot.position, stop=position,
-                                    names=COST_NAMES | CORRECTIONS))
-            if rows and not new and position - snapshot.position <= costs.INCREMENT_LIMIT:
-                write_snapshot(self.store, "costs", as_of, day, params, old, position, None, link)
-                return False
-            if new and costs.additive(new):
+                kept = bool(costs.read_some(self.store, cur, view, ["O"]))
+            new = list(self.ledger.records(start=snapshot.position, stop=position,
+                                           names=COST_NAMES | CORRECTIONS)) if kept else []
+            if kept and not new:
+                return snapshot_write(self.store, "costs", as_of, day, params, old, position,
+                                      None, link), False
+            if kept and costs.additive(new):
                 with self.store.read() as cur:
-                    dims = costs.read_some(self.store, cur, view, costs.dimension_keys(new))
-                    add = costs.increment(new, dims, cost_params)
-                    groups = costs.read_groups(self.store, cur, view, "btxfego")
-                costs.merge(groups, add)
-                changed = {grp: groups[grp] for grp in costs.touched(add) | {"f"}}
-                figures = costs.figures_of(groups, cost_params)
-                write_snapshot(self.store, "costs", as_of, day, params, old, position, figures,
-                               link, lambda cur: costs.write_groups(self.store, cur, view,
-                                                                    changed, whole=False))
-                return True
-        _, groups = costs.full_state(self.ledger.records(stop=position), cost_params)
-        figures = costs.figures_of(groups, cost_params)
-        write_snapshot(self.store, "costs", as_of, day, params, old, position, figures, link,
-                       lambda cur: costs.write_groups(self.store, cur, view, groups, whole=True))
-        return True
+                    plan = costs.step(self.store, cur, view, new, cost_params)
+        if plan is None:
+            plan = costs.build(self.ledger.records(stop=position), cost_params)
+        done = plan
+        return snapshot_write(
+            self.store, "costs", as_of, day, params, old, position, plan.figures, link,
+            lambda cur: costs.write_groups(self.store, cur, view, done.groups(), done.whole),
+            parts=plan.parts, some=plan.some), True
 
     def from_another_history(self, view: str, position: int) -> bool:
         """Whether ``view`` at ``position`` was built from another ledger history: its pinned

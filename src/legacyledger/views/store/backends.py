@@ -24,6 +24,7 @@ INDEXES = {
     "current_facts": ("by_position", "position"),
     "fact_corrections": ("by_target", "target"),
     "figures": ("by_ordinal", "view, ordinal"),
+    "groups": ("by_year", "view, fy"),
 }
 CURRENT_FACTS = "current_facts"
 
@@ -54,8 +55,8 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         "pins": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, link TEXT)",
         # A family's group state behind a snapshot view (what one fact updates in place; see
         # legacyledger.views.store.costs), moved with the snapshot in one transaction.
-        "groups": f"(view TEXT NOT NULL, grp TEXT NOT NULL, body {json} NOT NULL, "
-        "PRIMARY KEY (view, grp))",
+        "groups": f"(view TEXT NOT NULL, grp TEXT NOT NULL, fy TEXT NOT NULL, "
+        f"body {json} NOT NULL, PRIMARY KEY (view, grp))",
     }
 
 

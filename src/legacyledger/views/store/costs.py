@@ -32,20 +32,23 @@ that is a full build.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, NamedTuple
 
+import attrs
 import orjson
 
 from legacyledger.domain import Mentor, Partnership, ProgrammeEvent, Registrant
-from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure
+from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, PositionSet
 from legacyledger.projections.costs import NAMES, CostParams, cost_figures
 from legacyledger.projections.costs.history import History
+from legacyledger.projections.costs.pricing import MonthKey
 from legacyledger.projections.costs.state import Bucket, CostState, Tally
-from legacyledger.projections.periods import SUM_CTX
+from legacyledger.projections.periods import SUM_CTX, ZERO, period_of
 from legacyledger.projections.tables import POS, EffectiveTables, Table
 from legacyledger.views.store.backends import Cursor, Store, select_in
+from legacyledger.views.store.snapshots import Parts
 
 #: New facts that only add to the groups (see the module docstring).
 ADDITIVE = frozenset({
@@ -92,19 +95,28 @@ def _dims(settled: EffectiveTables) -> Rows:
 
 
 def groups_of(state: CostState) -> Rows:
-    """A state's groups as rows (grp -> JSON-able body)."""
+    """A state's groups as rows (grp -> JSON-able body): per bucket and tally a summary row
+    (its sums, members, and ``n``: the number of its positions' part in the snapshot, once
+    written) and a row of its positions (``p`` + its grp), read only when it changes."""
     rows: Rows = {}
     for key, bucket in state.buckets.items():
-        rows["b|" + "|".join(key)] = {
-            "c": str(state.cost(key)), "u": str(state.unpriced(key)),
-            "p": list(bucket.positions), "m": sorted(bucket.mentors), "r": sorted(bucket.rates),
-        }
+        grp = "b|" + "|".join(key)
+        rows[grp] = {"c": str(state.cost(key)), "u": str(state.unpriced(key)), "n": None}
+        rows["p" + grp] = {"p": list(bucket.positions), "m": sorted(bucket.mentors),
+                           "r": sorted(bucket.rates)}
+    history = state.history
+    for key in {*history.cost, *history.hours} - state.buckets.keys():
+        # A key whose facts were all withdrawn: no bucket, but the fold's running totals
+        # keep the exponents of what was withdrawn (see costs.history), and a new fact there
+        # adds to them.
+        rows["h|" + "|".join(key)] = {"c": str(_zero(history.cost.get(key))),
+                                      "u": str(_zero(history.hours.get(key)))}
     for metric, tallies in state.tallies.items():
         for (partnership, month), tally in tallies.items():
-            rows[f"t|{metric}|{partnership}|{month}"] = {
-                "v": str(state.tally_value(metric, tally)), "s": sorted(tally.members),
-                "p": list(tally.positions), "m": sorted(tally.mentors),
-            }
+            grp = f"t|{metric}|{partnership}|{month}"
+            rows[grp] = {"v": str(state.tally_value(metric, tally)), "s": sorted(tally.members),
+                         "n": None}
+            rows["p" + grp] = {"p": list(tally.positions), "m": sorted(tally.mentors)}
     for (partnership, month), (costs, parts) in state.cancelled_rows().items():
         rows[f"x|{partnership}|{month}"] = {"c": [str(c) for c in costs],
                                            "q": [list(p) for p in parts]}
@@ -116,85 +128,197 @@ def groups_of(state: CostState) -> Rows:
     return rows
 
 
-def merge(rows: Rows, add: Rows) -> None:
-    """Add a state's groups (``add``, of new facts only) to stored ones, in place."""
+def _zero(exponent: int | None) -> Decimal:
+    """Zero, spelled down to ``exponent`` when that is below zero's (as the fold's sums)."""
+    return ZERO if exponent is None else ZERO + Decimal((0, (0,), exponent))
+
+
+def kind_of(grp: str) -> str:
+    return grp.partition("|")[0]
+
+
+def fy_of(grp: str) -> str:
+    """The financial year of a month-level group's summary (read by year), else ''."""
+    kind, _, rest = grp.partition("|")
+    if kind in ("b", "x"):
+        return period_of(rest.split("|")[1], "fy")
+    if kind == "t":
+        return period_of(rest.split("|")[2], "fy")
+    return ""
+
+
+def _stored_fy(grp: str) -> str:
+    """The ``fy`` column: a summary's year; '' for the few rows every refresh reads; '-' for
+    positions and dimension rows (read by name only)."""
+    kind = kind_of(grp)
+    if kind in ("b", "t", "x") or kind in GLOBAL:
+        return fy_of(grp)
+    return "-"
+
+
+#: Rows read with every year's summaries.
+GLOBAL = ("f", "e", "g", "o", "O")
+
+
+def merge(rows: Rows, add: Rows) -> set[str]:
+    """Add a state's groups (``add``, of new facts only) to stored ones (``rows``, which
+    hold every group ``add`` names, summary and positions), in place; the grps changed."""
+    changed = set()
     for grp, body in add.items():
-        kind = grp[0]
+        kind = kind_of(grp)
         old = rows.get(grp)
         if kind == "f":
-            rows[grp] = [*(old or []), *body]
-        elif kind not in "btx":
+            if body:
+                rows[grp] = [*(old or []), *body]
+                changed.add(grp)
             continue
-        elif old is None:
+        if kind not in ("b", "t", "x", "pb", "pt"):
+            continue
+        changed.add(grp)
+        withdrawn = rows.get("h" + grp[1:]) if kind == "b" else None
+        if old is None and withdrawn is not None:
+            old = rows[grp] = {**withdrawn, "n": None}
+        if old is None:
             rows[grp] = body
         elif kind == "x":
             old["c"] += body["c"]
             old["q"] += body["q"]
-        else:
+        elif kind in ("b", "t"):
             with localcontext(SUM_CTX):
-                old[_SUM[kind]] = str(Decimal(old[_SUM[kind]]) + Decimal(body[_SUM[kind]]))
-                if kind == "b":
-                    old["u"] = str(Decimal(old["u"]) + Decimal(body["u"]))
+                for field in ("c", "u", "v"):
+                    if field in old:
+                        old[field] = str(Decimal(old[field]) + Decimal(body[field]))
+            if "s" in old:
+                old["s"] = sorted({*old["s"], *body["s"]})
+            old["n"] = None
+        else:
             old["p"] += body["p"]
-            for field in ("m", "r", "s"):
+            for field in ("m", "r"):
                 if field in old:
                     old[field] = sorted({*old[field], *body[field]})
+    return changed
 
 
-_SUM = {"b": "c", "t": "v"}
+class _Unread:
+    """Stands for the positions of a stored part that was not read (see :class:`KeptState`):
+    it is never iterated, only named by its stored number."""
+
+    def __len__(self) -> int:
+        return 1
+
+    def __iter__(self) -> Iterator[int]:
+        raise AssertionError("the positions of a stored part were read, not named")
 
 
-def state_of(rows: Rows, params: CostParams) -> CostState:
-    """A :class:`CostState` holding stored groups, for the projection's figure functions."""
-    state = CostState.__new__(CostState)
+class KeptState(CostState):
+    """A :class:`CostState` holding stored groups, for the projection's figure functions.
+
+    The sums and members are the stored ones. The positions behind a group are made by the
+    state's own methods from its stored positions when they were read, else they stand for
+    the group's part already stored in the snapshot (``standins``: object id -> number), so
+    that a figure written again names that part rather than re-reading it. ``made`` (grp ->
+    positions) is shared between the states of one refresh, so a group is one part.
+    """
+
+    made: dict[str, PositionSet]
+    standins: dict[str, int]
+    _tally_groups: dict[int, str]
+
+    def _kept(self, grp: str, make: Callable[[], PositionSet]) -> PositionSet:
+        found = self.made.get(grp)
+        if found is None:
+            number = self.standins.get(grp)
+            found = make() if number is None else PositionSet((_Unread(),))
+            self.made[grp] = found
+        return found
+
+    def positions(self, key: MonthKey) -> PositionSet:
+        return self._kept("b|" + "|".join(key), lambda: super(KeptState, self).positions(key))
+
+    def tally_positions(self, metric: str, tally: Tally) -> PositionSet:
+        return self._kept(self._tally_groups[id(tally)],
+                          lambda: super(KeptState, self).tally_positions(metric, tally))
+
+
+def kept_state(rows: Rows, params: CostParams, made: dict[str, PositionSet] | None = None,
+               fys: set[str] | None = None,
+               more: dict[int, tuple[int, ...]] | None = None) -> KeptState:
+    """The state of the stored groups in ``rows`` (of the financial years ``fys``, or all);
+    a group whose positions row is not in ``rows`` stands for its stored part. ``more``:
+    the corrected facts' positions, when already read (one object, so one part)."""
+    state = KeptState.__new__(KeptState)
     state.params = params
     state.as_of = params.as_of_iso
-    state.more = {int(k): tuple(v) for k, v in rows.get("o", {}).items()}
+    state.more = more if more is not None else {
+        int(k): tuple(v) for k, v in rows.get("o", {}).items()}
     state.history = History()
     state.hours = {}
     state.enrolled = rows.get("e", {})
-    state.registrant_enrolment = {k: (v[0], v[1]) for k, v in rows.get("g", {}).items()}
+    state.registrant_enrolment = rows.get("g", {})  # (partnership, position) as a list
     state.buckets = {}
     state.tallies = {m: {} for m in ("registrants_supported", "contact_hours",
                                      "events_delivered", "audience_reached",
                                      "ambassadors_active")}
     state.cancelled_cost = {}
+    state.made = {} if made is None else made
+    state.standins = {}
+    state._tally_groups = {}
     for grp, body in rows.items():
         kind, _, rest = grp.partition("|")
+        if kind not in ("b", "t", "x") or (fys is not None and fy_of(grp) not in fys):
+            continue
+        held = rows.get("p" + grp)
+        if kind != "x" and held is None:
+            assert body["n"] is not None, grp
+            state.standins[grp] = body["n"]
         if kind == "b":
             partnership, month, category = rest.split("|")
             bucket = state.buckets[(partnership, month, category)] = Bucket()
             bucket.extra_cost.append(Decimal(body["c"]))
             bucket.extra_hours.append(Decimal(body["u"]))
-            bucket.positions = array(POS, body["p"])
-            bucket.mentors = set(body["m"])
-            bucket.rates = set(body["r"])
+            if held is not None:
+                bucket.positions = array(POS, held["p"])
+                bucket.mentors = set(held["m"])
+                bucket.rates = set(held["r"])
         elif kind == "t":
             metric, partnership, month = rest.split("|")
             tally = state.tallies[metric][(partnership, month)] = Tally()
+            state._tally_groups[id(tally)] = grp
             tally.extra.append(Decimal(body["v"]))
             tally.members = set(body["s"])
-            tally.positions = array(POS, body["p"])
-            tally.mentors = set(body["m"])
-        elif kind == "x":
+            if held is not None:
+                tally.positions = array(POS, held["p"])
+                tally.mentors = set(held["m"])
+        else:
             partnership, month = rest.split("|")
             state.cancelled_cost[(partnership, month)] = (
                 [Decimal(c) for c in body["c"]], [tuple(q) for q in body["q"]])
     state.funding = [(p, label, Decimal(amount), tuple(positions))
-                     for p, label, amount, positions in rows.get("f", [])]
+                     for p, label, amount, positions in rows.get("f", [])
+                     if fys is None or label in fys]
     return state
 
 
 # -- the persisted groups ----------------------------------------------------------------
 
 
-def read_groups(store: Store, cur: Cursor, view: str, kinds: str | None = None) -> Rows:
-    """The stored groups of a snapshot view (every kind, or those whose grp starts with one
-    of ``kinds``)."""
-    cur.execute(f"SELECT grp, {store.json('body')} FROM {store.table('groups')} WHERE view = ?",
-                (view,))
-    return {grp: orjson.loads(body) for grp, body in cur.fetchall()
-            if kinds is None or grp[0] in kinds}
+def read_groups(store: Store, cur: Cursor, view: str, fys: Iterable[str]) -> Rows:
+    """The summaries of the years ``fys`` and the rows of no year (:data:`GLOBAL`)."""
+    sql = f"SELECT grp, {store.json('body')} FROM {store.table('groups')} WHERE view = ? AND"
+    return {grp: orjson.loads(body) for grp, body in select_in(cur, sql, "fy", {"", *fys},
+                                                                (view,))}
+
+
+def read_kind(store: Store, cur: Cursor, view: str, *kinds: str) -> Rows:
+    """Every stored row of these kinds (one row named ``kind``, or a range of the primary
+    key: ``kind|…``)."""
+    rows: Rows = {}
+    for kind in kinds:
+        cur.execute(f"SELECT grp, {store.json('body')} FROM {store.table('groups')} "
+                    "WHERE view = ? AND (grp = ? OR grp >= ? AND grp < ?)",
+                    (view, kind, f"{kind}|", f"{kind}}}"))
+        rows.update((grp, orjson.loads(body)) for grp, body in cur.fetchall())
+    return rows
 
 
 def read_some(store: Store, cur: Cursor, view: str, grps: Iterable[str]) -> Rows:
@@ -210,20 +334,63 @@ def write_groups(store: Store, cur: Cursor, view: str, rows: Rows, whole: bool) 
     if whole:
         cur.execute(f"DELETE FROM {t} WHERE view = ?", (view,))
     cur.executemany(
-        f"INSERT INTO {t} VALUES (?, ?, ?) ON CONFLICT (view, grp) DO UPDATE SET body = "
-        "excluded.body", [(view, grp, dumps(body)) for grp, body in rows.items()])
+        f"INSERT INTO {t} VALUES (?, ?, ?, ?) ON CONFLICT (view, grp) DO UPDATE SET body = "
+        "excluded.body", [(view, grp, _stored_fy(grp), dumps(body)) for grp, body in rows.items()])
+
+
+def numbered(rows: Rows, grps: Iterable[str], state: KeptState, parts: Parts) -> Rows:
+    """The rows ``grps``, with the part numbers their positions were written as."""
+    out = {grp: rows[grp] for grp in grps}
+    for grp, body in out.items():
+        if kind_of(grp) in ("b", "t") and grp in state.made:
+            body["n"] = parts.number_of(state.made[grp])
+    if "O" in out:
+        out["O"] = {"n": parts.number_of(state.more) if state.more else None}
+    return out
 
 
 # -- building and increments -------------------------------------------------------------
 
+#: Figures that run over every earlier period (made from every year's totals).
+RUNNING = "costs.cumulative"
+#: Figures over every period (made only when the whole state is).
+WHOLE = "costs.per_additional_retained"
 
-def full_state(records: Iterable[FactRecord], params: CostParams) -> tuple[CostState, Rows]:
-    """The projection's fold over every record; its groups and dimension rows."""
+
+class Refresh(NamedTuple):
+    """A costs snapshot's new figures and the group rows to store with them (``groups()``,
+    read once the figures' parts are numbered in ``parts``)."""
+
+    figures: tuple[Figure, ...]
+    parts: Parts
+    some: bool  # the figures replace only those with their ids (else every figure)
+    groups: Callable[[], Rows]
+    whole: bool  # the groups are every group of the view (else: upserted)
+
+
+def full_state(records: Iterable[FactRecord], params: CostParams) -> Rows:
+    """The projection's fold over every record: its groups and dimension rows."""
     settled = EffectiveTables(NAMES).extend(records).finish()
     with localcontext(SUM_CTX):
         state = CostState(settled, params)
         groups = groups_of(state)
-    return state, {**groups, **_dims(settled)}
+    return {**groups, **_dims(settled), "O": {"n": None}}
+
+
+def build(records: Iterable[FactRecord], params: CostParams) -> Refresh:
+    """Every figure and group from a fold of ``records`` (the whole ledger)."""
+    rows = full_state(records, params)
+    return _every_figure(rows, params, set(rows), whole=True)
+
+
+def _every_figure(rows: Rows, params: CostParams, write: set[str], whole: bool) -> Refresh:
+    """Every figure from every group in ``rows`` (positions too); the groups ``write`` and
+    every summary (its part is numbered anew) to store."""
+    state = kept_state(rows, params)
+    figures = cost_figures(state)
+    parts = Parts()
+    write = write | {grp for grp in rows if kind_of(grp) in ("b", "t", "O")}
+    return Refresh(figures, parts, False, lambda: numbered(rows, write, state, parts), whole)
 
 
 def additive(records: Sequence[FactRecord]) -> bool:
@@ -248,7 +415,8 @@ def dimension_keys(records: Sequence[FactRecord]) -> set[str]:
 def increment(records: Sequence[FactRecord], dims: Rows, params: CostParams) -> Rows:
     """The groups the new (additive) facts add: the projection's fold run on them alone,
     with the stored facts they are priced against."""
-    settled = EffectiveTables(NAMES).extend(r for r in records if r.fact["fact"] in ADDITIVE)
+    settled = EffectiveTables(ADDITIVE | set(DIMENSIONS)).extend(
+        r for r in records if r.fact["fact"] in ADDITIVE)
     known: dict[str, list[tuple[int, dict[str, Any], tuple[int, ...]]]] = {}
     for body in dims.values():
         for name, position, fact in body:
@@ -261,9 +429,59 @@ def increment(records: Sequence[FactRecord], dims: Rows, params: CostParams) -> 
         return groups_of(state)
 
 
-def touched(add: Rows) -> set[str]:
-    return {grp for grp in add if grp[0] in "btx"}
+def step(store: Store, cur: Cursor, view: str, records: Sequence[FactRecord],
+         params: CostParams) -> Refresh:
+    """The snapshot moved over new additive ``records``: their groups added to the stored
+    ones, and the figures of the financial years they touch made again (with the running
+    totals of every year); the figures of other years and the parts of groups that did not
+    change stay as stored."""
+    add = increment(records, read_some(store, cur, view, dimension_keys(records)), params)
+    years = {fy_of(grp) for grp in add} - {""}
+    years |= {label for _, label, _, _ in add.get("f", ())}
+    rows = read_groups(store, cur, view, years)
+    rows.update(read_some(store, cur, view, {"p" + g for g in add if kind_of(g) in ("b", "t")}))
+    rows.update(read_some(store, cur, view, {"h" + g[1:] for g in add
+                                             if kind_of(g) == "b" and g not in rows}))
+    changed = merge(rows, add)
+    stored = {row[0] for row in cur.execute(
+        f"SELECT figure_id FROM {store.table('figures')} WHERE view = ?", (view,)).fetchall()}
+    more_part = rows.get("O", {}).get("n")
+    if params.retention or (rows.get("o") and more_part is None):
+        return _every_figure(_all(store, cur, view, add), params, changed, whole=False)
+    _read_unnumbered(store, cur, view, rows)
+    made: dict[str, PositionSet] = {}
+    state = kept_state(rows, params, made, years)
+    figures = [f for f in cost_figures(state) if not f.id.startswith(RUNNING)]
+    every = read_kind(store, cur, view, "b")
+    every.update({g: body for g, body in rows.items() if kind_of(g) in ("b", "pb", "o", "e")})
+    _read_unnumbered(store, cur, view, every)
+    running = kept_state(every, attrs.evolve(params, grains=params.cumulative, unit_grains=()),
+                         made, more=state.more)
+    figures += [f for f in cost_figures(running) if f.id.startswith(RUNNING)]
+    if not {f.id for f in figures} <= stored:  # a new period or scope: every figure again
+        return _every_figure(_all(store, cur, view, add), params, changed, whole=False)
+    cur.execute(f"SELECT max(part) FROM {store.table('parts')} WHERE view = ?", (view,))
+    parts = Parts(int(cur.fetchone()[0] or 0) + 1)
+    for kept in (state, running):
+        for grp, number in kept.standins.items():
+            parts.stored(made[grp], number)
+    if state.more:
+        parts.stored(state.more, more_part)
+    write = changed | {g for g in made if g not in state.standins and g not in running.standins}
+    both = {**every, **rows}
+    return Refresh(tuple(figures), parts, True, lambda: numbered(both, write, state, parts), False)
 
 
-def figures_of(rows: Rows, params: CostParams) -> tuple[Figure, ...]:
-    return cost_figures(state_of(rows, params))
+def _read_unnumbered(store: Store, cur: Cursor, view: str, rows: Rows) -> None:
+    """Read the positions of the groups in ``rows`` whose part has no number (yet)."""
+    wanted = {"p" + g for g, body in rows.items()
+              if kind_of(g) in ("b", "t") and body["n"] is None and "p" + g not in rows}
+    if wanted:
+        rows.update(read_some(store, cur, view, wanted))
+
+
+def _all(store: Store, cur: Cursor, view: str, add: Rows) -> Rows:
+    """Every stored group, positions too, with ``add``'s groups added."""
+    rows = read_kind(store, cur, view, "b", "t", "x", *GLOBAL, "pb", "pt", "h")
+    merge(rows, add)
+    return rows
