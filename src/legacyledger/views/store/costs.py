@@ -344,12 +344,19 @@ def numbered(rows: Rows, grps: Iterable[str], state: KeptState, parts: Parts) ->
     for grp, body in out.items():
         if kind_of(grp) in ("b", "t") and grp in state.made:
             body["n"] = parts.number_of(state.made[grp])
-    if "O" in out:
-        out["O"] = {"n": parts.number_of(state.more) if state.more else None}
+    if "O" in out:  # every part was written anew: how many there are now
+        out["O"] = {"n": parts.number_of(state.more) if state.more else None,
+                    "parts": parts.start + len(parts.rows)}
     return out
 
 
 # -- building and increments -------------------------------------------------------------
+
+#: An increment appends the parts of the figures it writes and leaves those they replace:
+#: once the parts number this many times those of the last whole write, every figure is
+#: written again (from the groups), dropping the parts no figure names.
+COMPACT = 3
+COMPACT_FLOOR = 1000
 
 #: Figures that run over every earlier period (made from every year's totals).
 RUNNING = "costs.cumulative"
@@ -446,7 +453,12 @@ def step(store: Store, cur: Cursor, view: str, records: Sequence[FactRecord],
     stored = {row[0] for row in cur.execute(
         f"SELECT figure_id FROM {store.table('figures')} WHERE view = ?", (view,)).fetchall()}
     more_part = rows.get("O", {}).get("n")
-    if params.retention or (rows.get("o") and more_part is None):
+    cur.execute(f"SELECT max(part) FROM {store.table('parts')} WHERE view = ?", (view,))
+    start = int(cur.fetchone()[0] or 0) + 1
+    if (params.retention or (rows.get("o") and more_part is None)
+            or start > COMPACT * max(rows.get("O", {}).get("parts", 0), COMPACT_FLOOR)):
+        # every figure again from the groups (no fold of the ledger): the parts of figures
+        # written over since the last time are dropped with the rest
         return _every_figure(_all(store, cur, view, add), params, changed, whole=False)
     _read_unnumbered(store, cur, view, rows)
     made: dict[str, PositionSet] = {}
@@ -460,8 +472,7 @@ def step(store: Store, cur: Cursor, view: str, records: Sequence[FactRecord],
     figures += [f for f in cost_figures(running) if f.id.startswith(RUNNING)]
     if not {f.id for f in figures} <= stored:  # a new period or scope: every figure again
         return _every_figure(_all(store, cur, view, add), params, changed, whole=False)
-    cur.execute(f"SELECT max(part) FROM {store.table('parts')} WHERE view = ?", (view,))
-    parts = Parts(int(cur.fetchone()[0] or 0) + 1)
+    parts = Parts(start)
     for kept in (state, running):
         for grp, number in kept.standins.items():
             parts.stored(made[grp], number)
