@@ -10,7 +10,14 @@ schema; see :mod:`legacyledger.views.store.backends`):
   the move of the tracked position.
 * figure snapshots: every family's figures for one (as_of, params), at a position.
   :meth:`~PersistedViews.refresh` recomputes only the families that can use a fact recorded
-  since (``FAMILIES[f].names``), the others just move their position.
+  since (``FAMILIES[f].names``), the others just move their position; one transaction moves
+  them all. The costs family keeps its group state beside its snapshot
+  (:mod:`~legacyledger.views.store.costs`): a new cost, funding, time log or contact is
+  added to its groups and only the figures of the financial years it touches are made
+  again, without reading the ledger; anything else that reaches costs (a correction, a void,
+  a pay rate, an enrolment, a plan, a delivery, a cancellation), a new day for a view of
+  ``today``, or a snapshot far behind is a full build. Retention, reach and compliance are
+  still folded from the ledger when stale.
 
 Exactly-once: a transaction first moves the tracked position with ``UPDATE … SET position =
 new WHERE position = old``. If another worker moved it first, no row matches (on PostgreSQL
