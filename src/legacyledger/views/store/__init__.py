@@ -47,6 +47,7 @@ from legacyledger.views.store.backends import (
     LostRace,
     Store,
     anchor_to_chain,
+    select_in,
 )
 from legacyledger.views.store.location import store_exists, store_for
 from legacyledger.views.store.rows import FactsBatch
@@ -179,15 +180,15 @@ class PersistedViews:
         recomputed: list[str] = []
         writes: list[SnapshotWrite] = []
         link = self.ledger.chain_link(position)
+        known = self._known([view_name(f, as_of, params) for f in chosen])
         if "costs" in chosen:
             chosen.remove("costs")
-            write, again = self._refresh_costs(as_of, day, params, position, link)
+            write, again = self._refresh_costs(as_of, day, params, position, link, known)
             writes += [] if write is None else [write]
             recomputed += ["costs"] if again else []
         for family in chosen:
-            snapshot = self.snapshot(view_name(family, as_of, params))
-            if snapshot is None or snapshot.as_of != day or self.from_another_history(snapshot.view,
-                                                                          snapshot.position):
+            snapshot = known.snapshots.get(view_name(family, as_of, params))
+            if snapshot is None or snapshot.as_of != day or known.foreign(snapshot):
                 stale[family] = None if snapshot is None else snapshot.position
                 continue
             if snapshot.position >= position:
@@ -215,20 +216,30 @@ class PersistedViews:
             write_snapshots(self.store, writes)
         return [f for f in (families or FAMILIES) if f in stale or f in recomputed]
 
+    def _known(self, views: list[str]) -> _Known:
+        """The snapshots of ``views`` and their chain anchors, read in one transaction."""
+        with self.store.read() as cur:
+            snapshots = {s.view: s for s in select_snapshots(self.store, cur) if s.view in views}
+            pins = {view: (int(p), link) for view, p, link in select_in(
+                cur, f"SELECT view, position, link FROM {self.store.table('pins')} WHERE",
+                "view", views)}
+        return _Known(snapshots, pins, self.ledger)
+
     def _refresh_costs(self, as_of: date | None, day: date, params: Params | None,
-                       position: int, link: str | None) -> tuple[SnapshotWrite | None, bool]:
+                       position: int, link: str | None,
+                       known: _Known) -> tuple[SnapshotWrite | None, bool]:
         """The write that brings the costs snapshot of (as_of, params) to ``position`` from
         its group state (see :mod:`legacyledger.views.store.costs`), if it must move; and
         whether its figures were recomputed."""
         view = view_name("costs", as_of, params)
         own = dict((params or {}).get("costs", {}))
         cost_params = FAMILIES["costs"].params(day, self.ledger, position, **own)
-        snapshot = self.snapshot(view)
+        snapshot = known.snapshots.get(view)
         old = None if snapshot is None else snapshot.position
         plan = None
         if (snapshot is not None and snapshot.as_of == day
                 and position - snapshot.position <= costs.INCREMENT_LIMIT
-                and not self.from_another_history(view, snapshot.position)):
+                and not known.foreign(snapshot)):
             if snapshot.position >= position:
                 return None, False
             with self.store.read() as cur:
@@ -334,6 +345,21 @@ class PersistedViews:
                 new.refresh(day, by_family, position, list(by_family))
             self.store.swap_in(new.store)
         return position
+
+
+class _Known(NamedTuple):
+    """What a refresh reads of the store first: snapshots and chain anchors, by view."""
+
+    snapshots: dict[str, Snapshot]
+    pins: dict[str, tuple[int, str | None]]
+    ledger: LedgerReader
+
+    def foreign(self, snapshot: Snapshot) -> bool:
+        """As :meth:`PersistedViews.from_another_history`, from the anchors read."""
+        pin = self.pins.get(snapshot.view)
+        if snapshot.position <= 0 or pin is None or pin[0] != snapshot.position:
+            return False
+        return bool(pin[1] != self.ledger.chain_link(snapshot.position))
 
 
 def persisted_figure(ledger: LedgerReader, figure_id: str, as_of: date | None = None,

@@ -156,8 +156,9 @@ def _stored_fy(grp: str) -> str:
     return "-"
 
 
-#: Rows read with every year's summaries.
-GLOBAL = ("f", "e", "g", "o", "O")
+#: Rows read with every year's summaries (the registrants' enrolments, ``g``, are read only
+#: when the positions of a tally of registrants supported are made again).
+GLOBAL = ("f", "e", "o", "O")
 
 
 def merge(rows: Rows, add: Rows) -> set[str]:
@@ -461,6 +462,8 @@ def step(store: Store, cur: Cursor, view: str, records: Sequence[FactRecord],
         # written over since the last time are dropped with the rest
         return _every_figure(_all(store, cur, view, add), params, changed, whole=False)
     _read_unnumbered(store, cur, view, rows)
+    if any(g.startswith("pt|registrants_supported|") for g in rows):
+        rows.update(read_some(store, cur, view, ["g"]))
     made: dict[str, PositionSet] = {}
     state = kept_state(rows, params, made, years)
     figures = [f for f in cost_figures(state) if not f.id.startswith(RUNNING)]
@@ -493,6 +496,6 @@ def _read_unnumbered(store: Store, cur: Cursor, view: str, rows: Rows) -> None:
 
 def _all(store: Store, cur: Cursor, view: str, add: Rows) -> Rows:
     """Every stored group, positions too, with ``add``'s groups added."""
-    rows = read_kind(store, cur, view, "b", "t", "x", *GLOBAL, "pb", "pt", "h")
+    rows = read_kind(store, cur, view, "b", "t", "x", *GLOBAL, "g", "pb", "pt", "h")
     merge(rows, add)
     return rows
