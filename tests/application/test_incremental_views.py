@@ -112,3 +112,34 @@ def test_facts_one_at_a_time_or_in_batches_equal_a_rebuild_and_build_views(
         assert_law(ledger, views)
         views.rebuild()
         assert_law(ledger, views)
+
+
+def test_a_correction_recomputes_only_the_families_that_read_the_fact_it_reaches(
+    location: str,
+) -> None:
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        facts = b.programme()
+        funding = next(f for f in facts if f["fact"] == "FundingReceived")
+        outcome = b.outcome_measured(source_ref="outcome-1")
+        ledger.import_facts([*facts, outcome])
+        views.catch_up()
+        views.refresh(AS_OF)
+        ledger.record(b.corrected("outcome-1", {"score": "3.9"}, source_ref="fix-outcome"))
+        views.catch_up()
+        assert views.refresh(AS_OF) == ["compliance"]  # only compliance reads outcomes
+        assert_law(ledger, views)
+        ledger.record(b.voided("fix-outcome", source_ref="undo-fix-outcome"))
+        views.catch_up()
+        assert views.refresh(AS_OF) == ["compliance"]  # a void of it reaches the outcome too
+        assert_law(ledger, views)
+        ledger.record(b.corrected(funding["source_ref"], {"amount": "99.00"},
+                                  source_ref="fix-funding"))
+        views.catch_up()
+        assert views.refresh(AS_OF) == ["costs"]
+        assert_law(ledger, views)
+        ledger.record(b.corrected("outcome-1", {"score": "4.0"}, source_ref="fix-outcome-2"))
+        # the current facts not caught up: the ledger's own record names the target
+        assert views.refresh(AS_OF) == ["compliance"]
+        views.catch_up()
+        views.refresh(AS_OF)
+        assert_law(ledger, views)

@@ -50,7 +50,7 @@ from legacyledger.views.store.backends import (
     select_in,
 )
 from legacyledger.views.store.location import store_exists, store_for
-from legacyledger.views.store.rows import FactsBatch
+from legacyledger.views.store.rows import FactsBatch, target_names
 from legacyledger.views.store.snapshots import (
     Params,
     Snapshot,
@@ -194,7 +194,9 @@ class PersistedViews:
             if snapshot.position >= position:
                 continue
             if snapshot.position not in names:
-                names[snapshot.position] = names_between(self.ledger, snapshot.position, position)
+                names[snapshot.position] = self._reached(
+                    snapshot.position, position,
+                    names_between(self.ledger, snapshot.position, position))
             wanted = FAMILIES[family].names(
                 FAMILIES[family].params(day, self.ledger, position,
                                         **dict((params or {}).get(family, {}))))
@@ -215,6 +217,18 @@ class PersistedViews:
         if writes:  # one commit for every family
             write_snapshots(self.store, writes)
         return [f for f in (families or FAMILIES) if f in stale or f in recomputed]
+
+    def _reached(self, after: int, upto: int, names: frozenset[str]) -> frozenset[str]:
+        """The names of the facts recorded in (after, upto] and of those their corrections
+        and voids reach, in place of the corrections' own names (kept when a target is not
+        found): a correction matters to a family only if the fact it reaches does."""
+        if not names & CORRECTIONS:
+            return names
+        refs = {r.fact["target"] for r in self.ledger.records(start=after, stop=upto,
+                                                              names=CORRECTIONS)}
+        with self.store.read() as cur:
+            reached = target_names(self.store, cur, self.ledger, refs)
+        return names if reached is None else (names - CORRECTIONS) | reached
 
     def _known(self, views: list[str]) -> _Known:
         """The snapshots of ``views`` and their chain anchors, read in one transaction."""
@@ -246,6 +260,10 @@ class PersistedViews:
                 kept = bool(costs.read_some(self.store, cur, view, ["O"]))
             new = list(self.ledger.records(start=snapshot.position, stop=position,
                                            names=COST_NAMES | CORRECTIONS)) if kept else []
+            if new and any(r.fact["fact"] in CORRECTIONS for r in new):
+                reached = self._reached(snapshot.position, position, CORRECTIONS)
+                if not reached & (COST_NAMES | CORRECTIONS):  # no cost fact was amended
+                    new = [r for r in new if r.fact["fact"] not in CORRECTIONS]
             if kept and not new:
                 return snapshot_write(self.store, "costs", as_of, day, params, old, position,
                                       None, link), False
