@@ -48,7 +48,7 @@ from legacyledger.projections.costs.state import Bucket, CostState, Tally
 from legacyledger.projections.periods import SUM_CTX, ZERO, period_of
 from legacyledger.projections.tables import POS, EffectiveTables, Table
 from legacyledger.views.store.backends import Cursor, Store, select_in
-from legacyledger.views.store.snapshots import Parts
+from legacyledger.views.store.snapshots import Parts, insert_rows
 
 #: New facts that only add to the groups (see the module docstring).
 ADDITIVE = frozenset({
@@ -334,9 +334,9 @@ def write_groups(store: Store, cur: Cursor, view: str, rows: Rows, whole: bool) 
     t = store.table("groups")
     if whole:
         cur.execute(f"DELETE FROM {t} WHERE view = ?", (view,))
-    cur.executemany(
-        f"INSERT INTO {t} VALUES (?, ?, ?, ?) ON CONFLICT (view, grp) DO UPDATE SET body = "
-        "excluded.body", [(view, grp, _stored_fy(grp), dumps(body)) for grp, body in rows.items()])
+    insert_rows(cur, f"INSERT INTO {t} VALUES",
+                [(view, grp, _stored_fy(grp), dumps(body)) for grp, body in rows.items()],
+                " ON CONFLICT (view, grp) DO UPDATE SET body = excluded.body")
 
 
 def numbered(rows: Rows, grps: Iterable[str], state: KeptState, parts: Parts) -> Rows:

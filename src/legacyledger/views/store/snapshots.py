@@ -282,22 +282,32 @@ def snapshot_write(store: Store, family: str, as_of: date | None, day: date,
         anchor_to_chain(cur, store, view, position, link)
         if also is not None:
             also(cur)
-        if figures is not None and some:
-            cur.executemany(f"INSERT INTO {t('parts')} VALUES (?, ?, ?)",
-                            [(view, number, body) for number, body in parts.rows])
-            cur.executemany(
-                f"UPDATE {t('figures')} SET value = ?, value_type = ?, unit = ?, kind = ?, "
-                "label = ?, derivation = ? WHERE view = ? AND figure_id = ?",
-                [(*row[3:], view, row[1]) for row in rows])
-        elif figures is not None:
+        if figures is None:
+            return
+        if not some:
             cur.execute(f"DELETE FROM {t('figures')} WHERE view = ?", (view,))
             cur.execute(f"DELETE FROM {t('parts')} WHERE view = ?", (view,))
-            cur.executemany(f"INSERT INTO {t('parts')} VALUES (?, ?, ?)",
-                            [(view, number, body) for number, body in parts.rows])
-            cur.executemany(f"INSERT INTO {t('figures')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            rows)
+        insert_rows(cur, f"INSERT INTO {t('parts')} VALUES",
+                    [(view, number, body) for number, body in parts.rows])
+        # (some: every id is there, so each row updates one; its ordinal stays)
+        insert_rows(cur, f"INSERT INTO {t('figures')} VALUES", rows,
+                    " ON CONFLICT (view, figure_id) DO UPDATE SET value = excluded.value, "
+                    "value_type = excluded.value_type, unit = excluded.unit, "
+                    "kind = excluded.kind, label = excluded.label, "
+                    "derivation = excluded.derivation" if some else "")
 
     return write
+
+
+def insert_rows(cur: Cursor, sql: str, rows: Sequence[Sequence[Any]], tail: str = "",
+                chunk: int = 500) -> None:
+    """``sql`` (``INSERT INTO t VALUES``) for ``rows``, many rows per statement: one round
+    trip per ``chunk`` rows rather than one per row (PostgreSQL)."""
+    for i in range(0, len(rows), chunk):
+        part = rows[i : i + chunk]
+        marks = "(" + ", ".join("?" * len(part[0])) + ")"
+        cur.execute(f"{sql} {', '.join([marks] * len(part))}{tail}",
+                    [value for row in part for value in row])
 
 
 def _tagged(value: Any) -> Any:
