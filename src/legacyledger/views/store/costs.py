@@ -6,29 +6,41 @@ behind them; per ``(partnership, month)`` the unit-cost denominators' tallies an
 booked to cancelled events; the funding; the mentors' and registrants' enrolment positions.
 This module keeps exactly that state as rows of the ``groups`` table, one set per snapshot
 view (it depends on ``as_of`` and the params, as the figures do), written in the same
-transaction as the snapshot's move to a new position:
+transaction as the snapshot's move to a new position. A bucket or tally is two rows: a
+summary (its sums, its members, and ``n``, the number of the stored part its positions were
+written as) and its positions, read only when the group changes.
 
-* a **full build** folds the ledger into a ``CostState`` (the projection's own fold) and
-  stores its groups, with the few facts of other subjects that a later fact is priced
-  against (each mentor's enrolments and pay rates, each registrant's enrolments, event
-  cancellations);
+* a **full build** folds the ledger into a ``CostState`` (the projection's own fold, over
+  the stored records decoded as plain dicts) and stores its groups, with the few facts of
+  other subjects that a later fact is priced against (each mentor's enrolments and pay
+  rates, each registrant's enrolments, event cancellations), and the exponents the fold's
+  running totals keep for keys whose facts were all withdrawn;
 * an **increment** takes the facts recorded since the snapshot. When each is a new fact that
-  only adds to the groups (a cost, funding, a time log, a contact: no correction or void, no
-  enrolment, pay rate, plan, delivery or cancellation, which can move or reprice what others
-  contributed), the projection's own fold is run on those facts alone, with the stored
-  facts they are priced against, and its groups are added to the stored ones (sums are exact
-  Decimals, positions and members are unions, so the result is the state a full fold would
-  reach, to the exponent). Anything else is a full build.
+  only adds to the groups (a cost, funding, a time log, a contact: no correction or void of a
+  cost fact, no enrolment, pay rate, plan, delivery or cancellation, which can move or
+  reprice what others contributed), the projection's own fold is run on those facts alone,
+  with the stored facts they are priced against, and its groups are added to the stored
+  ones (sums are exact Decimals, positions and members are unions, so the result is the
+  state a full fold would reach, to the exponent). Anything else is a full build.
 
-The figures are then made by the projection's own figure functions
-(:func:`~legacyledger.projections.costs.cost_figures`) from the stored groups: one truth for
-the figure maths, whichever way the groups were reached. The law ``increment == full build
-== build_views``, figure for figure, is tested over random histories.
+The figures are made by the projection's own figure function
+(:func:`~legacyledger.projections.costs.cost_figures`) from stored groups: one truth for the
+figure maths, whichever way the groups were reached. An increment makes again only the
+figures of the financial years its facts touch (every cost figure's period lies within one
+year, so the state of those years' groups gives them exactly) and the running totals (from
+every year's bucket summaries, fy grain only); groups that did not change stand for their
+stored parts (:class:`KeptState`), so the figures written again name those parts rather than
+read them. Only those figures are updated; their new parts are appended, and the parts no
+figure names any more are dropped when the snapshot is next written whole (a full build, or
+a compaction: see :data:`COMPACT`). A new period or scope, or retention inputs in the
+params, make every figure again from the groups (still no fold of the ledger).
+
+The law ``increment == full build == build_views``, figure for figure and digit for digit,
+is tested over random histories (tests/application/test_incremental_views.py).
 
 ``as_of`` moving (a snapshot of ``today`` read on a later day) changes which facts count:
-that is a full build.
+that is a full build (a fold of the ledger), once a day for views of ``today``.
 """
-
 from __future__ import annotations
 
 from array import array
