@@ -143,3 +143,24 @@ def test_a_correction_recomputes_only_the_families_that_read_the_fact_it_reaches
         views.catch_up()
         views.refresh(AS_OF)
         assert_law(ledger, views)
+
+
+def test_costs_booked_to_a_cancelled_event_through_increments_and_compactions(
+    location: str,
+) -> None:
+    """A cancelled event's costs are a group of their own (its positions a stored part):
+    increments name it, add to it, and a compaction writes it anew."""
+    with Ledger(location) as ledger, PersistedViews(ledger) as views, \
+            patch.object(costs, "COMPACT", 1), patch.object(costs, "COMPACT_FLOOR", 0):
+        ledger.import_facts([*b.programme()[:9], b.event_planned("EV-9", on="2024-09-01"),
+                             b.cancelled("EV-9", on="2024-11-01"),
+                             b.cost_incurred(on="2024-10-20", event="EV-9", source_ref="c-0")])
+        views.catch_up()
+        views.refresh(AS_OF)
+        for i, on in enumerate(["2024-10-21", "2024-12-02", "2024-10-22", "2025-01-05"]):
+            event = {"event": "EV-9"} if i % 2 == 0 else {}
+            ledger.record(b.cost_incurred(on=on, source_ref=f"c-{i + 1}", **event))
+            ledger.record(b.time_logged(on=on, source_ref=f"t-{i + 1}", **event))
+            views.catch_up()
+            assert views.refresh(AS_OF) == ["costs", "compliance", "reach"]
+            assert_law(ledger, views)

@@ -44,8 +44,9 @@ that is a full build (a fold of the ledger), once a day for views of ``today``.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, localcontext
+from functools import partial
 from typing import Any, NamedTuple
 
 import attrs
@@ -56,7 +57,7 @@ from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure, Posit
 from legacyledger.projections.costs import NAMES, CostParams, cost_figures
 from legacyledger.projections.costs.history import History
 from legacyledger.projections.costs.pricing import MonthKey
-from legacyledger.projections.costs.state import Bucket, CostState, Tally
+from legacyledger.projections.costs.state import Bucket, CostState, SubKey, Tally
 from legacyledger.projections.periods import SUM_CTX, ZERO, period_of
 from legacyledger.projections.tables import POS, EffectiveTables, Table
 from legacyledger.views.store.backends import Cursor, Store, select_in
@@ -131,7 +132,7 @@ def groups_of(state: CostState) -> Rows:
             rows["p" + grp] = {"p": list(tally.positions), "m": sorted(tally.mentors)}
     for (partnership, month), (costs, parts) in state.cancelled_rows().items():
         rows[f"x|{partnership}|{month}"] = {"c": [str(c) for c in costs],
-                                           "q": [list(p) for p in parts]}
+                                           "q": [list(p) for p in parts], "n": None}
     rows["f"] = [[p, label, str(amount), list(positions)]
                  for p, label, amount, positions in state.funding]
     rows["e"] = state.enrolled
@@ -196,6 +197,7 @@ def merge(rows: Rows, add: Rows) -> set[str]:
         elif kind == "x":
             old["c"] += body["c"]
             old["q"] += body["q"]
+            old["n"] = None
         elif kind in ("b", "t"):
             with localcontext(SUM_CTX):
                 for field in ("c", "u", "v"):
@@ -252,13 +254,21 @@ class KeptState(CostState):
         return self._kept(self._tally_groups[id(tally)],
                           lambda: super(KeptState, self).tally_positions(metric, tally))
 
+    def cancelled_rows(self) -> Mapping[SubKey, tuple[list[Decimal], list[Any]]]:
+        """The cost booked to cancelled events, with the facts behind each month as one
+        part (the union of the state's own parts), kept like the other groups."""
+        rows = super().cancelled_rows()
+        return {key: (costs, [self._kept("x|" + "|".join(key), partial(PositionSet, parts))])
+                for key, (costs, parts) in rows.items()}
+
 
 def kept_state(rows: Rows, params: CostParams, made: dict[str, PositionSet] | None = None,
                fys: set[str] | None = None,
-               more: dict[int, tuple[int, ...]] | None = None) -> KeptState:
+               more: dict[int, tuple[int, ...]] | None = None, whole: bool = False) -> KeptState:
     """The state of the stored groups in ``rows`` (of the financial years ``fys``, or all);
-    a group whose positions row is not in ``rows`` stands for its stored part. ``more``:
-    the corrected facts' positions, when already read (one object, so one part)."""
+    a group whose positions row is not in ``rows`` stands for its stored part (none does when
+    the snapshot is written ``whole``: its parts are all written anew). ``more``: the
+    corrected facts' positions, when already read (one object, so one part)."""
     state = KeptState.__new__(KeptState)
     state.params = params
     state.as_of = params.as_of_iso
@@ -280,8 +290,8 @@ def kept_state(rows: Rows, params: CostParams, made: dict[str, PositionSet] | No
         kind, _, rest = grp.partition("|")
         if kind not in ("b", "t", "x") or (fys is not None and fy_of(grp) not in fys):
             continue
-        held = rows.get("p" + grp)
-        if kind != "x" and held is None:
+        held = body if kind == "x" and (whole or body["n"] is None) else rows.get("p" + grp)
+        if held is None:
             assert body["n"] is not None, grp
             state.standins[grp] = body["n"]
         if kind == "b":
@@ -355,7 +365,7 @@ def numbered(rows: Rows, grps: Iterable[str], state: KeptState, parts: Parts) ->
     """The rows ``grps``, with the part numbers their positions were written as."""
     out = {grp: rows[grp] for grp in grps}
     for grp, body in out.items():
-        if kind_of(grp) in ("b", "t") and grp in state.made:
+        if kind_of(grp) in ("b", "t", "x") and grp in state.made:
             body["n"] = parts.number_of(state.made[grp])
     if "O" in out:  # every part was written anew: how many there are now
         out["O"] = {"n": parts.number_of(state.more) if state.more else None,
@@ -368,7 +378,7 @@ def numbered(rows: Rows, grps: Iterable[str], state: KeptState, parts: Parts) ->
 #: An increment appends the parts of the figures it writes and leaves those they replace:
 #: once the parts number this many times those of the last whole write, every figure is
 #: written again (from the groups), dropping the parts no figure names.
-COMPACT = 3
+COMPACT = 10
 COMPACT_FLOOR = 1000
 
 #: Figures that run over every earlier period (made from every year's totals).
@@ -406,10 +416,10 @@ def build(records: Iterable[FactRecord], params: CostParams) -> Refresh:
 def _every_figure(rows: Rows, params: CostParams, write: set[str], whole: bool) -> Refresh:
     """Every figure from every group in ``rows`` (positions too); the groups ``write`` and
     every summary (its part is numbered anew) to store."""
-    state = kept_state(rows, params)
+    state = kept_state(rows, params, whole=True)
     figures = cost_figures(state)
     parts = Parts()
-    write = write | {grp for grp in rows if kind_of(grp) in ("b", "t", "O")}
+    write = write | {grp for grp in rows if kind_of(grp) in ("b", "t", "x", "O")}
     return Refresh(figures, parts, False, lambda: numbered(rows, write, state, parts), whole)
 
 
