@@ -9,6 +9,7 @@ click and changes nothing in the process.
 The names below are the public API; everything else may move between versions.
 """
 
+from legacyledger._version import __version__
 from legacyledger.application import ImportResult, Ledger, LedgerClosed, LedgerReadOnly, Progress
 from legacyledger.facts import json_schema
 from legacyledger.facts.mapping import ColumnMapping, MappingError
@@ -20,9 +21,6 @@ from legacyledger.projections.base import Derivation, FactRecord, Figure
 from legacyledger.reports import Report, ReportFigure, build_report
 from legacyledger.reports.words import Words, in_words
 from legacyledger.views import Explanation, FigureDiff, Views
-
-#: The release; the package metadata reads it from here (pyproject.toml).
-__version__ = "0.2.0.dev0"
 
 __all__ = [
     "ChainCheck",

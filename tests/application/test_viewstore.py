@@ -678,3 +678,25 @@ def test_a_views_store_from_before_parts_and_pins_is_emptied_and_rebuilt(tmp_pat
         views.catch_up()
         views.refresh(AS_OF)
         assert_equals_rebuild(ledger, views)
+
+
+@pytest.mark.parametrize("location", ["sqlite", "postgres"], indirect=True)
+def test_views_built_by_another_release_are_emptied_and_rebuilt(location: str) -> None:
+    """Another release's figures may follow other definitions (issue 10 bumped formulas) and
+    its current facts other upcasters: a store it built is not served, but built again."""
+    with Ledger(location) as ledger:
+        ledger.import_facts(more_facts()[0])
+        with PersistedViews(ledger) as views:
+            views.catch_up()
+            views.refresh(AS_OF)
+            assert views.tracked() == ledger.head() and views.read("costs", AS_OF).current
+            with views.store.write() as cur:  # as an earlier release would have left it
+                cur.execute(f"UPDATE {views.store.table('meta')} SET value = '0.1.0' "
+                            "WHERE key = 'release'")
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        assert views.tracked() == 0 and views.status().snapshots == ()
+        assert not views.read("costs", AS_OF).current
+        views.catch_up()
+        views.refresh(AS_OF)
+        assert_equals_rebuild(ledger, views)
+        assert views.read("costs", AS_OF).current

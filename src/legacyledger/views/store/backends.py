@@ -17,9 +17,11 @@ import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from legacyledger._version import __version__ as RELEASE
+
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
 TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures",
-          "parts", "pins", "groups")
+          "parts", "pins", "groups", "meta")
 INDEXES = {
     "current_facts": ("by_position", "position"),
     "fact_corrections": ("by_target", "target"),
@@ -27,6 +29,8 @@ INDEXES = {
     "groups": ("by_year", "view, fy"),
 }
 CURRENT_FACTS = "current_facts"
+#: Tables added after the first stores were written (a store without one is older).
+LATER = ("parts", "pins", "groups", "meta")
 
 
 def ddl_for(json: str, integer: str) -> dict[str, str]:
@@ -57,6 +61,9 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         # legacyledger.views.store.costs), moved with the snapshot in one transaction.
         "groups": f"(view TEXT NOT NULL, grp TEXT NOT NULL, fy TEXT NOT NULL, "
         f"body {json} NOT NULL, PRIMARY KEY (view, grp))",
+        # The release that built the views (``release``): another release's figures may
+        # follow other definitions, and its current facts other upcasters.
+        "meta": "(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     }
 
 
@@ -153,13 +160,16 @@ class Store:
             older = self._older(cur)
             for name, columns in self.ddl().items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}")
-            if older:
-                # Its rows follow older formats (corrections, contributing positions): the
-                # views are derived, so empty them; the next catch-up and refresh rebuild them.
+            if older or self._release(cur) not in (None, RELEASE):
+                # Its rows follow older formats (corrections, contributing positions) or
+                # another release's definitions: the views are derived, so empty them; the
+                # next catch-up and refresh rebuild them.
                 for name in TABLES:
-                    if name not in ("tracking", "parts", "pins"):
+                    if name not in ("tracking", "meta"):
                         cur.execute(f"DELETE FROM {self.table(name)}")
                 cur.execute(f"UPDATE {self.table('tracking')} SET position = 0")
+            cur.execute(f"INSERT INTO {self.table('meta')} VALUES ('release', ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (RELEASE,))
             for name, (suffix, columns) in INDEXES.items():
                 cur.execute(
                     f"CREATE INDEX IF NOT EXISTS {self.index(name, suffix)} "
@@ -172,22 +182,30 @@ class Store:
             )
 
     def _older(self, cur: Cursor) -> bool:
-        """A store written before parts, pins or groups: a tracking table without them."""
+        """A store written before parts, pins, groups or meta: a tracking table without them
+        (a store of the same tables but another release: :meth:`_release`)."""
         found = {}
-        for table in ("tracking", "parts", "pins", "groups"):
+        for table in ("tracking", *LATER):
             cur.execute(self.exists_sql, (self.table_ref(table),))
             found[table] = bool(cur.fetchone()[0])
-        return found["tracking"] and not (found["parts"] and found["pins"] and found["groups"])
+        return found["tracking"] and not all(found[table] for table in LATER)
+
+    def _release(self, cur: Cursor) -> str | None:
+        """The release that built the views (None: none recorded yet)."""
+        cur.execute(f"SELECT value FROM {self.table('meta')} WHERE key = 'release'")
+        row = cur.fetchone()
+        return None if row is None else str(row[0])
 
     def ready(self) -> bool:
+        """Every table is there, with its tracking row, and this release built the views."""
         with self.read() as cur:
-            for table in ("tracking", "parts", "pins", "groups"):
+            for table in ("tracking", *LATER):
                 cur.execute(self.exists_sql, (self.table_ref(table),))
                 if not cur.fetchone()[0]:
                     return False
             cur.execute(f"SELECT count(*) FROM {self.table('tracking')} WHERE view = ?",
                         (CURRENT_FACTS,))
-            return bool(cur.fetchone()[0])
+            return bool(cur.fetchone()[0]) and self._release(cur) == RELEASE
 
     exists_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 
