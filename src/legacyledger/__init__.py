@@ -21,7 +21,8 @@ from legacyledger.reports import Report, ReportFigure, build_report
 from legacyledger.reports.words import Words, in_words
 from legacyledger.views import Explanation, FigureDiff, Views
 
-__version__ = "0.1.0"
+#: The release; the package metadata reads it from here (pyproject.toml).
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "ChainCheck",

@@ -17,6 +17,7 @@ import pytest
 from legacyledger import Ledger
 from legacyledger.projections.base import Derivation, FactRecord, Figure, Value
 from legacyledger.projections.disclosure import (
+    HEADCOUNTS,
     RECIPES,
     DisclosedFigure,
     apply_disclosure,
@@ -269,11 +270,11 @@ def candidates(display: Any, policy: str) -> list[int]:
 def leaves(figures: dict[str, Figure], figure_id: str) -> list[str]:
     """The counts a rate rests on, through the rates it is computed from."""
     found = figures[figure_id]
-    if kind_of(found) == "count":
-        return [figure_id]
+    if kind_of(found) == "count" or found.derivation.formula in HEADCOUNTS:
+        return [figure_id]  # an average headcount is shown as a count of people is
     if found.derivation.formula not in RECIPES:  # a money input (a unit cost's cost): as shown
         return []
-    parts = found.derivation.inputs[: 3 if found.derivation.formula.endswith("leaver_rate") else 2]
+    parts = found.derivation.inputs[:2]
     return [leaf for i in parts for leaf in leaves(figures, i)]
 
 
@@ -367,6 +368,34 @@ def test_rates_from_displayed_counts_by_hand() -> None:
     assert consistent(by_id, "rate", "nhs", Decimal("0.818")) == 2  # stops counting at 2
     assert candidates(45, "nhs") == [43, 44, 45, 46, 47] and candidates(10, "nhs") == [8, 9, 10,
                                                                                         11, 12]
+
+
+def _leaver_rate(leavers: int, average: Decimal) -> list[Figure]:
+    def made(fid: str, value: Value, kind: str, formula: str, *inputs: str) -> Figure:
+        return attrs.evolve(figure(fid, value, kind), derivation=Derivation(
+            formula, 3, {}, None, None, (), inputs=inputs))  # fmt: skip
+
+    return [made("leavers", leavers, "count", "retention.leavers"),
+            made("average", average, "statistic", "retention.headcount_average"),
+            made("rate", leavers / average, "rate", "retention.leaver_rate", "leavers",
+                 "average")]  # fmt: skip
+
+
+def test_leaver_rate_from_displayed_leavers_and_average_headcount_by_hand() -> None:
+    # 23 leavers over an average headcount of 141.6 (true rate 23 / 141.6 = 0.1624): under
+    # nhs the average is shown as a count of people, 142 → 140, leavers 23 → 25, and the rate
+    # is 25 / 140 = 0.1786 → 0.179
+    figures = _leaver_rate(23, Decimal("141.6"))
+    nhs = shown(figures, "nhs")
+    assert (nhs["leavers"], nhs["average"], nhs["rate"]) == (25, 140, Decimal("0.179"))
+    assert shown(figures, "none")["average"] == Decimal("141.6")
+    assert consistent({f.id: f for f in figures}, "rate", "nhs", Decimal("0.179")) == 2
+    # an average of 6.4 people is 6 → suppressed, and the rate with it (9.4 → 9 is shown
+    # as 10 under nhs, suppressed under under10)
+    small = shown(_leaver_rate(2, Decimal("6.4")), "nhs")
+    assert (small["average"], small["rate"]) == ("*", "*")
+    assert shown(_leaver_rate(20, Decimal("9.4")), "nhs")["average"] == 10
+    assert shown(_leaver_rate(20, Decimal("9.4")), "under10")["average"] == "*"
 
 
 def test_coarse_estimates_keep_two_places_or_two_digits() -> None:

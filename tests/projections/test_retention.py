@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from legacyledger.projections.base import FactRecord
 from legacyledger.projections.retention import RetentionParams, RetentionView, project_retention
 from legacyledger.projections.retention.km import Z95, Subject, kaplan_meier
+from legacyledger.projections.retention.members import in_post_days
 from legacyledger.projections.retention.periods import add_months
+from legacyledger.projections.retention.scope import Path
 
 Fact = dict[str, Any]
 HOME, OTHER_TRUST, COUNCIL, CARE_HOME = "ods:RXF", "ods:RR8", "gss:E08000032", "cqc:1-101"
@@ -411,17 +413,25 @@ def test_parental_leave_is_leaving_only_when_asked() -> None:
 
 
 def test_leaver_rate_and_stability_index_for_a_financial_year() -> None:
-    # FY 2025/26 = [2025-04-01, 2026-04-01); scope nhs
-    #   S1..S8 enrolled 2024-10-01, stay              start ✓ end ✓              (8)
-    #   P2 enrolled 2024-10-01, leaves 2025-08-01      start ✓ end ✗ leaver
-    #   P3 enrolled 2025-06-01, stays                  start ✗ end ✓
-    #   P4 enrolled 2024-11-01, leaves 2026-02-01      start ✓ end ✗ leaver
-    #   P5 enrolled 2024-12-01, follow-up ends 2025-09-01 while in post: out of the period's
-    #      population (version 1 counted it at the start and not at the end)
+    # FY 2025/26 = [2025-04-01, 2026-04-01), 365 days; scope nhs
+    #                                                 headcount       days in post, observed
+    #   S1..S8 enrolled 2024-10-01, stay              start ✓ end ✓   8 * 365 = 2920
+    #   P2 enrolled 2024-10-01, leaves 2025-08-01      start ✓ end ✗   Apr-Jul 30+31+30+31 = 122
+    #   P3 enrolled 2025-06-01, stays                  start ✗ end ✓   365 - Apr - May = 304
+    #   P4 enrolled 2024-11-01, leaves 2026-02-01      start ✓ end ✗   365 - Feb - Mar = 306
+    #   P5 enrolled 2024-12-01, follow-up ends 2025-09-01 while in post: out of both headcounts
+    #      (version 1 counted it at the start only), observed Apr-Aug + 1 Sep = 122 + 31 + 1 = 154
     #   P6 enrolled 2024-12-01, leaves 2025-06-01, follow-up ends 2025-10-01: its leaving was
-    #      seen, so it stays in: start ✓ end ✗ leaver
-    # headcounts 8 + 3 = 11 and 8 + 1 = 9; leaver rate = 3 / ((11 + 9) / 2) = 3/10
-    # stability: base = the 11 in post at the start; still in post S1..S8 → 8/11
+    #      seen, so it stays in: start ✓ end ✗ leaver, Apr-May = 61
+    # headcounts 8 + 3 = 11 and 8 + 1 = 9, leavers 3
+    # average headcount = (2920 + 122 + 304 + 306 + 154 + 61) / 365 = 3867 / 365 = 10.59
+    # leaver rate (version 3) = 3 / (3867 / 365) = 1095 / 3867 = 28.3%
+    #   (version 2: 3 / ((11 + 9) / 2) = 30.0%, P5's 154 days observed in post dropped)
+    # stability (version 3, Kaplan-Meier in days since 2025-03-31) over the 12 in post at the
+    # start (S1..S8, P2, P4, P5, P6): P6 leaves on day 30 + 31 + 1 = 62 (12 at risk: 11/12);
+    # P2 on day 122 + 1 = 123 (11 at risk: 10/11); P5 censored on day 123 + 31 = 154; P4
+    # leaves on day 306 + 1 = 307 (9 at risk: 8/9); S1..S8 in post to day 365:
+    # S = 11/12 * 10/11 * 8/9 = 20/27 = 74.1% (version 2: base 11 without P5, 8/11 = 72.7%)
     records = ledger(
         *(enrolled(f"S{i}", "2024-10-01") for i in range(1, 9)),
         enrolled("P2", "2024-10-01"), enrolled("P3", "2025-06-01"),
@@ -433,28 +443,105 @@ def test_leaver_rate_and_stability_index_for_a_financial_year() -> None:
     view = fold(records, "2026-03-31", periods=("2025/26",))
     (row,) = view.periods
     assert (row.headcount_start, row.headcount_end, row.leavers) == (11, 9, 3)
-    assert row.leaver_rate == Decimal(3) / Decimal(10)
-    assert (row.stability_base, row.stable) == (11, 8)
-    assert value(view, "stability_index", period="2025/26") == Decimal(8) / Decimal(11)
+    assert (row.person_days, row.days) == (3867, 365)
+    assert row.headcount_average == Decimal(3867) / Decimal(365)
+    assert row.leaver_rate == Decimal(1095) / Decimal(3867)
+    assert (row.stability_base, row.stable, row.stability_censored) == (11, 8, 1)
+    assert value(view, "stability_index", period="2025/26") == pytest.approx(20 / 27, abs=1e-12)
+    stability = view.figure("retention.stability_index/period=2025-26/scope=nhs")
+    assert (stability.kind, stability.derivation.version) == ("statistic", 3)
     rate = view.figure("retention.leaver_rate/period=2025-26/scope=nhs")
-    assert (rate.value, rate.derivation.version) == (row.leaver_rate, 2)
+    assert (rate.value, rate.derivation.version) == (row.leaver_rate, 3)
+    assert rate.derivation.inputs == ("retention.leavers/period=2025-26/scope=nhs",
+                                      "retention.headcount_average/period=2025-26/scope=nhs")
+    assert "equals the NHS definition" in (rate.derivation.note or "")
+    average = view.figure("retention.headcount_average/period=2025-26/scope=nhs")
+    assert (average.value, average.unit, average.kind) == (row.headcount_average, "people",
+                                                           "statistic")  # fmt: skip
     # by default every complete financial year since the first enrolment: 2024/25, 2025/26
     assert [p.period for p in fold(records, "2026-03-31").periods] == ["2024/25", "2025/26"]
     with pytest.raises(ValueError, match="ends after as_of"):
         fold(records, "2026-03-30", periods=("2025/26",))
 
 
-def test_no_leaver_rate_for_a_period_that_starts_nearly_empty() -> None:
-    # FY 2024/25: nobody in post on 2024-03-31; 12 enrol in May, 2 leave in the year:
-    # headcounts 0 and 10, leavers 2. Version 1 published 2 / ((0 + 10) / 2) = 40%.
+def test_the_leaver_rate_is_the_nhs_one_when_headcount_changes_evenly() -> None:
+    # FY 2025/26, 365 days: 20 in post at the start, nobody joins, no follow-up ends;
+    # A leaves 2025-07-10 (day 100: in post 100 days), B 2025-12-22 (day 265: 265 days)
+    # average headcount = (18 * 365 + 100 + 265) / 365 = 19 = (20 + 18) / 2
+    # leaver rate = 2 / 19 both ways (version 3 and the NHS definition)
+    records = ledger(*(enrolled(f"S{i}", "2024-10-01") for i in range(18)),
+                     enrolled("A", "2024-10-01"), enrolled("B", "2024-10-01"),
+                     left("A", "2025-07-10", "left_uk"), left("B", "2025-12-22", "retired"))
+    (row,) = fold(records, "2026-03-31", periods=("2025/26",)).periods
+    assert (row.headcount_start, row.headcount_end, row.leavers) == (20, 18, 2)
+    assert row.headcount_average == 19
+    assert row.leaver_rate == Decimal(2) / Decimal(19)
+
+
+def test_average_headcount_counts_only_days_observed_in_post() -> None:
+    # FY 2025/26, 365 days, 10 stay all year (3650 days); scope nhs
+    #   R leaves 2025-05-01 (Apr: 30 days), rejoins in secondary care 2025-10-01, follow-up
+    #     ends 2026-01-31 while in post: in post Apr + Oct..Jan 31 = 30 + 31+30+31+31 = 153;
+    #     out of both headcounts, but its leaving was seen: a leaver (version 2 dropped it)
+    #   T leaves for other_nhs 2025-06-01: not leaving under nhs, it censors; observed in
+    #     post Apr, May and 1 Jun = 30 + 31 + 1 = 62; out of both headcounts, not a leaver
+    #   J enrolled 2026-03-01 (after the start): Mar = 31
+    # average = (3650 + 153 + 62 + 31) / 365 = 3896 / 365; leavers 1
+    # leaver rate = 1 / (3896 / 365) = 365 / 3896 = 9.4%
+    records = ledger(
+        *(enrolled(f"S{i}", "2024-10-01") for i in range(10)),
+        enrolled("R", "2024-10-01"), enrolled("T", "2024-10-01"), enrolled("J", "2026-03-01"),
+        left("R", "2025-05-01", "left_uk"), rejoined("R", "2025-10-01"),
+        follow_up_ended("R", "2026-01-31"), left("T", "2025-06-01", "other_nhs"),
+    )  # fmt: skip
+    (row,) = fold(records, "2026-03-31", periods=("2025/26",)).periods
+    assert (row.headcount_start, row.headcount_end, row.leavers) == (10, 11, 1)
+    assert row.person_days == 3896
+    assert row.leaver_rate == Decimal(365) / Decimal(3896)
+    leavers = fold(records, "2026-03-31", periods=("2025/26",)).figure(
+        "retention.leavers/period=2025-26/scope=nhs")
+    assert leavers.derivation.version == 3
+
+
+def test_stability_is_stable_over_base_when_no_observation_ends_in_post() -> None:
+    # FY 2025/26, 10 in post at the start, nobody censored: R leaves 2025-05-01 and rejoins
+    # 2025-10-01 (back by the end: not a leaving), L leaves 2025-12-01 and stays gone.
+    # stable / base = 9/10; Kaplan-Meier: one event (L, 10 at risk) → 9/10 too
+    records = ledger(*(enrolled(f"S{i}", "2024-10-01") for i in range(8)),
+                     enrolled("R", "2024-10-01"), enrolled("L", "2024-10-01"),
+                     left("R", "2025-05-01", "left_uk"), rejoined("R", "2025-10-01"),
+                     left("L", "2025-12-01", "retired"))  # fmt: skip
+    (row,) = fold(records, "2026-03-31", periods=("2025/26",)).periods
+    assert (row.stability_base, row.stable, row.stability_censored) == (10, 9, 0)
+    assert row.stability_index == pytest.approx(9 / 10, abs=1e-12)
+
+
+def test_no_leaver_rate_when_the_average_headcount_is_below_10() -> None:
+    # FY 2024/25 = [2024-04-01, 2025-04-01), 365 days: nobody in post on 2024-03-31;
+    # 12 enrol 2024-05-01 (in post 365 - 30 = 335 days each), R0 leaves 2024-09-01
+    # (May-Aug 31+30+31+31 = 123 days), R1 2024-10-01 (123 + 30 = 153 days).
+    # average headcount = (10 * 335 + 123 + 153) / 365 = 3626 / 365 = 9.93 < 10: no rate.
+    # Version 1 published 2 / ((0 + 10) / 2) = 40%.
     records = ledger(*(enrolled(f"R{i}", "2024-05-01") for i in range(12)),
                      left("R0", "2024-09-01", "left_uk"), left("R1", "2024-10-01", "left_uk"))
     view = fold(records, "2025-03-31", periods=("2024/25",))
     (row,) = view.periods
     assert (row.headcount_start, row.headcount_end, row.leavers) == (0, 10, 2)
+    assert row.person_days == 3626
     rate = view.figure("retention.leaver_rate/period=2024-25/scope=nhs")
     assert rate.value is None
-    assert "fewer than 10 in post at the start" in (rate.derivation.note or "")
+    assert "average headcount below 10" in (rate.derivation.note or "")
+
+
+def test_a_ramp_up_year_with_enough_person_time_gets_a_leaver_rate() -> None:
+    # as above with 24 enrolled: average = (22 * 335 + 123 + 153) / 365 = 7646 / 365 = 20.9,
+    # leaver rate = 2 / (7646 / 365) = 730 / 7646 = 9.5%; the start headcount is 0, so the
+    # mean of start and end headcounts would give 2 / ((0 + 22) / 2) = 18.2%.
+    records = ledger(*(enrolled(f"R{i}", "2024-05-01") for i in range(24)),
+                     left("R0", "2024-09-01", "left_uk"), left("R1", "2024-10-01", "left_uk"))
+    (row,) = fold(records, "2025-03-31", periods=("2024/25",)).periods
+    assert (row.headcount_start, row.headcount_end, row.person_days) == (0, 22, 7646)
+    assert row.leaver_rate == Decimal(730) / Decimal(7646)
 
 
 def test_early_leaver_share() -> None:
@@ -777,3 +864,26 @@ def test_replaying_only_the_contributing_facts_reproduces_each_figure(
         replay = fold([r for r in records if r.position in contributing], AS_OF, **params)
         for figure in figures:
             assert replay.figure(figure.id) == figure
+
+
+@st.composite
+def in_post_paths(draw: st.DrawFn) -> tuple[Path, date, date]:
+    """A path of alternating leavings and returns over ~2 years, maybe censored, and a window."""
+    day0 = date(2024, 4, 1)
+    offsets = sorted(set(draw(st.lists(st.integers(0, 730), max_size=8))))
+    days = tuple(day0 + timedelta(days=o) for o in offsets)
+    states = tuple(i % 2 == 1 for i in range(len(days)))  # leave, return, leave, ...
+    censored = draw(st.none() | st.integers(0, 800).map(lambda o: day0 + timedelta(days=o)))
+    since = day0 + timedelta(days=draw(st.integers(-30, 760)))
+    end = since + timedelta(days=draw(st.integers(0, 400)))
+    return Path(days, states, censored), since, end
+
+
+@settings(max_examples=60, deadline=None)
+@given(in_post_paths())
+def test_in_post_days_counts_each_day_observed_in_post(case: tuple[Path, date, date]) -> None:
+    # the definition, day by day: d in [since, end), observed on d, in post at the end of d
+    path, since, end = case
+    span = (since + timedelta(days=i) for i in range(max(0, (end - since).days)))
+    expected = sum(1 for d in span if path.observed_on(d) and path.retained_on(d))
+    assert in_post_days(path, since, end) == expected

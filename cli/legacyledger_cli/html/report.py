@@ -936,6 +936,7 @@ def periods_table(view: Any, figures: Figures) -> str:
                 fy(r.period),
                 group,
                 figures.text(maker.id("leavers", key)),
+                figures.text(maker.id("headcount_average", key)),
                 figures.text(maker.id("leaver_rate", key)),
                 figures.text(maker.id("stability_index", key)),
             )
@@ -943,13 +944,16 @@ def periods_table(view: Any, figures: Figures) -> str:
     if not rows:
         return ""
     return "<h3>Leaver rate and stability by period</h3>" + table(
-        ("Period", "Group", "Leavers", "Leaver rate", "Stability index"),
+        ("Period", "Group", "Leavers", "Average headcount", "Leaver rate", "Stability index"),
         rows,
-        "Leaver rate: leavers ÷ mean of headcount at start and end (NHS definition). Stability "
-        "index: of those in post at the start, the share still in post at the end. People whose "
-        "follow-up ended in the period while in post are out of both headcounts; no leaver rate "
-        "(n/a) where fewer than 10 were in post at the start (a ramp-up year).",
-        numeric=(2, 3, 4),
+        "Leaver rate: leavers ÷ average headcount, the days each person was in post while "
+        "observed in the period ÷ its days (someone whose follow-up ended half-way counts 0.5); "
+        "it is the NHS definition (leavers ÷ mean of headcount at start and end) when headcount "
+        "changes evenly and no one's follow-up ends in the period. Stability index: of those in "
+        "post at the start, the share still in post at the end, a Kaplan-Meier estimate in which "
+        "someone whose follow-up ended in the period while in post counts until then. No leaver "
+        "rate (n/a) where the average headcount is below 10.",
+        numeric=(2, 3, 4, 5),
     )
 
 

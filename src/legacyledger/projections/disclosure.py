@@ -18,6 +18,9 @@ before rounding (version 2 of the method):
   unit costs, growth, the mentored-comparator difference) is **computed from its inputs'
   displayed values** (rounded counts, disclosed rates, money), so it tells nothing the
   displayed counts do not; ratios are shown to 3 decimal places;
+* a statistic that is a number of people (:data:`HEADCOUNTS`: an average headcount) is
+  shown as a count of people is, from its value to the nearest whole person: 1-7 (1-9) is
+  suppressed, others are rounded to the nearest 5;
 * any other rate or statistic resting on counts (Kaplan-Meier estimates, means, compliance
   shares) is shown at **coarse precision**: 2 decimal places (2 significant digits below
   0.1), or a whole number to the nearest 5.
@@ -115,8 +118,8 @@ def share_of_sum(v: Numbers) -> Decimal | None:
 
 
 def leaver_rate(v: Numbers) -> Decimal | None:
-    """inputs (leavers, headcount at start, at end): leavers / mean headcount"""
-    return _quotient(2 * v[0], v[1] + v[2])
+    """inputs (leavers, average headcount): leavers / average headcount"""
+    return _quotient(v[0], v[1])
 
 
 def difference(v: Numbers) -> Decimal | None:
@@ -137,7 +140,6 @@ RECIPES: Mapping[str, Recipe] = {
         (
             "retention.R_h",
             "retention.early_leaver_share",
-            "retention.stability_index",
             "reach.dropout_rate",
             "reach.integrated_share",
             "reach.response_rate",
@@ -164,6 +166,14 @@ RECIPES: Mapping[str, Recipe] = {
     "reach.growth_pct": growth_percent,
 }
 _WHOLE = frozenset({"reach.growth_pct"})
+#: Statistics that are a number of people (not a count of them): disclosed as a count is,
+#: from the value to the nearest whole person.
+HEADCOUNTS = frozenset({"retention.headcount_average"})
+
+
+def whole_people(value: int | Decimal | float) -> int:
+    """A number of people to the nearest whole person, halves up."""
+    return int(Decimal(str(value)).to_integral_value(ROUND_HALF_UP))
 
 
 def shown_differently_since(method: int, formula: str, kind: str, policy: str) -> bool:
@@ -208,6 +218,9 @@ class Discloser:
             return False
         if kind == "count":
             return isinstance(figure.value, int) and suppress_count(figure.value, self.policy)
+        value = figure.value
+        if figure.derivation.formula in HEADCOUNTS and isinstance(value, (int, Decimal, float)):
+            return suppress_count(whole_people(value), self.policy)
         return any(self.suppressed(i) for i in figure.derivation.inputs)
 
     def rests_on_counts(self, figure: Figure) -> bool:
@@ -237,6 +250,8 @@ class Discloser:
             return SUPPRESSED
         if kind == "count" and isinstance(value, int):
             return show_count(value, self.policy)
+        if self.policy in ROUNDING and figure.derivation.formula in HEADCOUNTS:
+            return show_count(whole_people(value), self.policy)
         if self.policy not in ROUNDING or kind == "money" or not self.rests_on_counts(figure):
             return value
         recipe = RECIPES.get(figure.derivation.formula)

@@ -58,6 +58,7 @@ __all__ = [
     "Restatement",
     "RetentionInputs",
     "build_view",
+    "cost_figures",
     "costs_from_settled",
     "display",
     "project_costs",
@@ -175,8 +176,15 @@ def costs_from_settled(
     read."""
     with localcontext(SUM_CTX):
         state = CostState(settled, params)
-        figures = sorted(_figures(state), key=lambda f: f.id)
-    return CostView(params, tuple(figures), restated, repricings)
+    return CostView(params, cost_figures(state), restated, repricings)
+
+
+def cost_figures(state: CostState) -> tuple[Figure, ...]:
+    """Every cost figure of a state's inputs, sorted by id: the one place cost figures are
+    made, whether the state was folded from settled facts or kept incrementally by the
+    persisted views (:mod:`legacyledger.views.store.costs`)."""
+    with localcontext(SUM_CTX):
+        return tuple(sorted(_figures(state), key=lambda f: f.id))
 
 
 def _figures(state: CostState) -> Iterable[Figure]:

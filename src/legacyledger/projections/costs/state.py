@@ -613,3 +613,8 @@ class CostState:
 
     def cancelled_rows(self) -> Mapping[SubKey, tuple[list[Decimal], list[Any]]]:
         return self.cancelled_cost
+
+    def event_rows(self) -> Mapping[MonthKey, tuple[list[Decimal], list[Any]]]:
+        """The priced cost booked to events, per (partnership, month, category), with its
+        facts' positions."""
+        return self.event_cost

@@ -141,7 +141,7 @@ def unit_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator
 def event_rollup(state: CostState, grains: Iterable[str]) -> Rollup:
     """Priced cost booked to events, per period, scope and category (and both)."""
     rollup = Rollup()
-    for (partnership, month, category), (amounts, parts) in state.event_cost.items():
+    for (partnership, month, category), (amounts, parts) in state.event_rows().items():
         total = ZERO
         for amount in amounts:
             total += amount

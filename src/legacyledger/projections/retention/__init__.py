@@ -25,7 +25,9 @@ Conventions beyond figures.md:
   months, over people who have left at all, per cohort;
 * a period ``[start, end)``: headcounts at the end of ``start - 1`` and of ``end - 1``;
   leavers are people with a leaving dated in the period; the stability base leaves out
-  people whose follow-up ended before the period's last day.
+  people whose follow-up ended before the period's last day; the average headcount is the
+  days in post while observed ÷ the period's days, the leaver rate leavers ÷ it; the
+  stability index is a Kaplan-Meier estimate over the period of those in post at its start.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 from legacyledger.projections.base import Contributing, Derivation, Figure, Value
 from legacyledger.projections.retention.model import (
     DECIMAL,
-    MIN_START_HEADCOUNT,
+    MIN_AVERAGE_HEADCOUNT,
     CohortRow,
     ComparisonRow,
     HorizonRow,
@@ -54,7 +54,20 @@ NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
 #: Each formula's version, bumped whenever its definition changes (figures.md §1). Version 2:
 #: R_h counts leavings seen before h and leaves late entrants out; a leaving the scope does not
 #: count censors, and a rejoin is back only inside the scope (every figure but the cohort size).
-VERSIONS = {"retention.cohort_size": 1}
+#: Version 3 of the leaver rate: leavers ÷ average headcount (person-time in post while
+#: observed), not ÷ the mean of start and end headcounts; the leavers count a leaving seen
+#: before observation ended in the period (version 2 dropped it when the registrant was back
+#: in post by then). The average headcount is new (version 1). Version 3 of the stability
+#: index: a Kaplan-Meier estimate over the period, not stable / base (which dropped people
+#: whose observation ended in post but kept those who left first).
+VERSIONS = {
+    "retention.cohort_size": 1,
+    "retention.leaver_rate": 3,
+    "retention.leavers": 3,
+    "retention.headcount_average": 1,
+    "retention.stability_index": 3,
+    "retention.stability_censored": 1,
+}
 VERSION = 2
 R_H_NOTE = (
     "eligible: enrolled by anchor + h and observed to it, or seen leaving before it (a leaving "
@@ -66,13 +79,33 @@ R_H_NOTE = (
 NOTES = {"rate": R_H_NOTE}
 NOBODY_AT_RISK = "not estimated: no one is at risk on this day (the curve stops here)"
 LEAVER_RATE_NOTE = (
-    "leavers in the period / mean of headcounts at its start and end; people whose follow-up "
-    "ended in the period while in post are out of both headcounts and of the stability base"
+    "leavers in the period / average headcount (days in post while observed, summed over "
+    "people, / the period's days). It equals the NHS definition (leavers / mean of start and "
+    "end headcounts) when headcount changes evenly over the period and no one's observation "
+    "ends in it; otherwise it differs because each person counts for the time they were "
+    "actually observed in post: someone whose follow-up ended half-way counts 0.5 (the mean "
+    "of start and end headcounts counts them fully, or not at all if they are dropped from "
+    "both), a leaver counts until leaving, and joiners count from when they joined"
 )
-SMALL_START = (
-    f"not shown: fewer than {MIN_START_HEADCOUNT} in post at the start of the period (e.g. a "
-    "ramp-up year): the mean of start and end headcounts does not describe who was at risk"
+HEADCOUNT_AVERAGE_NOTE = (
+    "days in post while observed in the period, summed over people, / the period's days: "
+    "someone observed in post for half the period counts 0.5"
 )
+SMALL_AVERAGE = (
+    f"not shown: average headcount below {MIN_AVERAGE_HEADCOUNT} (fewer than "
+    f"{MIN_AVERAGE_HEADCOUNT} person-periods observed in post): too few at risk for a rate"
+)
+STABILITY_NOTE = (
+    "Kaplan-Meier estimate, of those in post at the start, of still being in post at the end: "
+    "someone whose observation ends in the period while in post (stability_censored) counts "
+    "as at risk until then; a leaver back in post by the end is not a leaving. Equals "
+    "stable / stability_base when no one's observation ends in the period while in post"
+)
+NOTES["stability_index"] = STABILITY_NOTE
+LABELS["headcount_average"] = "average headcount (observed in post)"
+NOTES["headcount_average"] = HEADCOUNT_AVERAGE_NOTE
+#: Units of figures that are not in the unit their kind implies.
+UNITS = {"headcount_average": "people"}
 
 
 def figure_id(metric: str, dims: Key) -> str:
@@ -115,7 +148,7 @@ class FigureMaker:
             note=note,
             inputs=inputs,
         )
-        unit = {COUNT: "people", RATE: "ratio", STATISTIC: "probability"}[kind]
+        unit = UNITS.get(metric) or {COUNT: "people", RATE: "ratio", STATISTIC: "probability"}[kind]
         label = LABELS.get(metric, metric.replace("_", " "))
         return Figure(self.id(metric, key), value, unit, derivation, label, kind=kind)
 
@@ -169,20 +202,24 @@ def _horizon_figures(
 def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterator[Figure]:
     key = (("period", row.period), *row.dims)
     bounds = {"start": row.start, "end": row.end}
-    for name in ("leavers", "headcount_start", "headcount_end", "stability_base", "stable"):
+    counts = ("leavers", "headcount_start", "headcount_end", "stability_base", "stable",
+              "stability_censored")
+    for name in counts:
         yield mk.make(name, key, getattr(row, name), COUNT, pos, **bounds)
-    counts = (("leavers", key), ("headcount_start", key), ("headcount_end", key))
-    note = SMALL_START if row.headcount_start < MIN_START_HEADCOUNT else LEAVER_RATE_NOTE
+    average = row.headcount_average
+    yield mk.make("headcount_average", key, average, STATISTIC, pos, **bounds)
+    note = SMALL_AVERAGE if row.leaver_rate is None else LEAVER_RATE_NOTE
+    inputs = (("leavers", key), ("headcount_average", key))
     yield mk.make(
-        "leaver_rate", key, row.leaver_rate, RATE, pos, inputs=counts, note=note, **bounds
+        "leaver_rate", key, row.leaver_rate, RATE, pos, inputs=inputs, note=note, **bounds
     )
     yield mk.make(
         "stability_index",
         key,
         row.stability_index,
-        RATE,
+        STATISTIC,
         pos,
-        inputs=(("stable", key), ("stability_base", key)),
+        inputs=(("stable", key), ("stability_base", key), ("stability_censored", key)),
         **bounds,
     )
 

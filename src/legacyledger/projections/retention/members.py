@@ -11,15 +11,15 @@ and ``CENSORED`` if still retained then; else ``NOT_YET`` if it is after ``as_of
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from legacyledger.projections.base import PositionSet
-from legacyledger.projections.retention.km import KMPoint, Subject
+from legacyledger.projections.retention.km import KMPoint, Subject, kaplan_meier
 from legacyledger.projections.retention.model import (
-    MIN_START_HEADCOUNT,
+    MIN_AVERAGE_HEADCOUNT,
     HorizonRow,
     Key,
     PeriodRow,
@@ -106,38 +106,93 @@ def horizon_row(members: Iterable[Member], i: int, months: int, km: KMPoint) -> 
 
 
 def period_row(label: str, start: date, end: date, dims: Key, members: list[Member]) -> PeriodRow:
-    """Headcounts at the end of ``start - 1`` and ``end - 1``; leavers dated in the period.
+    """Headcounts at the end of ``start - 1`` and ``end - 1``; leavers dated in the period;
+    the days in post while observed in it (their sum ÷ the period's days is the average
+    headcount, the leaver rate's denominator).
+
     A member whose observation ends within the period while still in post (follow-up ended,
-    died, left the scope's sight) leaves the period's population: neither headcount, nor the
-    stability base. No leaver rate when fewer than :data:`MIN_START_HEADCOUNT` were in post
-    at the start."""
+    died, left the scope's sight) is out of both headcounts and of the stability base, but
+    brings the days it was observed in post, and is a leaver if seen leaving earlier in the
+    period. No leaver rate when the average headcount is below :data:`MIN_AVERAGE_HEADCOUNT`."""
     first = start - _DAY
+    days = (end - start).days
     counts = [0, 0, 0, 0, 0]  # at start, at end, leavers, stability base, stable
+    person_days = 0
+    subjects: list[Subject] = []  # those in post and observed at the start
     for m in members:
-        path, before = m.path, m.tl.enrolled_on <= first
+        path, enrolled = m.path, m.tl.enrolled_on
+        before = enrolled <= first
         if not path.days and path.censored_on is None:  # never left, never censored
             counts[0] += before
             counts[1] += 1
             counts[3] += before
             counts[4] += before
+            person_days += max(0, (end - max(start, enrolled)).days)
+            if before:
+                subjects.append(Subject(None, days, False))
         else:
             for i, n in enumerate(_period_counts(path, before, start, end)):
                 counts[i] += n
+            person_days += in_post_days(path, max(start, enrolled), end)
+            if before and path.observed_on(first) and path.retained_on(first):
+                subjects.append(stability_subject(path, start, end))
     at_start, at_end, leavers, base, stable = counts
-    rate = ratio(2 * leavers, at_start + at_end) if at_start >= MIN_START_HEADCOUNT else None
+    enough = person_days >= MIN_AVERAGE_HEADCOUNT * days
     return PeriodRow(
-        label, start, end, dims, leavers, at_start, at_end, rate, base, stable, ratio(stable, base),
+        label, start, end, dims, leavers, at_start, at_end,
+        ratio(leavers * days, person_days) if enough else None, base, stable,
+        stability(subjects, days), person_days, days, len(subjects) - base,
     )  # fmt: skip
+
+
+def stability_subject(path: Path, start: date, end: date) -> Subject:
+    """Someone in post and observed at the end of ``start - 1``, as a Kaplan-Meier subject in
+    days since then: not in post at the end of their last observed day in the period → an
+    event on the day their last spell out of post began (a leaver back in post by then is
+    not one); observation ending earlier while in post → censored on that day; else in post
+    through the period."""
+    first, last = start - _DAY, end - _DAY
+    censored = path.censored_on
+    seen = last if censored is None or censored >= last else censored
+    if not path.retained_on(seen):
+        i = bisect_right(path.exits, seen)
+        return Subject(None, (path.exits[i - 1] - first).days, True)
+    return Subject(None, (seen - first).days, False)
+
+
+def stability(subjects: Sequence[Subject], days: int) -> float | None:
+    """The Kaplan-Meier estimate of still being in post ``days`` after the start (None when
+    no one is left at risk then: the estimate would rest on nobody)."""
+    curve = kaplan_meier(subjects)
+    return None if curve.at_risk(days) == 0 else curve.at(days).survival
+
+
+def in_post_days(path: Path, since: date, end: date) -> int:
+    """The days ``d`` in ``[since, end)`` on which the registrant is observed (up to and
+    including the day observation ends) and in post at the end of ``d``. A leaving day is
+    not in post; the day observation ends is (the state at its end is the last one seen)."""
+    censored = path.censored_on
+    until = end if censored is None else min(end, censored + _DAY)
+    if since >= until:
+        return 0
+    total, here, state = 0, since, path.retained_on(since)
+    for i in range(bisect_right(path.days, since), bisect_left(path.days, until)):
+        day = path.days[i]
+        total += (day - here).days if state else 0
+        here, state = day, path.states[i]
+    return total + ((until - here).days if state else 0)
 
 
 def _period_counts(path: Path, before: bool, start: date, end: date) -> tuple[bool, ...]:
     first, last = start - _DAY, end - _DAY
-    censored = path.censored_on
-    if censored is not None and censored < last and path.retained_on(censored):
-        return (False,) * 5  # no longer observed, while in post: out of the population
-    in_start = before and path.observed_on(first) and path.retained_on(first)
     i = bisect_left(path.exits, start)
     left = i < len(path.exits) and path.exits[i] < end
+    censored = path.censored_on
+    if censored is not None and censored < last and path.retained_on(censored):
+        # no longer observed, while in post: out of the headcounts (a leaving seen earlier
+        # in the period still counts)
+        return False, False, left, False, False
+    in_start = before and path.observed_on(first) and path.retained_on(first)
     in_end = path.observed_on(last) and path.retained_on(last)
     return in_start, in_end, left, in_start, in_start and in_end
 

@@ -107,8 +107,8 @@ class RetentionParams:
 
 
 Key = tuple[tuple[str, str], ...]
-#: A period with fewer in post at its start gets no leaver rate (figures.md §1).
-MIN_START_HEADCOUNT = 10
+#: A period whose average headcount is below this gets no leaver rate (figures.md §1).
+MIN_AVERAGE_HEADCOUNT = 10
 
 
 @attrs.frozen
@@ -153,7 +153,20 @@ class PeriodRow:
     leaver_rate: Decimal | None
     stability_base: int
     stable: int
-    stability_index: Decimal | None
+    #: Kaplan-Meier estimate of still being in post at the end, of those in post at the start.
+    stability_index: float | None
+    #: Days in post while observed in the period, summed over the members.
+    person_days: int = 0
+    #: The period's length in days.
+    days: int = 0
+    #: In post at the start, observation ended in the period while in post (out of the base).
+    stability_censored: int = 0
+
+    @property
+    def headcount_average(self) -> Decimal | None:
+        """Person-days in post while observed ÷ the period's days (the leaver rate's
+        denominator)."""
+        return ratio(self.person_days, self.days)
 
 
 @attrs.frozen

@@ -10,7 +10,14 @@ schema; see :mod:`legacyledger.views.store.backends`):
   the move of the tracked position.
 * figure snapshots: every family's figures for one (as_of, params), at a position.
   :meth:`~PersistedViews.refresh` recomputes only the families that can use a fact recorded
-  since (``FAMILIES[f].names``), the others just move their position.
+  since (``FAMILIES[f].names``), the others just move their position; one transaction moves
+  them all. The costs family keeps its group state beside its snapshot
+  (:mod:`~legacyledger.views.store.costs`): a new cost, funding, time log or contact is
+  added to its groups and only the figures of the financial years it touches are made
+  again, without reading the ledger; anything else that reaches costs (a correction, a void,
+  a pay rate, an enrolment, a plan, a delivery, a cancellation), a new day for a view of
+  ``today``, or a snapshot far behind is a full build. Retention, reach and compliance are
+  still folded from the ledger when stale.
 
 Exactly-once: a transaction first moves the tracked position with ``UPDATE … SET position =
 new WHERE position = old``. If another worker moved it first, no row matches (on PostgreSQL
@@ -30,26 +37,31 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from legacyledger.projections.base import Figure
+from legacyledger.projections.base import CORRECTIONS, Figure
+from legacyledger.projections.costs import NAMES as COST_NAMES
 from legacyledger.views.families import FAMILIES, build_views
+from legacyledger.views.store import costs
 from legacyledger.views.store.backends import (
     CURRENT_FACTS,
     ForeignViews,
     LostRace,
     Store,
     anchor_to_chain,
+    select_in,
 )
 from legacyledger.views.store.location import store_exists, store_for
-from legacyledger.views.store.rows import FactsBatch
+from legacyledger.views.store.rows import FactsBatch, target_names
 from legacyledger.views.store.snapshots import (
     Params,
     Snapshot,
+    SnapshotWrite,
     names_between,
     select_figure,
     select_figures,
     select_snapshots,
+    snapshot_write,
     view_name,
-    write_snapshot,
+    write_snapshots,
 )
 
 if TYPE_CHECKING:
@@ -164,16 +176,27 @@ class PersistedViews:
         stale: dict[str, int | None] = {}
         moved: dict[str, int] = {}
         names: dict[int, frozenset[str]] = {}
-        for family in families or FAMILIES:
-            snapshot = self.snapshot(view_name(family, as_of, params))
-            if snapshot is None or snapshot.as_of != day or self.from_another_history(snapshot.view,
-                                                                          snapshot.position):
+        chosen = list(families or FAMILIES)
+        recomputed: list[str] = []
+        writes: list[SnapshotWrite] = []
+        link = self.ledger.chain_link(position)
+        known = self._known([view_name(f, as_of, params) for f in chosen])
+        if "costs" in chosen:
+            chosen.remove("costs")
+            write, again = self._refresh_costs(as_of, day, params, position, link, known)
+            writes += [] if write is None else [write]
+            recomputed += ["costs"] if again else []
+        for family in chosen:
+            snapshot = known.snapshots.get(view_name(family, as_of, params))
+            if snapshot is None or snapshot.as_of != day or known.foreign(snapshot):
                 stale[family] = None if snapshot is None else snapshot.position
                 continue
             if snapshot.position >= position:
                 continue
             if snapshot.position not in names:
-                names[snapshot.position] = names_between(self.ledger, snapshot.position, position)
+                names[snapshot.position] = self._reached(
+                    snapshot.position, position,
+                    names_between(self.ledger, snapshot.position, position))
             wanted = FAMILIES[family].names(
                 FAMILIES[family].params(day, self.ledger, position,
                                         **dict((params or {}).get(family, {}))))
@@ -183,14 +206,77 @@ class PersistedViews:
             else:
                 moved[family] = snapshot.position
         views = build_views(self.ledger, day, position, list(stale), params) if stale else None
-        link = self.ledger.chain_link(position)
         for family, old in stale.items():
             assert views is not None
             figures = [f for f in views.by_id.values() if f.id.partition(".")[0] == family]
-            write_snapshot(self.store, family, as_of, day, params, old, position, figures, link)
+            writes.append(snapshot_write(self.store, family, as_of, day, params, old, position,
+                                         figures, link))
         for family, old in moved.items():
-            write_snapshot(self.store, family, as_of, day, params, old, position, None, link)
-        return list(stale)
+            writes.append(snapshot_write(self.store, family, as_of, day, params, old, position,
+                                         None, link))
+        if writes:  # one commit for every family
+            write_snapshots(self.store, writes)
+        return [f for f in (families or FAMILIES) if f in stale or f in recomputed]
+
+    def _reached(self, after: int, upto: int, names: frozenset[str]) -> frozenset[str]:
+        """The names of the facts recorded in (after, upto] and of those their corrections
+        and voids reach, in place of the corrections' own names (kept when a target is not
+        found): a correction matters to a family only if the fact it reaches does."""
+        if not names & CORRECTIONS:
+            return names
+        refs = {r.fact["target"] for r in self.ledger.records(start=after, stop=upto,
+                                                              names=CORRECTIONS)}
+        with self.store.read() as cur:
+            reached = target_names(self.store, cur, self.ledger, refs)
+        return names if reached is None else (names - CORRECTIONS) | reached
+
+    def _known(self, views: list[str]) -> _Known:
+        """The snapshots of ``views`` and their chain anchors, read in one transaction."""
+        with self.store.read() as cur:
+            snapshots = {s.view: s for s in select_snapshots(self.store, cur) if s.view in views}
+            pins = {view: (int(p), link) for view, p, link in select_in(
+                cur, f"SELECT view, position, link FROM {self.store.table('pins')} WHERE",
+                "view", views)}
+        return _Known(snapshots, pins, self.ledger)
+
+    def _refresh_costs(self, as_of: date | None, day: date, params: Params | None,
+                       position: int, link: str | None,
+                       known: _Known) -> tuple[SnapshotWrite | None, bool]:
+        """The write that brings the costs snapshot of (as_of, params) to ``position`` from
+        its group state (see :mod:`legacyledger.views.store.costs`), if it must move; and
+        whether its figures were recomputed."""
+        view = view_name("costs", as_of, params)
+        own = dict((params or {}).get("costs", {}))
+        cost_params = FAMILIES["costs"].params(day, self.ledger, position, **own)
+        snapshot = known.snapshots.get(view)
+        old = None if snapshot is None else snapshot.position
+        plan = None
+        if (snapshot is not None and snapshot.as_of == day
+                and position - snapshot.position <= costs.INCREMENT_LIMIT
+                and not known.foreign(snapshot)):
+            if snapshot.position >= position:
+                return None, False
+            with self.store.read() as cur:
+                kept = bool(costs.read_some(self.store, cur, view, ["O"]))
+            new = list(self.ledger.records(start=snapshot.position, stop=position,
+                                           names=COST_NAMES | CORRECTIONS)) if kept else []
+            if new and any(r.fact["fact"] in CORRECTIONS for r in new):
+                reached = self._reached(snapshot.position, position, CORRECTIONS)
+                if not reached & (COST_NAMES | CORRECTIONS):  # no cost fact was amended
+                    new = [r for r in new if r.fact["fact"] not in CORRECTIONS]
+            if kept and not new:
+                return snapshot_write(self.store, "costs", as_of, day, params, old, position,
+                                      None, link), False
+            if kept and costs.additive(new):
+                with self.store.read() as cur:
+                    plan = costs.step(self.store, cur, view, new, cost_params)
+        if plan is None:
+            plan = costs.build(self.ledger.records(stop=position), cost_params)
+        done = plan
+        return snapshot_write(
+            self.store, "costs", as_of, day, params, old, position, plan.figures, link,
+            lambda cur: costs.write_groups(self.store, cur, view, done.groups(), done.whole),
+            parts=plan.parts, some=plan.some), True
 
     def from_another_history(self, view: str, position: int) -> bool:
         """Whether ``view`` at ``position`` was built from another ledger history: its pinned
@@ -277,6 +363,21 @@ class PersistedViews:
                 new.refresh(day, by_family, position, list(by_family))
             self.store.swap_in(new.store)
         return position
+
+
+class _Known(NamedTuple):
+    """What a refresh reads of the store first: snapshots and chain anchors, by view."""
+
+    snapshots: dict[str, Snapshot]
+    pins: dict[str, tuple[int, str | None]]
+    ledger: LedgerReader
+
+    def foreign(self, snapshot: Snapshot) -> bool:
+        """As :meth:`PersistedViews.from_another_history`, from the anchors read."""
+        pin = self.pins.get(snapshot.view)
+        if snapshot.position <= 0 or pin is None or pin[0] != snapshot.position:
+            return False
+        return bool(pin[1] != self.ledger.chain_link(snapshot.position))
 
 
 def persisted_figure(ledger: LedgerReader, figure_id: str, as_of: date | None = None,

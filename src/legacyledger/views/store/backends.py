@@ -19,11 +19,12 @@ from typing import Any
 
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
 TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures",
-          "parts", "pins")
+          "parts", "pins", "groups")
 INDEXES = {
     "current_facts": ("by_position", "position"),
     "fact_corrections": ("by_target", "target"),
     "figures": ("by_ordinal", "view, ordinal"),
+    "groups": ("by_year", "view, fy"),
 }
 CURRENT_FACTS = "current_facts"
 
@@ -52,6 +53,10 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         # it: views whose anchor differs were built from another ledger history (a ledger
         # re-created at the same path).
         "pins": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, link TEXT)",
+        # A family's group state behind a snapshot view (what one fact updates in place; see
+        # legacyledger.views.store.costs), moved with the snapshot in one transaction.
+        "groups": f"(view TEXT NOT NULL, grp TEXT NOT NULL, fy TEXT NOT NULL, "
+        f"body {json} NOT NULL, PRIMARY KEY (view, grp))",
     }
 
 
@@ -143,8 +148,8 @@ class Store:
             return
         with self.write() as cur:
             # Under the write lock: another worker may have created the tables since
-            # ``ready`` (and be applying batches already); only a store written before parts
-            # and pins is older (issue 12: a second worker emptied a store being caught up).
+            # ``ready`` (and be applying batches already); only a store written before parts,
+            # pins or groups is older (issue 12: a second worker emptied a store being caught up).
             older = self._older(cur)
             for name, columns in self.ddl().items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}")
@@ -167,16 +172,16 @@ class Store:
             )
 
     def _older(self, cur: Cursor) -> bool:
-        """A store written before parts and pins: a tracking table without them."""
+        """A store written before parts, pins or groups: a tracking table without them."""
         found = {}
-        for table in ("tracking", "parts", "pins"):
+        for table in ("tracking", "parts", "pins", "groups"):
             cur.execute(self.exists_sql, (self.table_ref(table),))
             found[table] = bool(cur.fetchone()[0])
-        return found["tracking"] and not (found["parts"] and found["pins"])
+        return found["tracking"] and not (found["parts"] and found["pins"] and found["groups"])
 
     def ready(self) -> bool:
         with self.read() as cur:
-            for table in ("tracking", "parts", "pins"):
+            for table in ("tracking", "parts", "pins", "groups"):
                 cur.execute(self.exists_sql, (self.table_ref(table),))
                 if not cur.fetchone()[0]:
                     return False

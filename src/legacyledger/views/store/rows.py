@@ -163,3 +163,35 @@ def rows_of(effective: EffectiveFacts) -> dict[str, EffectiveFact]:
     return {
         f.source_ref: EffectiveFact(f.position, dict(f.fact), tuple(f.positions)) for f in effective
     }
+
+
+def target_names(store: Store, cur: Cursor, ledger: Any, refs: Iterable[str]) -> set[str] | None:
+    """The names of the facts that corrections and voids of ``refs`` finally reach (a
+    correction's target, or a voided correction's, and so on): from the current facts (a
+    fact's name never changes), else from the ledger's own record of the ref (its source_ref
+    index); None when a ref is in neither."""
+    names: set[str] = set()
+    wanted, seen = set(refs), set[str]()
+    recorder = ledger.app.recorder
+    while wanted:
+        seen |= wanted
+        found = {ref: name for ref, name in select_in(
+            cur, f"SELECT source_ref, fact FROM {store.table('current_facts')} WHERE",
+            "source_ref", wanted)}
+        names |= set(found.values())
+        rest = sorted(wanted - found.keys())
+        located = recorder.lookup_refs(rest) if rest else {}
+        if len(located) != len(rest):
+            return None
+        positions = []
+        for originator, version, _ in located.values():
+            positions += [p for p, v, _ in recorder.read_aggregate(originator) if v == version]
+        onward = set()
+        for record in ledger.records_at(positions):
+            fact = record.fact
+            if fact["fact"] in (CORRECTED, VOIDED):
+                onward.add(fact["target"])
+            else:
+                names.add(fact["fact"])
+        wanted = onward - seen
+    return names

@@ -153,17 +153,37 @@ class Parts:
     PositionSet node (its parts and its map of corrected positions), every leaf of positions
     (stored sorted and distinct), every map."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: int = 0) -> None:
+        """``start``: the first new part's number (parts already stored come before it)."""
+        self.start = start
         self.numbers: dict[int, int] = {}
         self.rows: list[tuple[int, str]] = []
         self._keep: list[Any] = []  # the numbered objects, so that their ids stay theirs
+        self._tagged: dict[int, Any] = {}
+
+    def stored(self, part: Any, number: int) -> None:
+        """``part`` is stored already, as ``number``: name it so, never write it again."""
+        self.numbers[id(part)] = number
+        self._keep.append(part)
+
+    def number_of(self, part: Any) -> int | None:
+        return self.numbers.get(id(part))
+
+    def tagged(self, parameters: Any) -> Any:
+        """A derivation's parameters as stored; figures of one maker share the mapping, so
+        it is tagged once (by identity, kept alive with the parts)."""
+        found = self._tagged.get(id(parameters))
+        if found is None:
+            found = self._tagged[id(parameters)] = _tagged(parameters)
+            self._keep.append(parameters)
+        return found
 
     def _number(self, part: Any, body: Callable[[], Any]) -> int:
         """The part's number, numbering it (and storing ``body()``) the first time."""
         found = self.numbers.get(id(part))
         if found is None:
             content = dumps(body())  # a node numbers its parts first
-            found = self.numbers[id(part)] = len(self.rows)
+            found = self.numbers[id(part)] = self.start + len(self.rows)
             self.rows.append((found, content))
             self._keep.append(part)
         return found
@@ -191,41 +211,103 @@ class Parts:
 
 def write_snapshot(store: Store, family: str, as_of: date | None, day: date,
                    params: Params | None, old: int | None, position: int,
-                   figures: Sequence[Figure] | None, link: str | None = None) -> bool:
+                   figures: Sequence[Figure] | None, link: str | None = None,
+                   also: Callable[[Cursor], None] | None = None, parts: Parts | None = None,
+                   some: bool = False) -> bool:
     """Move a snapshot from position ``old`` (None: there is none yet) to ``position``, with
     its new figures (None: unchanged) and the ledger's chain ``link`` there, in one
-    transaction; False if another worker moved it first (the transaction is rolled back)."""
+    transaction; False if another worker moved it first (the transaction is rolled back).
+    See :func:`snapshot_write` for the rest."""
+    write = snapshot_write(store, family, as_of, day, params, old, position, figures, link,
+                           also, parts, some)
+    return write_snapshots(store, [write])[0]
+
+
+SnapshotWrite = Callable[[Cursor], None]
+
+
+def write_snapshots(store: Store, writes: Sequence[SnapshotWrite]) -> list[bool]:
+    """Several snapshot writes in one transaction (one commit), each under its own savepoint:
+    one whose snapshot another worker moved first is rolled back alone (False)."""
+    done = []
+    with store.write() as cur:
+        for i, write in enumerate(writes):
+            cur.execute(f"SAVEPOINT snapshot_{i}")
+            try:
+                write(cur)
+            except LostRace:
+                cur.execute(f"ROLLBACK TO SAVEPOINT snapshot_{i}")
+                done.append(False)
+            else:
+                done.append(True)
+            cur.execute(f"RELEASE SAVEPOINT snapshot_{i}")
+    return done
+
+
+def snapshot_write(store: Store, family: str, as_of: date | None, day: date,
+                   params: Params | None, old: int | None, position: int,
+                   figures: Sequence[Figure] | None, link: str | None = None,
+                   also: Callable[[Cursor], None] | None = None, parts: Parts | None = None,
+                   some: bool = False) -> SnapshotWrite:
+    """A snapshot's move from position ``old`` (None: there is none yet) to ``position``, with
+    its new figures (None: unchanged) and the ledger's chain ``link`` there, to run in a
+    write transaction; it raises :class:`LostRace` if another worker moved it first. The
+    figures' rows are made now, outside any transaction.
+
+    ``some``: ``figures`` replace only the stored figures with their ids (which must all be
+    there), their new parts numbered from ``parts.start`` on after the stored ones (the
+    stored parts they name are in ``parts`` already); else they are all the figures, and
+    replace every stored one. ``also(cursor)`` writes more in the same transaction (a family's
+    group state), after the figures' parts are numbered."""
     view = view_name(family, as_of, params)
     t = store.table
     now = datetime.now(UTC).isoformat(timespec="seconds")
     built_at = "built_at" if figures is None else "?"
-    try:
-        with store.write() as cur:
-            if old is None:
-                cur.execute(f"INSERT INTO {t('snapshots')} VALUES (?, ?, ?, ?, ?, ?) "
-                            "ON CONFLICT (view) DO NOTHING",
-                            (view, family, day.isoformat(), own_params(family, params), position,
-                             now))
-            else:
-                cur.execute(f"UPDATE {t('snapshots')} SET position = ?, as_of = ?, "
-                            f"built_at = {built_at} WHERE view = ? AND position = ?",
-                            (position, day.isoformat(), *([] if figures is None else [now]),
-                             view, old))
-            if cur.rowcount != 1:
-                raise LostRace(old)
-            anchor_to_chain(cur, store, view, position, link)
-            if figures is not None:
-                parts = Parts()
-                rows = [figure_row(view, i, f, parts) for i, f in enumerate(figures)]
-                cur.execute(f"DELETE FROM {t('figures')} WHERE view = ?", (view,))
-                cur.execute(f"DELETE FROM {t('parts')} WHERE view = ?", (view,))
-                cur.executemany(f"INSERT INTO {t('parts')} VALUES (?, ?, ?)",
-                                [(view, number, body) for number, body in parts.rows])
-                cur.executemany(f"INSERT INTO {t('figures')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                rows)
-    except LostRace:
-        return False
-    return True
+    parts = Parts() if parts is None else parts
+    rows = [] if figures is None else [figure_row(view, i, f, parts) for i, f in enumerate(figures)]
+
+    def write(cur: Cursor) -> None:
+        if old is None:
+            cur.execute(f"INSERT INTO {t('snapshots')} VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (view) DO NOTHING",
+                        (view, family, day.isoformat(), own_params(family, params), position,
+                         now))
+        else:
+            cur.execute(f"UPDATE {t('snapshots')} SET position = ?, as_of = ?, "
+                        f"built_at = {built_at} WHERE view = ? AND position = ?",
+                        (position, day.isoformat(), *([] if figures is None else [now]),
+                         view, old))
+        if cur.rowcount != 1:
+            raise LostRace(old)
+        anchor_to_chain(cur, store, view, position, link)
+        if also is not None:
+            also(cur)
+        if figures is None:
+            return
+        if not some:
+            cur.execute(f"DELETE FROM {t('figures')} WHERE view = ?", (view,))
+            cur.execute(f"DELETE FROM {t('parts')} WHERE view = ?", (view,))
+        insert_rows(cur, f"INSERT INTO {t('parts')} VALUES",
+                    [(view, number, body) for number, body in parts.rows])
+        # (some: every id is there, so each row updates one; its ordinal stays)
+        insert_rows(cur, f"INSERT INTO {t('figures')} VALUES", rows,
+                    " ON CONFLICT (view, figure_id) DO UPDATE SET value = excluded.value, "
+                    "value_type = excluded.value_type, unit = excluded.unit, "
+                    "kind = excluded.kind, label = excluded.label, "
+                    "derivation = excluded.derivation" if some else "")
+
+    return write
+
+
+def insert_rows(cur: Cursor, sql: str, rows: Sequence[Sequence[Any]], tail: str = "",
+                chunk: int = 500) -> None:
+    """``sql`` (``INSERT INTO t VALUES``) for ``rows``, many rows per statement: one round
+    trip per ``chunk`` rows rather than one per row (PostgreSQL)."""
+    for i in range(0, len(rows), chunk):
+        part = rows[i : i + chunk]
+        marks = "(" + ", ".join("?" * len(part[0])) + ")"
+        cur.execute(f"{sql} {', '.join([marks] * len(part))}{tail}",
+                    [value for row in part for value in row])
 
 
 def _tagged(value: Any) -> Any:
@@ -274,7 +356,7 @@ def figure_row(view: str, ordinal: int, figure: Figure, parts: Parts) -> tuple[A
     kind = None if value is None else VALUE_TYPES[type(value)]
     d = figure.derivation
     derivation = {
-        "formula": d.formula, "version": d.version, "parameters": _tagged(d.parameters),
+        "formula": d.formula, "version": d.version, "parameters": parts.tagged(d.parameters),
         "as_of": _tagged(d.as_of), "contributing": parts.contributing(d),
         "disclosure": d.disclosure, "note": d.note, "inputs": list(d.inputs),
     }
