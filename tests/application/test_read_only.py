@@ -107,3 +107,15 @@ def test_writing_to_a_ledger_that_cannot_be_written_is_one_clear_error(
     assert result.exit_code == 1
     assert "read-only" in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) <= 2
+
+
+def test_a_ledger_opened_read_only_on_either_store_reads_and_refuses_writes(
+    location: str,
+) -> None:
+    with Ledger(location) as ledger:
+        ledger.import_file(EXAMPLE)
+    with Ledger(location, read_only=True) as ledger:
+        assert check_ledger(ledger).ok and build_report(ledger).figures
+        with pytest.raises(LedgerReadOnly):
+            ledger.record(cost_incurred(key="wy-legacy"))
+        assert ledger.count() == 17
