@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from legacyledger import ImportRejected, Ledger
 from legacyledger.views.store import PersistedViews, costs
+from legacyledger.views.store.snapshots import write_snapshot
 from tests import builders as b
 from tests.application.test_correction_fold import fresh_location
 from tests.conftest import require_postgres
@@ -164,3 +165,21 @@ def test_costs_booked_to_a_cancelled_event_through_increments_and_compactions(
             views.catch_up()
             assert views.refresh(AS_OF) == ["costs", "compliance", "reach"]
             assert_law(ledger, views)
+
+
+def test_groups_left_behind_by_a_writer_that_knew_none_are_not_added_to(location: str) -> None:
+    """A costs snapshot moved without its groups (by a version of the library that kept
+    none): the next refresh builds them again rather than adding to the stale ones."""
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(b.programme())
+        views.catch_up()
+        views.refresh(AS_OF)
+        old = views.read("costs", AS_OF).position
+        ledger.record(b.cost_incurred(on="2024-12-01", source_ref="unseen-by-groups"))
+        figures = ledger.views(as_of=AS_OF, families=["costs"]).figures
+        assert write_snapshot(views.store, "costs", AS_OF, AS_OF, None, old, ledger.head(),
+                              figures, ledger.chain_link(ledger.head()))
+        ledger.record(b.cost_incurred(on="2024-12-02", source_ref="after-it"))
+        views.catch_up()
+        views.refresh(AS_OF)
+        assert_law(ledger, views)

@@ -257,7 +257,9 @@ class PersistedViews:
             if snapshot.position >= position:
                 return None, False
             with self.store.read() as cur:
-                kept = bool(costs.read_some(self.store, cur, view, ["O"]))
+                found = costs.read_some(self.store, cur, view, ["O", "A"])
+            # the groups are the snapshot's (a writer that knew no groups did not move it)
+            kept = "O" in found and found.get("A", {}).get("at") == snapshot.position
             new = list(self.ledger.records(start=snapshot.position, stop=position,
                                            names=COST_NAMES | CORRECTIONS)) if kept else []
             if new and any(r.fact["fact"] in CORRECTIONS for r in new):
@@ -265,8 +267,10 @@ class PersistedViews:
                 if not reached & (COST_NAMES | CORRECTIONS):  # no cost fact was amended
                     new = [r for r in new if r.fact["fact"] not in CORRECTIONS]
             if kept and not new:
-                return snapshot_write(self.store, "costs", as_of, day, params, old, position,
-                                      None, link), False
+                return snapshot_write(
+                    self.store, "costs", as_of, day, params, old, position, None, link,
+                    lambda cur: costs.write_groups(self.store, cur, view, costs.at(position),
+                                                   False)), False
             if kept and costs.additive(new):
                 with self.store.read() as cur:
                     plan = costs.step(self.store, cur, view, new, cost_params)
@@ -275,7 +279,8 @@ class PersistedViews:
         done = plan
         return snapshot_write(
             self.store, "costs", as_of, day, params, old, position, plan.figures, link,
-            lambda cur: costs.write_groups(self.store, cur, view, done.groups(), done.whole),
+            lambda cur: costs.write_groups(self.store, cur, view,
+                                           {**done.groups(), **costs.at(position)}, done.whole),
             parts=plan.parts, some=plan.some), True
 
     def from_another_history(self, view: str, position: int) -> bool:

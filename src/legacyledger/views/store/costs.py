@@ -380,6 +380,12 @@ def write_groups(store: Store, cur: Cursor, view: str, rows: Rows, whole: bool) 
                 " ON CONFLICT (view, grp) DO UPDATE SET body = excluded.body")
 
 
+def at(position: int) -> Rows:
+    """The row naming the snapshot position the groups are at (moved with it, so that groups
+    left behind by a writer that knew none are never added to)."""
+    return {"A": {"at": position}}
+
+
 def numbered(rows: Rows, grps: Iterable[str], state: KeptState, parts: Parts) -> Rows:
     """The rows ``grps``, with the part numbers their positions were written as."""
     out = {grp: rows[grp] for grp in grps}
