@@ -48,3 +48,5 @@ def test_explain_words_follow_the_disclosure_policy(imported: Cli) -> None:
     found = json.loads(imported("explain", RATE, "--as-of", "2025-09-30", "--json").stdout)
     assert found["value"] == "*"
     assert found["words"]["sum"] == "retained at 6 months (R_h) = * (suppressed: a small number)"
+    # the facts behind it are counted as a report counts people: 1 each is shown as *
+    assert found["words"]["facts"] == {"RegistrantEnrolled": "*", "RegistrantLeft": "*"}

@@ -24,6 +24,7 @@ from legacyledger.projections.disclosure import (
     SUPPRESSED,
     DisclosedFigure,
     apply_disclosure,
+    show_count,
 )
 from legacyledger.projections.units import unit_of
 
@@ -38,14 +39,17 @@ class Words:
     """A figure told in words: ``sum`` (one sentence) and ``facts`` (type → count)."""
 
     sum: str
-    facts: tuple[tuple[str, int], ...]
+    #: Fact type → count, disclosed as counts are (``*`` or rounded) under a policy that
+    #: hides small counts; ``total`` likewise.
+    facts: tuple[tuple[str, int | str], ...]
+    total: int | str = 0
 
     def lines(self) -> Iterator[str]:
         """The sum, then one line per fact type with its count."""
         yield self.sum
-        total = sum(count for _, count in self.facts)
+        total = self.total
         yield f"Made from {total} fact{'s' if total != 1 else ''}" + (":" if total else ".")
-        yield from (f"  {count:>6}  {name}" for name, count in self.facts)
+        yield from (f"  {count!s:>6}  {name}" for name, count in self.facts)
 
 
 def in_words(
@@ -58,7 +62,14 @@ def in_words(
     value disclosed under ``policy``; ``facts`` are its contributing facts."""
     shown = _disclosed(figure, figures, policy)
     by_type = Counter(str(record.fact["fact"]) for record in facts)
-    return Words(_sentence(figure, figures, shown), tuple(by_type.most_common()))
+    counted = tuple((name, _count(count, policy)) for name, count in by_type.most_common())
+    return Words(_sentence(figure, figures, shown), counted, _count(sum(by_type.values()), policy))
+
+
+def _count(value: int, policy: str) -> int | str:
+    """A count of facts as a report would show a count under ``policy``."""
+    shown = show_count(value, policy)
+    return shown if isinstance(shown, (int, str)) else int(shown)
 
 
 def _disclosed(
