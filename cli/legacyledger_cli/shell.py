@@ -65,6 +65,12 @@ class Shell:
         location = self.location
         return is_postgres(location) or location == ":memory:" or Path(location).exists()
 
+    def may_create(self) -> bool:
+        """Whether a command other than ``init`` may create the ledger it writes to: a new
+        SQLite file, yes (``import`` into a new file); a PostgreSQL schema, no: a mistyped
+        schema would start an empty ledger unnoticed, so only ``init`` creates one."""
+        return not is_postgres(self.location)
+
     @contextlib.contextmanager
     def ledger(self, *, create: bool = False, batch_size: int | None = None) -> Iterator[Ledger]:
         if not create and not self.exists():

@@ -117,14 +117,18 @@ def test_a_missing_sqlite_file_is_an_error_unless_created(tmp_path: Path) -> Non
     assert not (tmp_path / "typo.db").exists()
 
 
-def test_a_mistyped_postgres_schema_is_an_error_for_every_command_but_init(pg_dsn: str) -> None:
+def test_a_mistyped_postgres_schema_is_an_error_for_every_command_but_init(
+    pg_dsn: str, tmp_path: Path
+) -> None:
     """verify said "No problems found" of the empty ledger the typo created."""
     from click.testing import CliRunner
 
     from legacyledger_cli import main
 
     runner = CliRunner()
-    for args in (["verify"], ["report", "all"], ["export"], ["log"], ["head"]):
+    facts = Path(__file__).parent.parent / "data" / "example-facts.jsonl"
+    for args in (["verify"], ["report", "all"], ["export"], ["log"], ["head"],
+                 ["import", str(facts)], ["demo", "--facts", "300", "--out", str(tmp_path)]):
         result = runner.invoke(main, ["--ledger", pg_dsn, *args])
         assert result.exit_code == 1 and "no ledger" in result.stderr, (args, result.output)
     with pytest.raises(LedgerNotFound):

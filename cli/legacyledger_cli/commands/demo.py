@@ -92,7 +92,7 @@ def demo(
     timings: dict[str, float] = {}
     written = timed(timings, "generate", synthetic.write_jsonl, path, config)
     shell.say(f"Wrote {plural(written, 'fact')} to {path}", err=True)
-    with shell.ledger(create=True) as ledger, path.open("rb") as facts_file:
+    with shell.ledger(create=shell.may_create()) as ledger, path.open("rb") as facts_file:
         result = timed(timings, "import", run_import, shell, ledger, Sources([facts_file]))
         run = DemoRun(ledger, path, written, result, timings)
         for line in report(run):

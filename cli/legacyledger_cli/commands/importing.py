@@ -220,6 +220,6 @@ def import_(
     content) are skipped, so running the same import twice is safe.
     """
     sources = Sources(files, form, load_mapping(mapping))
-    with shell.ledger(create=True, batch_size=batch_size) as ledger:
+    with shell.ledger(create=shell.may_create(), batch_size=batch_size) as ledger:
         result = run_import(shell, ledger, sources, max_errors)
     shell.say(import_summary(result, sources.label))
