@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from legacyledger.projections.disclosure import POLICIES
-from legacyledger.projections.figures import clean
+from legacyledger.projections.figures import clean, metric_of
 from legacyledger.projections.periods import GRAINS
 from legacyledger.projections.retention.model import ALL as POOLED
 from legacyledger.projections.retention.model import ANCHORS, DIMENSIONS
@@ -147,7 +147,7 @@ def figure_params(
 
 
 def from_id(figure_id: str) -> Params:
-    metric = figure_id.split("/")[0]
+    metric = metric_of(figure_id)
     dims = dict(part.partition("=")[::2] for part in figure_id.split("/")[1:])
     if metric.startswith("retention."):
         return {"retention": retention_from(dims)}

@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from legacyledger.projections.figures import metric_of
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
 from legacyledger.reports.cells import markdown_text, spreadsheet_cell
 from legacyledger.reports.words import in_words
@@ -144,7 +145,7 @@ def table(report: Report, color: bool) -> str:
 
 def table_row(figure: ReportFigure) -> tuple[str, str, str]:
     """A status (1 for met, 0 for every other) reads as its word, which is its label."""
-    if figure.id.partition("/")[0] == "compliance.status" and figure.label:
+    if metric_of(figure.id) == "compliance.status" and figure.label:
         return (figure.id, figure.label, "")
     return (figure.id, readable(figure), figure.unit)
 

@@ -10,10 +10,10 @@ the column as numbers. Every row carries what pins it (as-of, known-at, disclosu
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from legacyledger.projections.figures import dimensions
-from legacyledger.reports import Report, ReportFigure, is_money
+from legacyledger.projections.figures import dimensions, metric_of
+from legacyledger.reports import Report, ReportFigure, is_money, shown_value
 from legacyledger.reports.words import readable_name
 
 LEAD = ("family", "metric", "id", "label")
@@ -40,26 +40,11 @@ def header(names: Sequence[str]) -> list[str]:
     return [*LEAD, *(COLUMN_OF.get(n, n) for n in names), *TAIL]
 
 
-def value_of(figure: ReportFigure) -> tuple[int | Decimal | None, str]:
-    """The disclosed value as a number, or ``None`` with the symbol shown instead."""
-    display = figure.display
-    if isinstance(display, bool):
-        return int(display), ""
-    if isinstance(display, int):
-        return display, ""
-    try:
-        number = Decimal(str(display))
-    except InvalidOperation:
-        return None, str(display)
-    return (number, "") if number.is_finite() else (None, str(display))
-
-
 def row(report: Report, figure: ReportFigure, names: Sequence[str]) -> list[Cell]:
-    value, symbol = value_of(figure)
+    value, symbol = shown_value(figure.display)
     dims = dimensions(figure.id)
-    metric = figure.id.split("/")[0]
     return [
-        figure.family, metric, figure.id, readable_name(figure.id, figure.label),
+        figure.family, metric_of(figure.id), figure.id, readable_name(figure.id, figure.label),
         *(dims.get(n) for n in names),
         value, figure.unit, figure.kind, "true" if figure.suppressed else "false", symbol,
         figure.derivation.formula, figure.derivation.version, report.as_of.isoformat(),
@@ -82,4 +67,4 @@ def number_format(figure: ReportFigure) -> str | None:
     return "#,##0" if isinstance(figure.display, int) else None
 
 
-__all__ = ["number_format", "rows", "value_of"]
+__all__ = ["number_format", "rows"]

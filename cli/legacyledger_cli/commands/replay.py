@@ -13,6 +13,7 @@ import click
 
 from legacyledger import Ledger
 from legacyledger.projections.base import Figure
+from legacyledger.projections.figures import metric_of
 from legacyledger.views import FAMILIES
 from legacyledger_cli.commands.explain import Disclosed, dumps, missing_frameworks, warn_true_values
 from legacyledger_cli.figure_options import (
@@ -50,7 +51,7 @@ class Rebuilt:
         chosen: list[Figure] = []
         for metric, must in HEADLINES.get(self.family, ()):
             name = f"{self.family}.{metric}"
-            found = [f for f in self.figures if f.id.split("/")[0] == name and must in f.id + "/"]
+            found = [f for f in self.figures if metric_of(f.id) == name and must in f.id + "/"]
             found = [f for f in found if f.value is not None] or found
             fewest = min((f.id.count("/") for f in found), default=0)
             chosen += sorted((f for f in found if f.id.count("/") == fewest), key=lambda f: f.id)[

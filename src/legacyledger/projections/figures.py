@@ -35,6 +35,11 @@ def figure_id(metric: str, **dims: object) -> str:
     return "/".join([metric, *parts])
 
 
+def metric_of(figure_id: str) -> str:
+    """The metric an id names, before its dimensions (``retention.rate`` above)."""
+    return figure_id.partition("/")[0]
+
+
 def dimensions(figure_id: str) -> dict[str, str]:
     """The dimensions an id states, the inverse of :func:`figure_id`:
     ``retention.rate/cohort=2024-25/h=12`` gives ``{"cohort": "2024-25", "h": "12"}``."""

@@ -57,7 +57,7 @@ from legacyledger.projections.disclosure import (
     apply_disclosure,
     shown_differently_since,
 )
-from legacyledger.projections.figures import dimensions
+from legacyledger.projections.figures import dimensions, metric_of
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
@@ -441,7 +441,7 @@ def figure_json(figure: ReportFigure, policy: str) -> dict[str, Any]:
     return {
         "family": figure.family,
         "id": figure.id,
-        "metric": figure.id.split("/")[0],
+        "metric": metric_of(figure.id),
         "dims": dimensions(figure.id),
         "label": figure.label,
         "display": figure.display,
@@ -454,15 +454,29 @@ def figure_json(figure: ReportFigure, policy: str) -> dict[str, Any]:
     }
 
 
+def shown_value(display: Shown) -> tuple[int | Decimal | None, str]:
+    """The display as an exact number, or ``None`` with the symbol shown instead (``*``
+    suppressed, ``n/a`` not computable): the typed value of tidy exports."""
+    if isinstance(display, bool):
+        return int(display), ""
+    if isinstance(display, int):
+        return display, ""
+    try:
+        number = Decimal(str(display))
+    except InvalidOperation:
+        return None, str(display)
+    return (number, "") if number.is_finite() else (None, str(display))
+
+
 def number_of(display: Shown) -> int | float | None:
     """The display as a JSON number, for tools that want one column of numbers (``display``
     keeps exact decimals as text); ``None`` for ``*`` (suppressed) and ``n/a``."""
     if isinstance(display, (int, float)) and not isinstance(display, bool):
         return display
-    try:
-        number = float(Decimal(str(display)))
-    except InvalidOperation:
+    value = None if isinstance(display, bool) else shown_value(display)[0]
+    if value is None:
         return None
+    number = float(value)
     return number if math.isfinite(number) else None
 
 
@@ -1084,5 +1098,6 @@ __all__ = [
     "report_digest",
     "report_json",
     "report_schema",
+    "shown_value",
     "verify_report",
 ]
