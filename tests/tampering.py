@@ -38,4 +38,4 @@ def tamper(location: str, sql_sqlite: str, sql_postgres: str) -> None:
             conn.execute(sql_postgres.format(schema=schema))
     else:
         with unguarded_sqlite(location) as conn:
-            conn.execute(sql_sqlite)
+            conn.executescript(sql_sqlite)

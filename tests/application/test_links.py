@@ -224,3 +224,43 @@ def test_a_closing_fact_names_the_fact_that_needs_its_subject(ledger: Ledger, ve
         f"(dated 2024-10-08) needs {'M-1' if verb == 'withdrew' else 'the match'} active on "
         "2024-10-08"
     )
+
+
+def test_a_link_moved_away_and_back_stands_again(location: str) -> None:
+    """The links index is a log (append-only): moving a fact's day away and back adds rows,
+    and the link's last row says whether it stands."""
+    from legacyledger.reports import check_ledger
+
+    with Ledger(location) as ledger:
+        match, talk = matched(on="2024-10-01"), contact(on="2024-10-08")
+        ledger.import_facts([*base(), match, talk])
+        ledger.record(corrected(talk["source_ref"], {"on": "2024-10-03"}))
+        back = corrected(talk["source_ref"], {"on": "2024-10-08"})
+        ledger.record(back)
+        refused(ledger, mentor_withdrew(on="2024-10-05"))
+        ledger.record(voided(back["source_ref"]))  # 10-03 again
+        ledger.record(mentor_withdrew(on="2024-10-05"))
+        assert check_ledger(ledger).ok, check_ledger(ledger).problems
+
+
+def test_a_links_index_kept_by_an_earlier_release_becomes_the_log(location: str) -> None:
+    """Before the links index was a log its rows were deleted when a link moved; such an
+    index is taken over, each row a standing link, when the ledger is next opened."""
+    from legacyledger.reports import check_ledger
+    from tests.tampering import tamper
+
+    with Ledger(location) as ledger:
+        ledger.import_facts([*base(), matched(on="2024-10-01"), contact(on="2024-10-08")])
+    tamper(
+        location,
+        "CREATE TABLE old AS SELECT subject, day, source_ref, fact FROM fact_links; "
+        "DROP TABLE fact_links; CREATE TABLE fact_links (subject TEXT NOT NULL, day TEXT NOT "
+        "NULL, source_ref TEXT NOT NULL, fact TEXT NOT NULL, PRIMARY KEY (subject, day, "
+        "source_ref)) WITHOUT ROWID; INSERT INTO fact_links SELECT * FROM old; DROP TABLE old",
+        "ALTER TABLE {schema}.legacyledger_links DROP CONSTRAINT legacyledger_links_pkey, "
+        "DROP COLUMN n, DROP COLUMN live, ADD PRIMARY KEY (subject, day, source_ref)",
+    )
+    with Ledger(location) as ledger:
+        refused(ledger, mentor_withdrew(on="2024-10-05"))
+        assert check_ledger(ledger).ok, check_ledger(ledger).problems
+        ledger.record(mentor_withdrew(on="2024-10-09"))

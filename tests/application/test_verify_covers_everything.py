@@ -47,10 +47,10 @@ def test_a_link_row_no_fact_makes_fails_verify(location: str) -> None:
         ledger.import_facts(programme())
     tamper(location,
            "INSERT INTO fact_links VALUES ('00000000000000000000000000000001', '2030-01-01', "
-           "'ghost', 'MentoringContactRecorded')",
+           "'ghost', 1, 'MentoringContactRecorded', 1)",
            "INSERT INTO {schema}.legacyledger_links VALUES "
-           "('00000000-0000-0000-0000-000000000001', '2030-01-01', 'ghost', "
-           "'MentoringContactRecorded')")
+           "('00000000-0000-0000-0000-000000000001', '2030-01-01', 'ghost', 1, "
+           "'MentoringContactRecorded', true)")
     with Ledger(location) as ledger:
         (message,) = problems(ledger, "links index")
         assert "ghost" in message
@@ -145,3 +145,18 @@ def test_a_malformed_anchor_is_a_clear_error(tmp_path: Path) -> None:
         ledger.import_facts([*programme(), matched("R-2")][:3])
     result = CliRunner().invoke(main, ["--ledger", location, "verify", "--anchor", "12:nope"])
     assert result.exit_code != 0 and "POSITION:LINK" in result.stderr
+
+
+def test_a_row_ending_a_link_appended_behind_the_ledger_fails_verify(location: str) -> None:
+    """The links index refuses changes, but a client may add a row: one saying a link no
+    longer stands turns its rule off as a delete did, and verify sees it."""
+    with Ledger(location) as ledger:
+        ledger.import_facts(programme())
+    tamper(location,
+           "INSERT INTO fact_links SELECT subject, day, source_ref, n + 1, fact, 0 "
+           "FROM fact_links LIMIT 1",
+           "INSERT INTO {schema}.legacyledger_links SELECT subject, day, source_ref, n + 1, "
+           "fact, false FROM {schema}.legacyledger_links LIMIT 1")
+    with Ledger(location) as ledger:
+        (message,) = problems(ledger, "links index")
+        assert "is not in the index" in message

@@ -1,6 +1,7 @@
 """Append-only in the store itself (issue 12, "Nothing stops UPDATE/DELETE on stored facts"):
-triggers refuse changes to the stored facts, their chain and their source_ref index on both
-stores; on PostgreSQL an application role records facts and can rewrite nothing."""
+triggers refuse changes to the stored facts, their chain, their source_ref index and the
+links index on both stores; on PostgreSQL an application role records facts and can rewrite
+nothing."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from tests.builders import cost_incurred, partnership_formed
 from tests.conftest import PG_DSN
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example-facts.jsonl"
-SQLITE_TABLES = ("stored_events", "source_refs", "fact_chain")
-PG_TABLES = ("legacyledger_events", "legacyledger_source_refs", "legacyledger_chain")
+SQLITE_TABLES = ("stored_events", "source_refs", "fact_chain", "fact_links")
+PG_TABLES = ("legacyledger_events", "legacyledger_source_refs", "legacyledger_chain",
+             "legacyledger_links")
 
 
 def refused(location: str, statements: list[str]) -> list[str]:
@@ -41,7 +43,10 @@ def refused(location: str, statements: list[str]) -> list[str]:
     return messages
 
 
-def test_update_and_delete_on_stored_facts_chain_and_refs_are_refused(location: str) -> None:
+def test_update_and_delete_on_stored_facts_chain_refs_and_links_are_refused(
+    location: str,
+) -> None:
+    """The links index allowed DELETE, which silently turned the rules across subjects off."""
     with Ledger(location) as ledger:
         ledger.import_file(EXAMPLE)
     if location.startswith("postgresql"):
@@ -51,11 +56,12 @@ def test_update_and_delete_on_stored_facts_chain_and_refs_are_refused(location: 
             for verb in ("DELETE FROM", "TRUNCATE")
         ] + ["UPDATE {schema}.legacyledger_events SET state = state",
              "UPDATE {schema}.legacyledger_chain SET link = link",
-             "UPDATE {schema}.legacyledger_source_refs SET digest = 'x'"]
+             "UPDATE {schema}.legacyledger_source_refs SET digest = 'x'",
+             "UPDATE {schema}.legacyledger_links SET live = NOT live"]
     else:
         statements = [f"DELETE FROM {table}" for table in SQLITE_TABLES] + [
             "UPDATE stored_events SET state = state", "UPDATE fact_chain SET link = link",
-            "UPDATE source_refs SET digest = 'x'",
+            "UPDATE source_refs SET digest = 'x'", "UPDATE fact_links SET live = 1 - live",
         ]
     for message in refused(location, statements):
         assert REFUSED in message
@@ -65,7 +71,7 @@ def test_update_and_delete_on_stored_facts_chain_and_refs_are_refused(location: 
 
 def test_the_postgres_application_role_records_facts_and_rewrites_nothing(pg_dsn: str) -> None:
     """The role the README documents: SELECT and INSERT, UPDATE on the facts table only for
-    eventsourcing's table lock (the trigger refuses any update), DELETE on the links index."""
+    eventsourcing's table lock (the trigger refuses any update); no DELETE on the links."""
     import psycopg
 
     schema = pg_dsn.partition("?schema=")[2]
@@ -80,7 +86,6 @@ def test_the_postgres_application_role_records_facts_and_rewrites_nothing(pg_dsn
                 f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
                 f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
                 f"GRANT UPDATE ON {schema}.legacyledger_events TO {role}",
-                f"GRANT DELETE ON {schema}.legacyledger_links TO {role}",
             ):
                 admin.execute(grant)
             as_app = PG_DSN.replace("postgres@", f"{role}@", 1)
@@ -93,6 +98,8 @@ def test_the_postgres_application_role_records_facts_and_rewrites_nothing(pg_dsn
                     f"DELETE FROM {schema}.legacyledger_events",
                     f"DELETE FROM {schema}.legacyledger_chain",
                     f"TRUNCATE {schema}.legacyledger_source_refs",
+                    f"DELETE FROM {schema}.legacyledger_links",
+                    f"UPDATE {schema}.legacyledger_links SET live = NOT live",
                     f"DROP TRIGGER legacyledger_events_no_change ON {schema}.legacyledger_events",
                 ):
                     with pytest.raises(psycopg.Error):

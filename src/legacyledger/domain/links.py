@@ -10,7 +10,8 @@ before such a fact already recorded, would slip through: file order would decide
 
 So each such fact leaves a *link*: (subject it names, its date, its source_ref, its name),
 kept in an index table written in the same transaction as the fact (``fact_links`` in
-SQLite, ``*_links`` in PostgreSQL), updated when the fact is corrected or voided. A closing
+SQLite, ``*_links`` in PostgreSQL), and updated, by rows added to it as to the facts, when the
+fact is corrected or voided. A closing
 fact (:data:`CLOSING`) is rejected when a link names its subject on a later date, and the
 error names that fact; so is a correction or void of a fact that moves when a subject is
 active (:data:`SPANS`: an enrolment's date, a resumption, a match...) when a linked fact would

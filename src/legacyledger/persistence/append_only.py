@@ -7,9 +7,9 @@ guard against mistakes and well-meaning tools; whoever can drop a trigger can st
 the file, which the hash chain and an anchor published outside (``legacyledger head``,
 ``verify --anchor``) then reveal.
 
-The links index (``legacyledger.domain.links``) is not among them: a correction that moves a
-fact's date moves its link, which deletes a row. ``verify`` recomputes that index from the
-facts instead.
+The links index (``legacyledger.domain.links``) is among them: a correction that moves a
+fact's date adds rows to it (the link's old day no longer standing, its new day standing), so
+it too is a log. ``verify`` recomputes it from the facts.
 """
 
 from __future__ import annotations

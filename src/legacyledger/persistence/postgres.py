@@ -29,7 +29,7 @@ from legacyledger.persistence.sqlite import REF_BATCH
 def _postgres_recorder_class() -> type:
     """Defined lazily so that the library imports without psycopg installed."""
     from eventsourcing.postgres import PostgresApplicationRecorder
-    from psycopg.sql import SQL, Identifier
+    from psycopg.sql import SQL, Identifier, Literal
 
     class LedgerPostgresRecorder(PostgresApplicationRecorder):
         def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
@@ -39,12 +39,35 @@ def _postgres_recorder_class() -> type:
             self.refs_table = events_table_name.replace("_events", "_source_refs")
             self.chain_table = events_table_name.replace("_events", "_chain")
             self.links_table = events_table_name.replace("_events", "_links")
+            links = {"schema": Identifier(datastore.schema),
+                     "table": Identifier(self.links_table)}
+            # Append-only like the facts: each change of a link is a new row ``n``, and the
+            # link stands while its last row is ``live``.
             self.sql_create_statements.append(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {schema}.{table} (subject uuid NOT NULL, "
-                    "day text NOT NULL, source_ref text NOT NULL, fact text NOT NULL, "
-                    "PRIMARY KEY (subject, day, source_ref))"
-                ).format(schema=Identifier(datastore.schema), table=Identifier(self.links_table))
+                    "day text NOT NULL, source_ref text NOT NULL, n bigint NOT NULL, "
+                    "fact text NOT NULL, live boolean NOT NULL, "
+                    "PRIMARY KEY (subject, day, source_ref, n))"
+                ).format(**links)
+            )
+            # A links index kept by an earlier release (rows deleted when a link moved)
+            # becomes the log, each of its rows a standing link.
+            self.sql_create_statements.append(
+                SQL(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns "
+                    "WHERE table_schema = {schema_name} AND table_name = {table_name} "
+                    "AND column_name = 'n') THEN "
+                    "ALTER TABLE {schema}.{table} ADD COLUMN n bigint NOT NULL DEFAULT 1, "
+                    "ADD COLUMN live boolean NOT NULL DEFAULT true, "
+                    "DROP CONSTRAINT {pkey}, ADD PRIMARY KEY (subject, day, source_ref, n); "
+                    "END IF; END $$"
+                ).format(
+                    schema_name=Literal(datastore.schema),
+                    table_name=Literal(self.links_table),
+                    pkey=Identifier(f"{self.links_table}_pkey"),
+                    **links,
+                )
             )
             self.sql_create_statements.append(
                 SQL(
@@ -62,7 +85,8 @@ def _postgres_recorder_class() -> type:
             self.sql_create_statements.extend(
                 SQL(statement).format()  # the statements are whole (their names are checked)
                 for statement in postgres_triggers(
-                    datastore.schema, (events_table_name, self.refs_table, self.chain_table)
+                    datastore.schema,
+                    (events_table_name, self.refs_table, self.chain_table, self.links_table),
                 )
             )
 
@@ -87,17 +111,14 @@ def _postgres_recorder_class() -> type:
                     self._sql("INSERT INTO {schema}.{refs} VALUES (%s,%s,%s,%s)"), refs
                 )
             for adding, rows in kwargs.get("links") or ():
-                if adding:
-                    curs.executemany(
-                        self._sql("INSERT INTO {schema}.{links} VALUES (%s,%s,%s,%s) "
-                                  "ON CONFLICT DO NOTHING"), rows
-                    )
-                else:
-                    curs.executemany(
-                        self._sql("DELETE FROM {schema}.{links} WHERE subject = %s "
-                                  "AND day = %s AND source_ref = %s"),
-                        [(s, d, r) for s, d, r, _ in rows],
-                    )
+                curs.executemany(
+                    self._sql(
+                        "INSERT INTO {schema}.{links} SELECT %(s)s, %(d)s, %(r)s, "
+                        "COALESCE(MAX(n), 0) + 1, %(f)s, %(live)s FROM {schema}.{links} "
+                        "WHERE subject = %(s)s AND day = %(d)s AND source_ref = %(r)s"
+                    ),
+                    [{"s": s, "d": d, "r": r, "f": f, "live": adding} for s, d, r, f in rows],
+                )
 
         def insert_events(
             self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -157,17 +178,23 @@ def _postgres_recorder_class() -> type:
             versions = {row["originator_id"]: int(row["v"]) for row in curs.fetchall()}
             links: dict[UUID, list[tuple[str, str]]] = {}
             for subject, day in guard.links:
-                curs.execute(
-                    self._sql(
-                        "SELECT day, source_ref FROM {schema}.{links} "
-                        "WHERE subject = %s AND day > %s"
-                    ),
-                    (subject, day),
-                )
                 links.setdefault(subject, []).extend(
-                    (row["day"], row["source_ref"]) for row in curs.fetchall()
+                    (on, ref) for on, ref, _ in self._later_links(curs, subject, day)
                 )
             guard.check(versions, links)
+
+        def _later_links(self, curs: Any, subject: UUID, after: str) -> list[tuple[str, str, str]]:
+            """The standing links naming ``subject`` after a day: each link's last row."""
+            curs.execute(
+                self._sql(
+                    "SELECT * FROM (SELECT DISTINCT ON (day, source_ref) day, source_ref, fact, "
+                    "live FROM {schema}.{links} WHERE subject = %s AND day > %s "
+                    "ORDER BY day, source_ref, n DESC) AS last WHERE live "
+                    "ORDER BY day DESC, source_ref"
+                ),
+                (subject, after),
+            )
+            return [(row["day"], row["source_ref"], row["fact"]) for row in curs.fetchall()]
 
         def link_at(self, position: int) -> str | None:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -244,21 +271,17 @@ def _postgres_recorder_class() -> type:
 
         def later_links(self, subject: UUID, after: str) -> list[tuple[str, str, str]]:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(
-                    self._sql(
-                        "SELECT day, source_ref, fact FROM {schema}.{links} WHERE subject = %s "
-                        "AND day > %s ORDER BY day DESC, source_ref"
-                    ),
-                    (subject, after),
-                )
-                return [
-                    (r["day"], r["source_ref"], r["fact"]) for r in curs.fetchall()
-                ]
+                return self._later_links(curs, subject, after)
 
         def all_links(self) -> list[tuple[UUID, str, str, str]]:
+            """Every standing link of the index: (subject, day, source_ref, fact)."""
             with self.datastore.get_connection() as conn, conn.cursor() as curs:
                 curs.execute(
-                    self._sql("SELECT subject, day, source_ref, fact FROM {schema}.{links}")
+                    self._sql(
+                        "SELECT * FROM (SELECT DISTINCT ON (subject, day, source_ref) subject, "
+                        "day, source_ref, fact, live FROM {schema}.{links} "
+                        "ORDER BY subject, day, source_ref, n DESC) AS last WHERE live"
+                    )
                 )
                 return [(r["subject"], r["day"], r["source_ref"], r["fact"])
                         for r in curs.fetchall()]

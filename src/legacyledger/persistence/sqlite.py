@@ -29,6 +29,13 @@ from legacyledger.persistence.clock import (
 from legacyledger.persistence.guard import WriteGuard
 
 REF_BATCH = 500
+#: The links index's columns before it was a log (0.1.0 and the first 0.2 development ledgers).
+OLD_LINKS = ("subject", "day", "source_ref", "fact")
+
+
+def _columns(c: SQLiteCursor, table: str) -> tuple[str, ...]:
+    c.execute(f"PRAGMA table_info({table})")
+    return tuple(row[1] for row in c.fetchall())
 
 
 class _WriteTransaction(SQLiteTransaction):
@@ -57,11 +64,25 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "link BLOB NOT NULL)",
             # Which facts on other subjects name a subject, on which day (see
             # legacyledger.domain.links): a withdrawal or closure must not precede them.
+            # Append-only like the facts: each change of a link is a new row ``n``, and the
+            # link stands while its last row is ``live``.
             "CREATE TABLE IF NOT EXISTS fact_links (subject TEXT NOT NULL, day TEXT NOT NULL, "
-            "source_ref TEXT NOT NULL, fact TEXT NOT NULL, "
-            "PRIMARY KEY (subject, day, source_ref)) WITHOUT ROWID",
-            *sqlite_triggers((self.events_table_name, "source_refs", "fact_chain")),
+            "source_ref TEXT NOT NULL, n INTEGER NOT NULL, fact TEXT NOT NULL, "
+            "live INTEGER NOT NULL, PRIMARY KEY (subject, day, source_ref, n)) WITHOUT ROWID",
+            *sqlite_triggers((self.events_table_name, "source_refs", "fact_chain", "fact_links")),
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        """Before the tables are made: a links index kept by an earlier release (rows
+        deleted when a link moved) becomes the log, each of its rows a standing link."""
+        if _columns(c, "fact_links") == OLD_LINKS:
+            c.execute("ALTER TABLE fact_links RENAME TO fact_links_before_log")
+            super()._create_table(c)
+            c.execute("INSERT INTO fact_links SELECT subject, day, source_ref, 1, fact, 1 "
+                      "FROM fact_links_before_log")
+            c.execute("DROP TABLE fact_links_before_log")
+        else:
+            super()._create_table(c)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -94,10 +115,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             )
         for adding, rows in kwargs.get("links") or ():
             c.executemany(
-                "INSERT OR IGNORE INTO fact_links VALUES (?,?,?,?)"
-                if adding
-                else "DELETE FROM fact_links WHERE subject = ? AND day = ? AND source_ref = ?",
-                [(s.hex, d, r, f) if adding else (s.hex, d, r) for s, d, r, f in rows],
+                "INSERT INTO fact_links SELECT ?1, ?2, ?3, COALESCE(MAX(n), 0) + 1, ?4, ?5 "
+                "FROM fact_links WHERE subject = ?1 AND day = ?2 AND source_ref = ?3",
+                [(s.hex, d, r, f, int(adding)) for s, d, r, f in rows],
             )
         # Inside the write transaction rowids are max + 1, so the batch is contiguous.
         c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
@@ -117,11 +137,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         versions = self._versions(c, ids)
         links: dict[UUID, list[tuple[str, str]]] = {}
         for subject, day in guard.links:
-            c.execute(
-                "SELECT day, source_ref FROM fact_links WHERE subject = ? AND day > ?",
-                (subject.hex, day),
+            links.setdefault(subject, []).extend(
+                (on, ref) for on, ref, _ in self._later_links(c, subject, day)
             )
-            links.setdefault(subject, []).extend((row[0], row[1]) for row in c.fetchall())
         guard.check(versions, links)
 
     def lookup_refs(self, refs: Sequence[str]) -> dict[str, tuple[UUID, int, str]]:
@@ -138,18 +156,29 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def later_links(self, subject: UUID, after: str) -> list[tuple[str, str, str]]:
         """(day, source_ref, fact) of the facts naming ``subject`` dated after ``after``."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT day, source_ref, fact FROM fact_links WHERE subject = ? AND day > ? "
-                "ORDER BY day DESC, source_ref",
-                (subject.hex, after),
-            )
-            return [(row[0], row[1], row[2]) for row in c.fetchall()]
+            return self._later_links(c, subject, after)
+
+    def _later_links(
+        self, c: SQLiteCursor, subject: UUID, after: str
+    ) -> list[tuple[str, str, str]]:
+        # SQLite gives the bare columns of the row holding MAX(n): the link's last change.
+        c.execute(
+            "SELECT day, source_ref, fact, live, MAX(n) FROM fact_links "
+            "WHERE subject = ? AND day > ? GROUP BY day, source_ref "
+            "ORDER BY day DESC, source_ref",
+            (subject.hex, after),
+        )
+        return [(row[0], row[1], row[2]) for row in c.fetchall() if row[3]]
 
     def all_links(self) -> list[tuple[UUID, str, str, str]]:
-        """Every row of the links index: (subject, day, source_ref, fact)."""
+        """Every standing link of the index: (subject, day, source_ref, fact)."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT subject, day, source_ref, fact FROM fact_links")
-            return [(UUID(r[0]), r[1], r[2], r[3]) for r in c.fetchall()]
+            if _columns(c, "fact_links") == OLD_LINKS:  # opened read-only, not yet a log
+                c.execute("SELECT subject, day, source_ref, fact, 1 FROM fact_links")
+            else:
+                c.execute("SELECT subject, day, source_ref, fact, live, MAX(n) FROM fact_links "
+                          "GROUP BY subject, day, source_ref")
+            return [(UUID(r[0]), r[1], r[2], r[3]) for r in c.fetchall() if r[4]]
 
     def count_refs(self) -> int:
         with self.datastore.transaction(commit=False) as c:
