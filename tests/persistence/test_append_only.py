@@ -70,8 +70,8 @@ def test_update_and_delete_on_stored_facts_chain_refs_and_links_are_refused(
 
 
 def test_the_postgres_application_role_records_facts_and_rewrites_nothing(pg_dsn: str) -> None:
-    """The role the README documents: SELECT and INSERT, UPDATE on the facts table only for
-    eventsourcing's table lock (the trigger refuses any update); no DELETE on the links."""
+    """The role the README documents: SELECT and INSERT, nothing else (it needed UPDATE on the
+    facts table for eventsourcing's table lock and DELETE on the links index before)."""
     import psycopg
 
     schema = pg_dsn.partition("?schema=")[2]
@@ -85,7 +85,6 @@ def test_the_postgres_application_role_records_facts_and_rewrites_nothing(pg_dsn
                 f"GRANT USAGE ON SCHEMA {schema} TO {role}",
                 f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
                 f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
-                f"GRANT UPDATE ON {schema}.legacyledger_events TO {role}",
             ):
                 admin.execute(grant)
             as_app = PG_DSN.replace("postgres@", f"{role}@", 1)

@@ -82,6 +82,16 @@ def _postgres_recorder_class() -> type:
                     "digest text NOT NULL)"
                 ).format(schema=Identifier(datastore.schema), table=Identifier(self.refs_table))
             )
+            # Writers are serialised, so that positions follow commit order, by an advisory
+            # lock rather than eventsourcing's LOCK TABLE ... IN EXCLUSIVE MODE, which
+            # PostgreSQL grants only with UPDATE or DELETE on the table: an application role
+            # needs INSERT and SELECT only. Readers take no lock, as before.
+            self.lock_table_statements = [
+                SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
+                SQL("SELECT pg_advisory_xact_lock(hashtextextended({0}, 0))").format(
+                    Literal(f"legacyledger writers {datastore.schema}.{events_table_name}")
+                ),
+            ]
             self.sql_create_statements.extend(
                 SQL(statement).format()  # the statements are whole (their names are checked)
                 for statement in postgres_triggers(
