@@ -94,7 +94,7 @@ def test_editing_a_figure_in_the_persisted_views_file_fails_verify(tmp_path: Pat
         conn.execute("UPDATE figures SET value = '999999' WHERE figure_id = ?", (figure_id,))
     with Ledger(location) as ledger:
         (message,) = problems(ledger, "persisted views")
-        assert figure_id in message and "'999999'" not in message.split("recomputed")[1]
+        assert figure_id in message and "changed outside legacyledger" in message
 
 
 def test_verify_anchor_detects_a_truncated_tail_with_a_recomputed_chain(tmp_path: Path) -> None:

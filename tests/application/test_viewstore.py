@@ -591,12 +591,10 @@ def test_voiding_an_earlier_correction_keeps_the_later_one_everywhere(
         assert current_rows(views) == expected_rows(ledger)
 
 
-def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path) -> None:
-    """A ledger deleted and imported again with one changed fact, its old views left beside
-    it: they are never read as current (reports and explain compute), catch-up refuses them,
-    and `follow` rebuilds them from the new ledger."""
+def test_views_of_a_ledger_recreated_at_the_same_path_are_dropped(tmp_path: Path) -> None:
+    """A ledger deleted and imported again, its old views left beside it: the new ledger has
+    another key, so the old views are dropped when opened and built again from the facts."""
     from legacyledger.views.follow import follow
-    from legacyledger.views.store import ForeignViews
 
     path = tmp_path / "again.db"
     facts = programme()
@@ -604,13 +602,44 @@ def test_views_of_a_ledger_recreated_at_the_same_path_are_foreign(tmp_path: Path
         ledger.import_facts(facts)
         views.catch_up()
         views.refresh(AS_OF)
-        before = views.read("costs", AS_OF)
-        assert before.current
+        assert views.read("costs", AS_OF).current
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with Ledger(path) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(facts)
+        assert views.tracked() == 0 and views.status().snapshots == ()
+        assert not views.read("costs", AS_OF).current
+        follow(ledger, once=True, as_of=AS_OF)
+        assert views.read("costs", AS_OF).current
+        assert_equals_rebuild(ledger, views)
+
+
+def test_views_of_a_ledger_restored_with_another_history_are_foreign(tmp_path: Path) -> None:
+    """A ledger put back from a copy and then given other facts, its views left beside it
+    (the same key, another history): they are never read as current (reports and explain
+    compute), catch-up refuses them, and `follow` rebuilds them from the ledger."""
+    import shutil
+
+    from legacyledger.views.follow import follow
+    from legacyledger.views.store import ForeignViews
+
+    path, copy = tmp_path / "again.db", tmp_path / "copy.db"
+    facts = programme()
+    with Ledger(path) as ledger:
+        ledger.import_facts(facts[:1])
+    shutil.copyfile(path, copy)
+    with Ledger(path) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(facts[1:])
+        views.catch_up()
+        views.refresh(AS_OF)
+        before = views.read("costs", AS_OF)
+        assert before.current
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(copy, path)
     changed = [dict(f, minutes=f["minutes"] + 5) if "minutes" in f else f for f in facts]
     with Ledger(path) as ledger, PersistedViews(ledger) as views:
-        ledger.import_facts(changed)
+        ledger.import_facts(changed[1:])
         assert ledger.head() == before.position
         assert not views.read("costs", AS_OF).current
         status = views.status()

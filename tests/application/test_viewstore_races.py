@@ -31,7 +31,7 @@ def test_a_second_worker_opening_the_store_mid_catch_up_does_not_empty_it(
         with PersistedViews(ledger) as first:
             first.catch_up(batch=50, stop=150)
             path = first.store.where
-            late = SawTheStoreBeingCreated(path)
+            late = SawTheStoreBeingCreated(path, first.store.sealer)
             late.close()
             assert first.tracked() == 150
             assert current_rows(first) == expected_rows(ledger, stop=150)

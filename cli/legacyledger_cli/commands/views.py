@@ -33,6 +33,9 @@ def status(shell: Shell) -> None:
             where = persisted.store.where
     click.echo(f"views:         {where}")
     click.echo(f"ledger head:   {state.head}")
+    if state.edited:
+        click.echo(f"NOT SERVED:    {state.edited}")
+        return
     another_history = "built from ANOTHER ledger history: run `legacyledger views rebuild`"
 
     def lag_of(view: str, position: int) -> str:

@@ -5,6 +5,7 @@ Defined lazily so that the library imports without psycopg installed.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,20 @@ def _postgres_recorder_class() -> type:
                     "(position bigint PRIMARY KEY, link bytea NOT NULL)"
                 ).format(schema=Identifier(datastore.schema), table=Identifier(self.chain_table))
             )
+            # The key that seals the persisted views' rows (legacyledger.views.store.seals),
+            # made once with the ledger.
+            self.key_table = events_table_name.replace("_events", "_views_key")
+            key = {"schema": Identifier(datastore.schema), "table": Identifier(self.key_table)}
+            self.sql_create_statements.append(
+                SQL("CREATE TABLE IF NOT EXISTS {schema}.{table} (key bytea NOT NULL)").format(
+                    **key)
+            )
+            self.sql_create_statements.append(
+                SQL(
+                    "INSERT INTO {schema}.{table} SELECT {key} "
+                    "WHERE NOT EXISTS (SELECT 1 FROM {schema}.{table})"
+                ).format(key=Literal(secrets.token_bytes(32)), **key)
+            )
             self.sql_create_statements.append(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS {schema}.{table} (source_ref text PRIMARY KEY, "
@@ -96,7 +111,8 @@ def _postgres_recorder_class() -> type:
                 SQL(statement).format()  # the statements are whole (their names are checked)
                 for statement in postgres_triggers(
                     datastore.schema,
-                    (events_table_name, self.refs_table, self.chain_table, self.links_table),
+                    (events_table_name, self.refs_table, self.chain_table, self.links_table,
+                     self.key_table),
                 )
             )
 
@@ -106,6 +122,7 @@ def _postgres_recorder_class() -> type:
                 refs=Identifier(self.refs_table),
                 chain=Identifier(self.chain_table),
                 links=Identifier(self.links_table),
+                key=Identifier(self.key_table),
                 events=Identifier(self.events_table_name),
             )
 
@@ -205,6 +222,19 @@ def _postgres_recorder_class() -> type:
                 (subject, after),
             )
             return [(row["day"], row["source_ref"], row["fact"]) for row in curs.fetchall()]
+
+        def views_key(self) -> bytes | None:
+            """The key sealing the persisted views (None: a ledger not opened by its owner
+            since before there was one)."""
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute("SELECT to_regclass(%s) IS NOT NULL AS found",
+                             (f'"{self.datastore.schema}"."{self.key_table}"',))
+                row = curs.fetchone()
+                if not (row and row["found"]):
+                    return None
+                curs.execute(self._sql("SELECT key FROM {schema}.{key}"))
+                row = curs.fetchone()
+                return None if row is None else bytes(row["key"])
 
         def link_at(self, position: int) -> str | None:
             with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -3,6 +3,7 @@ chain."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -69,12 +70,18 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS fact_links (subject TEXT NOT NULL, day TEXT NOT NULL, "
             "source_ref TEXT NOT NULL, n INTEGER NOT NULL, fact TEXT NOT NULL, "
             "live INTEGER NOT NULL, PRIMARY KEY (subject, day, source_ref, n)) WITHOUT ROWID",
-            *sqlite_triggers((self.events_table_name, "source_refs", "fact_chain", "fact_links")),
+            # The key that seals the persisted views' rows (legacyledger.views.store.seals),
+            # made once with the ledger.
+            "CREATE TABLE IF NOT EXISTS views_key (key BLOB NOT NULL)",
+            *sqlite_triggers(
+                (self.events_table_name, "source_refs", "fact_chain", "fact_links", "views_key")
+            ),
         ]
 
     def _create_table(self, c: SQLiteCursor) -> None:
         """Before the tables are made: a links index kept by an earlier release (rows
-        deleted when a link moved) becomes the log, each of its rows a standing link."""
+        deleted when a link moved) becomes the log, each of its rows a standing link. After:
+        the key sealing the persisted views is made once."""
         if _columns(c, "fact_links") == OLD_LINKS:
             c.execute("ALTER TABLE fact_links RENAME TO fact_links_before_log")
             super()._create_table(c)
@@ -83,6 +90,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute("DROP TABLE fact_links_before_log")
         else:
             super()._create_table(c)
+        # Written only when missing: opening a ledger must not take the write lock.
+        c.execute("SELECT count(*) FROM views_key")
+        if not c.fetchone()[0]:
+            c.execute("INSERT INTO views_key VALUES (?)", (secrets.token_bytes(32),))
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -272,6 +283,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
             return int(c.fetchone()[0])
+
+    def views_key(self) -> bytes | None:
+        """The key sealing the persisted views (None: a ledger not opened for writing since
+        before there was one)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT count(*) FROM sqlite_master WHERE name = 'views_key'")
+            if not c.fetchone()[0]:
+                return None
+            c.execute("SELECT key FROM views_key")
+            row = c.fetchone()
+            return None if row is None else bytes(row[0])
 
     def link_at(self, position: int) -> str | None:
         with self.datastore.transaction(commit=False) as c:

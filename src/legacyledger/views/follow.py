@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from legacyledger.views.store import Params, PersistedViews
+from legacyledger.views.store import EditedViews, Params, PersistedViews
 from legacyledger.views.store.backends import CURRENT_FACTS
 
 if TYPE_CHECKING:
@@ -77,6 +77,10 @@ def follow(
 
     with _stop_on_signals(stopping), PersistedViews(ledger) as views:
         tracked, refreshed, failures = 0, None, 0
+        edited = views.status().edited  # every seal, once: a row edited while none ran
+        if edited:
+            tracked = views.rebuild(batch)
+            tell("rebuilt", tracked, ledger.head(), [edited])
         while not should_stop():
             try:
                 head = ledger.head()
@@ -97,6 +101,12 @@ def follow(
                         tell("refreshed", head, head, families)
                     refreshed = head
                 failures = 0
+            except EditedViews as edited:
+                # A row changed outside legacyledger: the views are derived, so build them
+                # again from the facts and swap them in whole (nothing edited was served).
+                tracked = views.rebuild(batch)
+                tell("rebuilt", tracked, ledger.head(), [str(edited)])
+                continue
             except Exception as error:
                 # A lost connection or a lock held too long: back off and carry on from the
                 # tracked position (nothing half-applied was committed); anything else, or

@@ -25,6 +25,10 @@ the row lock makes the second worker wait for the first one's commit, then re-ch
 the whole transaction rolls back: a batch is applied by one worker, once. A crash loses only
 the uncommitted batch; the next run starts from the tracked position.
 
+Sealed: every row carries a seal keyed by the ledger (:mod:`~legacyledger.views.store.seals`);
+a row that fails its seal is never served (reports and ``explain`` compute from the facts) and
+stops the follower until ``legacyledger views rebuild``.
+
 :func:`~legacyledger.views.follow.follow` is the worker loop behind ``legacyledger follow``.
 """
 
@@ -51,6 +55,7 @@ from legacyledger.views.store.backends import (
 )
 from legacyledger.views.store.location import store_exists, store_for
 from legacyledger.views.store.rows import FactsBatch, target_names
+from legacyledger.views.store.seals import EditedViews
 from legacyledger.views.store.snapshots import (
     Params,
     Snapshot,
@@ -69,6 +74,7 @@ if TYPE_CHECKING:
     from legacyledger.views.source import LedgerReader
 
 __all__ = [
+    "EditedViews",
     "ForeignViews",
     "Params",
     "PersistedViews",
@@ -86,14 +92,21 @@ class Reading(NamedTuple):
     figures: tuple[Figure, ...]
     position: int | None
     current: bool
+    #: Why the stored figures were not read: a row changed outside legacyledger.
+    edited: str | None = None
 
 
 class Status(NamedTuple):
+    """Where the persisted views stand against the ledger's head."""
+
     head: int
     tracked: int
     snapshots: tuple[Snapshot, ...]
     #: Views built from another ledger history (their position's chain link differs).
     other_history: tuple[str, ...] = ()
+    #: A row whose seal fails (changed outside legacyledger): nothing is served until a
+    #: rebuild.
+    edited: str | None = None
 
     @property
     def behind(self) -> int:
@@ -119,10 +132,9 @@ class PersistedViews:
     # -- current facts --------------------------------------------------------------------
 
     def tracked(self) -> int:
+        """The position the current facts reflect."""
         with self.store.read() as cur:
-            cur.execute(f"SELECT position FROM {self.store.table('tracking')} WHERE view = ?",
-                        (CURRENT_FACTS,))
-            return int(cur.fetchone()[0])
+            return self.store.tracked(cur)
 
     def catch_up(self, batch: int = 5000, stop: int | None = None,
                  should_stop: Callable[[], bool] = lambda: False,
@@ -152,10 +164,12 @@ class PersistedViews:
         tracked position, i.e. another worker applied them."""
         try:
             with self.store.write() as cur:
+                if self.store.tracked(cur) != after:
+                    raise LostRace(after)
                 cur.execute(
-                    f"UPDATE {self.store.table('tracking')} SET position = ? "
+                    f"UPDATE {self.store.table('tracking')} SET position = ?, seal = ? "
                     "WHERE view = ? AND position = ?",
-                    (upto, CURRENT_FACTS, after),
+                    (*self.store.tracking_row(CURRENT_FACTS, upto)[1:], CURRENT_FACTS, after),
                 )
                 if cur.rowcount != 1:
                     raise LostRace(after)
@@ -307,11 +321,14 @@ class PersistedViews:
         position, and whether it is current (the ledger head, and today for ``as_of=None``)."""
         view = view_name(family, as_of, params)
         with self.store.read() as cur:
-            found = select_snapshots(self.store, cur, view)
-            if not found:
-                return Reading((), None, False)
-            snapshot = found[0]
-            figures = select_figures(self.store, cur, view, snapshot.position)
+            try:
+                found = select_snapshots(self.store, cur, view)
+                if not found:
+                    return Reading((), None, False)
+                snapshot = found[0]
+                figures = select_figures(self.store, cur, snapshot)
+            except EditedViews as edited:
+                return Reading((), None, False, str(edited))
         day = as_of or date.today()
         current = (snapshot.position == self.ledger.head() and day == snapshot.as_of
                    and not self.from_another_history(view, snapshot.position))
@@ -323,21 +340,29 @@ class PersistedViews:
         and today for ``as_of=None``); else None. Reads one row, whatever the ledger's size."""
         view = view_name(figure_id.partition(".")[0], as_of, params)
         with self.store.read() as cur:
-            found = select_snapshots(self.store, cur, view)
-            if not found:
+            try:
+                found = select_snapshots(self.store, cur, view)
+                if not found:
+                    return None
+                snapshot = found[0]
+                if (snapshot.position != self.ledger.head()
+                        or snapshot.as_of != (as_of or date.today())):
+                    return None
+                figure = select_figure(self.store, cur, view, figure_id, snapshot.position)
+            except EditedViews:  # not served: the figure is computed from the facts
                 return None
-            snapshot = found[0]
-            if snapshot.position != self.ledger.head() or snapshot.as_of != (as_of or date.today()):
-                return None
-            figure = select_figure(self.store, cur, view, figure_id, snapshot.position)
         return None if self.from_another_history(view, snapshot.position) else figure
 
     def status(self) -> Status:
-        with self.store.read() as cur:
-            cur.execute(f"SELECT position FROM {self.store.table('tracking')} WHERE view = ?",
-                        (CURRENT_FACTS,))
-            tracked = int(cur.fetchone()[0])
-            snapshots = tuple(select_snapshots(self.store, cur))
+        """Where the views stand; ``edited`` says what was changed outside legacyledger."""
+        try:
+            with self.store.read() as cur:
+                tracked = self.store.tracked(cur)
+                snapshots = tuple(select_snapshots(self.store, cur))
+                for snapshot in snapshots:
+                    select_figures(self.store, cur, snapshot)
+        except EditedViews as edited:
+            return Status(self.ledger.head(), 0, (), (), str(edited))
         other_history = tuple(
             view for view, position in [(CURRENT_FACTS, tracked),
                                         *((s.view, s.position) for s in snapshots)]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from legacyledger._version import __version__ as RELEASE
+from legacyledger.views.store.seals import Sealer
 
 #: Tables, in creation order; PostgreSQL prefixes them with ``views_``.
 TABLES = ("tracking", "current_facts", "fact_corrections", "voided_facts", "snapshots", "figures",
@@ -33,25 +34,31 @@ CURRENT_FACTS = "current_facts"
 LATER = ("parts", "pins", "groups", "meta")
 
 
+#: The layout of the tables below: a store of another layout is dropped and made again.
+LAYOUT = "2"  # 2: every row sealed (legacyledger.views.store.seals)
+
+
 def ddl_for(json: str, integer: str) -> dict[str, str]:
+    seal = "seal TEXT NOT NULL"
     return {
-        "tracking": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL)",
+        "tracking": f"(view TEXT PRIMARY KEY, position {integer} NOT NULL, {seal})",
         "current_facts": f"(source_ref TEXT PRIMARY KEY, position {integer} NOT NULL, "
         f"fact TEXT NOT NULL, key TEXT, on_date TEXT, body {json} NOT NULL, "
-        f"positions {json} NOT NULL)",
+        f"positions {json} NOT NULL, {seal})",
         # A correction in force: its target as first recorded, its replacement and position
         # (to re-apply the others in order if it is voided).
         "fact_corrections": f"(source_ref TEXT PRIMARY KEY, target TEXT NOT NULL, "
-        f"before {json} NOT NULL)",
-        "voided_facts": f"(source_ref TEXT PRIMARY KEY, positions {json} NOT NULL)",
+        f"before {json} NOT NULL, {seal})",
+        "voided_facts": f"(source_ref TEXT PRIMARY KEY, positions {json} NOT NULL, {seal})",
         "snapshots": f"(view TEXT PRIMARY KEY, family TEXT NOT NULL, as_of TEXT NOT NULL, "
-        f"params {json} NOT NULL, position {integer} NOT NULL, built_at TEXT NOT NULL)",
+        f"params {json} NOT NULL, position {integer} NOT NULL, built_at TEXT NOT NULL, "
+        f"figures INTEGER NOT NULL, {seal})",
         "figures": f"(view TEXT NOT NULL, figure_id TEXT NOT NULL, ordinal INTEGER NOT NULL, "
         f"value TEXT, value_type TEXT, unit TEXT NOT NULL, kind TEXT, label TEXT NOT NULL, "
-        f"derivation {json} NOT NULL, PRIMARY KEY (view, figure_id))",
+        f"derivation {json} NOT NULL, {seal}, PRIMARY KEY (view, figure_id))",
         # The parts that figures' contributing positions are unions of, stored once per
         # snapshot (a year's costs and every cumulative total share their months' parts).
-        "parts": f"(view TEXT NOT NULL, part INTEGER NOT NULL, body {json} NOT NULL, "
+        "parts": f"(view TEXT NOT NULL, part INTEGER NOT NULL, body {json} NOT NULL, {seal}, "
         "PRIMARY KEY (view, part))",
         # The ledger's hash-chain link at each view's position (its chain anchor), moved with
         # it: views whose anchor differs were built from another ledger history (a ledger
@@ -60,9 +67,10 @@ def ddl_for(json: str, integer: str) -> dict[str, str]:
         # A family's group state behind a snapshot view (what one fact updates in place; see
         # legacyledger.views.store.costs), moved with the snapshot in one transaction.
         "groups": f"(view TEXT NOT NULL, grp TEXT NOT NULL, fy TEXT NOT NULL, "
-        f"body {json} NOT NULL, PRIMARY KEY (view, grp))",
-        # The release that built the views (``release``): another release's figures may
-        # follow other definitions, and its current facts other upcasters.
+        f"body {json} NOT NULL, {seal}, PRIMARY KEY (view, grp))",
+        # The release that built the views (``release``) and their ``layout``: another
+        # release's figures may follow other definitions, and its current facts other
+        # upcasters.
         "meta": "(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     }
 
@@ -148,6 +156,9 @@ class Store:
     def read(self) -> contextlib.AbstractContextManager[Cursor]:
         raise NotImplementedError
 
+    #: Seals and checks every row (legacyledger.views.store.seals), with the ledger's key.
+    sealer: Sealer
+
     def create(self) -> None:
         """Create the tables once. Skipped when they exist: on PostgreSQL even ``CREATE INDEX
         IF NOT EXISTS`` locks the table, which deadlocks against a worker mid-batch."""
@@ -157,19 +168,19 @@ class Store:
             # Under the write lock: another worker may have created the tables since
             # ``ready`` (and be applying batches already); only a store written before parts,
             # pins or groups is older (issue 12: a second worker emptied a store being caught up).
-            older = self._older(cur)
+            if self._older(cur) or self._built_by(cur) not in (None, self._builder()):
+                # Its rows follow older formats (corrections, contributing positions, seals)
+                # or another release's definitions, or they were built for another ledger
+                # (one re-created at this path: another key): the views are derived, so drop
+                # them; the next catch-up and refresh rebuild them.
+                for name in TABLES:
+                    cur.execute(f"DROP TABLE IF EXISTS {self.table(name)}")
             for name, columns in self.ddl().items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}")
-            if older or self._release(cur) not in (None, RELEASE):
-                # Its rows follow older formats (corrections, contributing positions) or
-                # another release's definitions: the views are derived, so empty them; the
-                # next catch-up and refresh rebuild them.
-                for name in TABLES:
-                    if name not in ("tracking", "meta"):
-                        cur.execute(f"DELETE FROM {self.table(name)}")
-                cur.execute(f"UPDATE {self.table('tracking')} SET position = 0")
-            cur.execute(f"INSERT INTO {self.table('meta')} VALUES ('release', ?) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (RELEASE,))
+            cur.executemany(f"INSERT INTO {self.table('meta')} VALUES (?, ?) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                            list(zip(("release", "layout", "ledger"), self._builder(),
+                                     strict=True)))
             for name, (suffix, columns) in INDEXES.items():
                 cur.execute(
                     f"CREATE INDEX IF NOT EXISTS {self.index(name, suffix)} "
@@ -177,9 +188,20 @@ class Store:
                 )
         with self.write() as cur:  # its row says the tables above are all there
             cur.execute(
-                f"INSERT INTO {self.table('tracking')} VALUES (?, 0) ON CONFLICT (view) DO NOTHING",
-                (CURRENT_FACTS,),
+                f"INSERT INTO {self.table('tracking')} VALUES (?, ?, ?) "
+                "ON CONFLICT (view) DO NOTHING",
+                self.tracking_row(CURRENT_FACTS, 0),
             )
+
+    def tracking_row(self, view: str, position: int) -> tuple[Any, ...]:
+        """(view, position, seal): a tracked position as stored."""
+        return self.sealer.sealed("tracking", (view, position))
+
+    def tracked(self, cur: Cursor, view: str = CURRENT_FACTS) -> int:
+        """The tracked position of ``view`` (its seal checked)."""
+        cur.execute(f"SELECT view, position, seal FROM {self.table('tracking')} WHERE view = ?",
+                    (view,))
+        return int(self.sealer.check("tracking", cur.fetchone())[1])
 
     def _older(self, cur: Cursor) -> bool:
         """A store written before parts, pins, groups or meta: a tracking table without them
@@ -190,14 +212,22 @@ class Store:
             found[table] = bool(cur.fetchone()[0])
         return found["tracking"] and not all(found[table] for table in LATER)
 
-    def _release(self, cur: Cursor) -> str | None:
-        """The release that built the views (None: none recorded yet)."""
-        cur.execute(f"SELECT value FROM {self.table('meta')} WHERE key = 'release'")
-        row = cur.fetchone()
-        return None if row is None else str(row[0])
+    def _builder(self) -> tuple[str, str, str]:
+        """This release, this layout, and which ledger (a seal only its key makes)."""
+        return RELEASE, LAYOUT, self.sealer.seal("meta", ("ledger",))
+
+    def _built_by(self, cur: Cursor) -> tuple[str | None, ...] | None:
+        """The release, layout and ledger the views were built by (None: none recorded)."""
+        cur.execute(self.exists_sql, (self.table_ref("meta"),))
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute(f"SELECT key, value FROM {self.table('meta')}")
+        found = dict(cur.fetchall())
+        return None if not found else tuple(found.get(k) for k in ("release", "layout", "ledger"))
 
     def ready(self) -> bool:
-        """Every table is there, with its tracking row, and this release built the views."""
+        """Every table is there, with its tracking row, and this release and layout built
+        the views, for this ledger."""
         with self.read() as cur:
             for table in ("tracking", *LATER):
                 cur.execute(self.exists_sql, (self.table_ref(table),))
@@ -205,7 +235,7 @@ class Store:
                     return False
             cur.execute(f"SELECT count(*) FROM {self.table('tracking')} WHERE view = ?",
                         (CURRENT_FACTS,))
-            return bool(cur.fetchone()[0]) and self._release(cur) == RELEASE
+            return bool(cur.fetchone()[0]) and self._built_by(cur) == self._builder()
 
     exists_sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
 

@@ -344,11 +344,21 @@ def kept_state(rows: Rows, params: CostParams, made: dict[str, PositionSet] | No
 # -- the persisted groups ----------------------------------------------------------------
 
 
+def _groups_sql(store: Store) -> str:
+    return (f"SELECT view, grp, fy, {store.json('body')}, seal FROM {store.table('groups')} "
+            "WHERE view = ?")
+
+
+def _checked(store: Store, rows: Iterable[Any]) -> Rows:
+    """Stored group rows by name, each row's seal checked."""
+    return {grp: orjson.loads(body)
+            for _, grp, _, body in (store.sealer.check("groups", row) for row in rows)}
+
+
 def read_groups(store: Store, cur: Cursor, view: str, fys: Iterable[str]) -> Rows:
     """The summaries of the years ``fys`` and the rows of no year (:data:`GLOBAL`)."""
-    sql = f"SELECT grp, {store.json('body')} FROM {store.table('groups')} WHERE view = ? AND"
-    return {grp: orjson.loads(body) for grp, body in select_in(cur, sql, "fy", {"", *fys},
-                                                                (view,))}
+    return _checked(store, select_in(cur, _groups_sql(store) + " AND", "fy", {"", *fys},
+                                     (view,)))
 
 
 def read_kind(store: Store, cur: Cursor, view: str, *kinds: str) -> Rows:
@@ -356,18 +366,16 @@ def read_kind(store: Store, cur: Cursor, view: str, *kinds: str) -> Rows:
     key: ``kind|…``)."""
     rows: Rows = {}
     for kind in kinds:
-        cur.execute(f"SELECT grp, {store.json('body')} FROM {store.table('groups')} "
-                    "WHERE view = ? AND (grp = ? OR grp >= ? AND grp < ?)",
+        cur.execute(_groups_sql(store) + " AND (grp = ? OR grp >= ? AND grp < ?)",
                     (view, kind, f"{kind}|", f"{kind}}}"))
-        rows.update((grp, orjson.loads(body)) for grp, body in cur.fetchall())
+        rows.update(_checked(store, cur.fetchall()))
     return rows
 
 
 def read_some(store: Store, cur: Cursor, view: str, grps: Iterable[str]) -> Rows:
     """The stored groups named ``grps`` (those that exist)."""
-    rows = select_in(cur, f"SELECT grp, {store.json('body')} FROM {store.table('groups')} "
-                     "WHERE view = ? AND", "grp", set(grps), (view,))
-    return {grp: orjson.loads(body) for grp, body in rows}
+    return _checked(store, select_in(cur, _groups_sql(store) + " AND", "grp", set(grps),
+                                     (view,)))
 
 
 def write_groups(store: Store, cur: Cursor, view: str, rows: Rows, whole: bool) -> None:
@@ -376,8 +384,10 @@ def write_groups(store: Store, cur: Cursor, view: str, rows: Rows, whole: bool) 
     if whole:
         cur.execute(f"DELETE FROM {t} WHERE view = ?", (view,))
     insert_rows(cur, f"INSERT INTO {t} VALUES",
-                [(view, grp, _stored_fy(grp), dumps(body)) for grp, body in rows.items()],
-                " ON CONFLICT (view, grp) DO UPDATE SET body = excluded.body")
+                [store.sealer.sealed("groups", (view, grp, _stored_fy(grp), dumps(body)))
+                 for grp, body in rows.items()],
+                " ON CONFLICT (view, grp) DO UPDATE SET body = excluded.body, "
+                "seal = excluded.seal")
 
 
 def at(position: int) -> Rows:

@@ -12,13 +12,15 @@ from typing import Any
 
 from legacyledger.persistence import _connect
 from legacyledger.views.store.backends import INDEXES, TABLES, Cursor, Store, ddl_for
+from legacyledger.views.store.seals import Sealer
 
 
 class PostgresStore(Store):
     """``views_*`` tables in the ledger's schema (``suffix`` for a rebuild's new tables)."""
 
-    def __init__(self, env: Mapping[str, str], suffix: str = "") -> None:
+    def __init__(self, env: Mapping[str, str], sealer: Sealer, suffix: str = "") -> None:
         self.env = dict(env)
+        self.sealer = sealer
         self.schema = self.env["POSTGRES_SCHEMA"]
         self.suffix = suffix
         self.where = f"schema {self.schema}, tables views_*{suffix}"
@@ -63,7 +65,8 @@ class PostgresStore(Store):
         return f"{column}::text"
 
     def ddl(self) -> dict[str, str]:
-        return ddl_for("jsonb", "bigint")
+        # json, not jsonb: its text is kept as written, which the rows' seals are of
+        return ddl_for("json", "bigint")
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Cursor]:
@@ -91,7 +94,7 @@ class PostgresStore(Store):
         with self._ddl_lock(), self.conn.transaction():
             for name in TABLES:
                 self.conn.execute(f'DROP TABLE IF EXISTS "{self.schema}"."views_{name}_new"')
-        return PostgresStore(self.env, suffix="_new")
+        return PostgresStore(self.env, self.sealer, suffix="_new")
 
     def swap_in(self, new: Store) -> None:
         """One transaction: drop the old tables, rename the new ones (and their indexes)."""

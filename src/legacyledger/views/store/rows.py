@@ -13,7 +13,7 @@ can re-apply the others in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -77,23 +77,21 @@ class FactsBatch:
         corrected = {r.fact["target"] for r in records if r.fact["fact"] == CORRECTED}
         voided = {r.fact["target"] for r in records if r.fact["fact"] == VOIDED}
         table = self.store.table("fact_corrections")
-        json = self.store.json
-        sql = f"SELECT source_ref, target, {json('before')} FROM {table}"
+        json, check = self.store.json, self.store.sealer.check
+        sql = f"SELECT source_ref, target, {json('before')}, seal FROM {table}"
         targets = corrected | voided
-        targets |= {target for _, target, _ in self._select(sql, voided)}
-        live = [(ref, target, orjson.loads(state))
-                for ref, target, state in self._select(sql, targets, "target")]
+        targets |= {check("fact_corrections", row)[1] for row in self._select(sql, voided)}
+        live = [(ref, target, orjson.loads(state)) for ref, target, state in (
+            check("fact_corrections", row) for row in self._select(sql, targets, "target"))]
         # (a store with rows in the older form is emptied when opened: Store.create)
         for ref, target, state in sorted(live, key=lambda found: found[2]["at"]):
             position = state["original"]["position"]
             original = EffectiveFact(position, state["original"]["fact"], (position,))
             correction = Correction(target, state["replacement"], state["at"])
             self.fold.adopt_correction(ref, original, correction)
-        table = self.store.table("current_facts")
-        sql = f"SELECT source_ref, position, {json('body')}, {json('positions')} FROM {table}"
-        for ref, position, body, positions in self._select(sql, targets):
-            self.fold.adopt(ref, EffectiveFact(position, orjson.loads(body),
-                                               tuple(orjson.loads(positions))))
+        for ref, row in _current_facts(self.store, self._select(current_sql(self.store),
+                                                                targets)):
+            self.fold.adopt(ref, row)
 
     def _select(self, sql: str, refs: Iterable[str], column: str = "source_ref") -> list[Any]:
         return select_in(self.cur, f"{sql} WHERE", column, refs)
@@ -101,7 +99,7 @@ class FactsBatch:
     # -- writing what changed -----------------------------------------------------------------
 
     def _write(self) -> None:
-        t, fold = self.store.table, self.fold
+        t, fold, seal = self.store.table, self.fold, self.store.sealer.sealed
         upserts, deletes = [], []
         for ref in self.changed:
             row = fold.get(ref)
@@ -110,29 +108,32 @@ class FactsBatch:
                 continue
             name = row.fact["fact"]
             key_field = KEY_FIELD.get(name)
-            upserts.append((ref, row.position, name, row.fact.get(key_field) if key_field else None,
-                            row.fact.get("on"), dumps(row.fact), dumps(row.positions)))
+            upserts.append(seal("current_facts", (
+                ref, row.position, name, row.fact.get(key_field) if key_field else None,
+                row.fact.get("on"), dumps(row.fact), dumps(row.positions))))
         self.cur.executemany(f"DELETE FROM {t('current_facts')} WHERE source_ref = ?", deletes)
         self.cur.executemany(
             f"INSERT INTO {t('current_facts')} (source_ref, position, fact, key, on_date, body, "
-            "positions) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_ref) DO UPDATE SET "
-            "position = excluded.position, fact = excluded.fact, key = excluded.key, "
-            "on_date = excluded.on_date, body = excluded.body, positions = excluded.positions",
+            "positions, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_ref) DO UPDATE "
+            "SET position = excluded.position, fact = excluded.fact, key = excluded.key, "
+            "on_date = excluded.on_date, body = excluded.body, positions = excluded.positions, "
+            "seal = excluded.seal",
             upserts,
         )
         gone = [(ref,) for ref in self.changed_corrections if fold.correction(ref) is None]
-        kept = [(ref, c.target, dumps(_kept(c, fold)))
+        kept = [seal("fact_corrections", (ref, c.target, dumps(_kept(c, fold))))
                 for ref in self.changed_corrections if (c := fold.correction(ref)) is not None]
         self.cur.executemany(f"DELETE FROM {t('fact_corrections')} WHERE source_ref = ?", gone)
         self.cur.executemany(
-            f"INSERT INTO {t('fact_corrections')} VALUES (?, ?, ?) ON CONFLICT (source_ref) "
-            "DO UPDATE SET target = excluded.target, before = excluded.before",
+            f"INSERT INTO {t('fact_corrections')} VALUES (?, ?, ?, ?) ON CONFLICT (source_ref) "
+            "DO UPDATE SET target = excluded.target, before = excluded.before, "
+            "seal = excluded.seal",
             kept,
         )
         self.cur.executemany(
-            f"INSERT INTO {t('voided_facts')} VALUES (?, ?) ON CONFLICT (source_ref) "
-            "DO UPDATE SET positions = excluded.positions",
-            [(ref, dumps(p)) for ref, p in fold.voided.items()],
+            f"INSERT INTO {t('voided_facts')} VALUES (?, ?, ?) ON CONFLICT (source_ref) "
+            "DO UPDATE SET positions = excluded.positions, seal = excluded.seal",
+            [seal("voided_facts", (ref, dumps(p))) for ref, p in fold.voided.items()],
         )
 
 
@@ -145,17 +146,23 @@ def _kept(correction: Correction, fold: EffectiveFacts) -> dict[str, Any]:
             "replacement": correction.replacement, "at": correction.position}
 
 
-def read_current_facts(store: Store, cur: Cursor) -> dict[str, EffectiveFact]:
-    """The whole current-facts view, by source_ref."""
+def current_sql(store: Store) -> str:
+    """Selects current-facts rows whole, with their seals."""
     json = store.json
-    cur.execute(
-        f"SELECT source_ref, position, {json('body')}, {json('positions')} "
-        f"FROM {store.table('current_facts')}"
-    )
-    return {
-        ref: EffectiveFact(position, orjson.loads(body), tuple(orjson.loads(positions)))
-        for ref, position, body, positions in cur.fetchall()
-    }
+    return (f"SELECT source_ref, position, fact, key, on_date, {json('body')}, "
+            f"{json('positions')}, seal FROM {store.table('current_facts')}")
+
+
+def _current_facts(store: Store, rows: Iterable[Any]) -> Iterator[tuple[str, EffectiveFact]]:
+    for row in rows:
+        ref, position, _, _, _, body, positions = store.sealer.check("current_facts", row)
+        yield ref, EffectiveFact(position, orjson.loads(body), tuple(orjson.loads(positions)))
+
+
+def read_current_facts(store: Store, cur: Cursor) -> dict[str, EffectiveFact]:
+    """The whole current-facts view, by source_ref (each row's seal checked)."""
+    cur.execute(current_sql(store))
+    return dict(_current_facts(store, cur.fetchall()))
 
 
 def rows_of(effective: EffectiveFacts) -> dict[str, EffectiveFact]:
@@ -175,9 +182,9 @@ def target_names(store: Store, cur: Cursor, ledger: Any, refs: Iterable[str]) ->
     recorder = ledger.app.recorder
     while wanted:
         seen |= wanted
-        found = {ref: name for ref, name in select_in(
-            cur, f"SELECT source_ref, fact FROM {store.table('current_facts')} WHERE",
-            "source_ref", wanted)}
+        found = {ref: name for ref, _, name, *_ in (
+            store.sealer.check("current_facts", row) for row in select_in(
+                cur, current_sql(store) + " WHERE", "source_ref", wanted))}
         names |= set(found.values())
         rest = sorted(wanted - found.keys())
         located = recorder.lookup_refs(rest) if rest else {}

@@ -28,6 +28,7 @@ from legacyledger.persistence import name_of
 from legacyledger.projections.base import Derivation, Figure, PositionSet
 from legacyledger.views.store.backends import Cursor, LostRace, Store, anchor_to_chain, select_in
 from legacyledger.views.store.rows import dumps
+from legacyledger.views.store.seals import EditedViews
 
 if TYPE_CHECKING:
     from legacyledger.views.source import LedgerReader
@@ -36,11 +37,15 @@ Params = Mapping[str, Mapping[str, Any]]
 
 
 class Snapshot(NamedTuple):
+    """A stored figure snapshot: its view, family, as-of day, position, when its figures
+    were last made, and how many there are."""
+
     view: str
     family: str
     as_of: date
     position: int
     built_at: str
+    figures: int
 
 
 def view_name(family: str, as_of: date | None, params: Params | None) -> str:
@@ -71,21 +76,37 @@ def names_between(ledger: LedgerReader, after: int, upto: int) -> frozenset[str]
     return frozenset(name_of(topic).fact for topic in topics)
 
 
+def _snapshot_sql(store: Store) -> str:
+    return (f"SELECT view, family, as_of, {store.json('params')}, position, built_at, figures, "
+            f"seal FROM {store.table('snapshots')}")
+
+
 def select_snapshots(store: Store, cur: Cursor, view: str | None = None) -> list[Snapshot]:
-    sql = f"SELECT view, family, as_of, position, built_at FROM {store.table('snapshots')}"
-    cur.execute(sql + (" WHERE view = ?" if view else " ORDER BY view"), (view,) if view else ())
-    return [Snapshot(v, f, date.fromisoformat(a), int(p), b) for v, f, a, p, b in cur.fetchall()]
+    """The stored snapshots (of ``view`` only), their seals checked."""
+    cur.execute(_snapshot_sql(store) + (" WHERE view = ?" if view else " ORDER BY view"),
+                (view,) if view else ())
+    found = []
+    for row in cur.fetchall():
+        v, f, a, _, p, b, n = store.sealer.check("snapshots", row)
+        found.append(Snapshot(v, f, date.fromisoformat(a), int(p), b, int(n)))
+    return found
 
 
-def select_figures(store: Store, cur: Cursor, view: str, known_at: int) -> tuple[Figure, ...]:
-    cur.execute(
-        f"SELECT figure_id, value, value_type, unit, kind, label, {store.json('derivation')} "
-        f"FROM {store.table('figures')} WHERE view = ? ORDER BY ordinal",
-        (view,),
-    )
-    rows = cur.fetchall()
-    parts = PartReader(_select_parts(store, cur, view, None))
-    return tuple(figure_of(row, known_at, parts) for row in rows)
+def _figures_sql(store: Store) -> str:
+    return (f"SELECT view, figure_id, value, value_type, unit, kind, label, "
+            f"{store.json('derivation')}, seal FROM {store.table('figures')} WHERE view = ?")
+
+
+def select_figures(store: Store, cur: Cursor, snapshot: Snapshot) -> tuple[Figure, ...]:
+    """Every figure of a snapshot, in order; EditedViews if a row's seal fails or a figure
+    is missing."""
+    cur.execute(_figures_sql(store) + " ORDER BY ordinal", (snapshot.view,))
+    rows = [store.sealer.check("figures", row) for row in cur.fetchall()]
+    if len(rows) != snapshot.figures:
+        raise EditedViews(f"the persisted views hold {len(rows)} figures of {snapshot.view}, "
+                          f"not the {snapshot.figures} written: run `legacyledger views rebuild`")
+    parts = PartReader(_select_parts(store, cur, snapshot.view, None))
+    return tuple(figure_of(row[1:], snapshot.position, parts) for row in rows)
 
 
 def select_figure(
@@ -93,14 +114,11 @@ def select_figure(
 ) -> Figure | None:
     """One figure of a snapshot, by its primary key (view, figure_id), with only its parts
     (read level by level: a figure's parts are a shallow tree)."""
-    cur.execute(
-        f"SELECT figure_id, value, value_type, unit, kind, label, {store.json('derivation')} "
-        f"FROM {store.table('figures')} WHERE view = ? AND figure_id = ?",
-        (view, figure_id),
-    )
-    row = cur.fetchone()
-    if row is None:
+    cur.execute(_figures_sql(store) + " AND figure_id = ?", (view, figure_id))
+    found = cur.fetchone()
+    if found is None:
         return None
+    row = store.sealer.check("figures", found)[1:]
     stored = orjson.loads(row[6])["contributing"]
     bodies: dict[int, Any] = {}
     wanted = [stored["root"]] if isinstance(stored, dict) else []
@@ -117,12 +135,14 @@ def _select_parts(
     store: Store, cur: Cursor, view: str, wanted: Sequence[int] | None
 ) -> dict[int, Any]:
     """Stored part bodies of a snapshot (all, or the ``wanted`` ones), as decoded JSON."""
-    sql = f"SELECT part, {store.json('body')} FROM {store.table('parts')} WHERE view = ?"
+    sql = (f"SELECT view, part, {store.json('body')}, seal FROM {store.table('parts')} "
+           "WHERE view = ?")
     if wanted is None:
         rows = cur.execute(sql, (view,)).fetchall()
     else:
         rows = select_in(cur, f"{sql} AND", "part", wanted, (view,))
-    return {int(part): orjson.loads(body) for part, body in rows}
+    checked = (store.sealer.check("parts", row) for row in rows)
+    return {int(part): orjson.loads(body) for _, part, body in checked}
 
 
 class PartReader:
@@ -136,7 +156,10 @@ class PartReader:
     def __getitem__(self, number: int) -> Any:
         found = self.built.get(number)
         if found is None:
-            body = self.bodies[number]
+            body = self.bodies.get(number)
+            if body is None:
+                raise EditedViews(f"a part of the persisted views ({number}) is missing: run "
+                                  "`legacyledger views rebuild`")
             if isinstance(body, list):
                 found = tuple(body)
             elif "x" in body:
@@ -260,23 +283,33 @@ def snapshot_write(store: Store, family: str, as_of: date | None, day: date,
     replace every stored one. ``also(cursor)`` writes more in the same transaction (a family's
     group state), after the figures' parts are numbered."""
     view = view_name(family, as_of, params)
-    t = store.table
+    t, sealed = store.table, store.sealer.sealed
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    built_at = "built_at" if figures is None else "?"
     parts = Parts() if parts is None else parts
-    rows = [] if figures is None else [figure_row(view, i, f, parts) for i, f in enumerate(figures)]
+    rows = [] if figures is None else [
+        (*row, store.sealer.seal("figures", (*row[:2], *row[3:])))
+        for row in (figure_row(view, i, f, parts) for i, f in enumerate(figures))]
+    own = own_params(family, params)
 
     def write(cur: Cursor) -> None:
         if old is None:
-            cur.execute(f"INSERT INTO {t('snapshots')} VALUES (?, ?, ?, ?, ?, ?) "
+            assert figures is not None and not some
+            cur.execute(f"INSERT INTO {t('snapshots')} VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (view) DO NOTHING",
-                        (view, family, day.isoformat(), own_params(family, params), position,
-                         now))
+                        sealed("snapshots", (view, family, day.isoformat(), own, position, now,
+                                             len(rows))))
         else:
-            cur.execute(f"UPDATE {t('snapshots')} SET position = ?, as_of = ?, "
-                        f"built_at = {built_at} WHERE view = ? AND position = ?",
-                        (position, day.isoformat(), *([] if figures is None else [now]),
-                         view, old))
+            found = select_snapshots(store, cur, view)
+            if not found or found[0].position != old:
+                raise LostRace(old)
+            stored = found[0]
+            built_at, count = ((stored.built_at, stored.figures) if figures is None
+                               else (now, stored.figures if some else len(rows)))
+            seal = store.sealer.seal("snapshots", (view, family, day.isoformat(), own,
+                                                   position, built_at, count))
+            cur.execute(f"UPDATE {t('snapshots')} SET position = ?, as_of = ?, built_at = ?, "
+                        "figures = ?, seal = ? WHERE view = ? AND position = ?",
+                        (position, day.isoformat(), built_at, count, seal, view, old))
         if cur.rowcount != 1:
             raise LostRace(old)
         anchor_to_chain(cur, store, view, position, link)
@@ -288,13 +321,13 @@ def snapshot_write(store: Store, family: str, as_of: date | None, day: date,
             cur.execute(f"DELETE FROM {t('figures')} WHERE view = ?", (view,))
             cur.execute(f"DELETE FROM {t('parts')} WHERE view = ?", (view,))
         insert_rows(cur, f"INSERT INTO {t('parts')} VALUES",
-                    [(view, number, body) for number, body in parts.rows])
+                    [sealed("parts", (view, number, body)) for number, body in parts.rows])
         # (some: every id is there, so each row updates one; its ordinal stays)
         insert_rows(cur, f"INSERT INTO {t('figures')} VALUES", rows,
                     " ON CONFLICT (view, figure_id) DO UPDATE SET value = excluded.value, "
                     "value_type = excluded.value_type, unit = excluded.unit, "
                     "kind = excluded.kind, label = excluded.label, "
-                    "derivation = excluded.derivation" if some else "")
+                    "derivation = excluded.derivation, seal = excluded.seal" if some else "")
 
     return write
 
@@ -350,8 +383,9 @@ VALUE_READERS = {"int": int, "decimal": Decimal, "float": float}
 
 
 def figure_row(view: str, ordinal: int, figure: Figure, parts: Parts) -> tuple[Any, ...]:
-    """A figure as a ``figures`` row (its parts numbered in ``parts``); its derivation's
-    ``known_at`` is the snapshot's position."""
+    """A figure as a ``figures`` row but its seal (its parts numbered in ``parts``); its
+    derivation's ``known_at`` is the snapshot's position. The ordinal (where it stands in
+    its snapshot) is not sealed: a figure written over keeps its place."""
     value = figure.value
     kind = None if value is None else VALUE_TYPES[type(value)]
     d = figure.derivation

@@ -15,13 +15,15 @@ import sqlite3
 from collections.abc import Iterator
 
 from legacyledger.views.store.backends import Cursor, Store, ddl_for
+from legacyledger.views.store.seals import Sealer
 
 
 class SQLiteStore(Store):
     """A SQLite file (or shared-cache memory database) of views."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, sealer: Sealer) -> None:
         self.path = self.where = path
+        self.sealer = sealer
         self.memory = path.startswith("file:")
         self._conn: sqlite3.Connection | None = None
         self._identity: tuple[int, int] | None = None
@@ -110,12 +112,12 @@ class SQLiteStore(Store):
     def fresh(self) -> SQLiteStore:
         if self.memory:
             base, _, query = self.path.partition("?")
-            return SQLiteStore(f"{base}-{os.urandom(4).hex()}?{query}")
+            return SQLiteStore(f"{base}-{os.urandom(4).hex()}?{query}", self.sealer)
         new = self.path + ".new"
         for leftover in (new, new + "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(leftover)
-        return SQLiteStore(new)
+        return SQLiteStore(new, self.sealer)
 
     def swap_in(self, new: Store) -> None:
         """Replace the file by the complete new one while holding the write lock on the old
