@@ -17,9 +17,10 @@ from typing import Any
 
 import click
 
+from legacyledger.facts.cells import spreadsheet_cell
 from legacyledger.projections.figures import metric_of
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
-from legacyledger.reports.cells import markdown_text, spreadsheet_cell
+from legacyledger.reports.cells import markdown_text
 from legacyledger.reports.words import in_words
 from legacyledger_cli import tidy
 from legacyledger_cli.html.report import render_html
@@ -295,7 +296,7 @@ def definitions(report: Report) -> list[tuple[object, ...]]:
 
 
 def _cells(row: Iterable[object]) -> list[object]:
-    """A row for a spreadsheet: no text in it starts a formula (``reports.cells``)."""
+    """A row for a spreadsheet: no text in it starts a formula (``facts.cells``)."""
     return [spreadsheet_cell(value) for value in row]
 
 
