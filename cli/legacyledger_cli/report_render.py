@@ -47,14 +47,15 @@ class Unavailable(Exception):
 
 def render(
     report: Report, fmt: str, *, color: bool = False, timeline: Any = None,
-    names: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None, appendix: bool = False,
 ) -> str | bytes:
-    """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time)
-    and ``names`` (partnership key → name) are used by the html format only."""
+    """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time),
+    ``names`` (partnership key → name) and ``appendix`` (the figure ids) are used by the html
+    format only."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "html":
-        return render_html(report, timeline, names=names)
+        return render_html(report, timeline, names=names, appendix=appendix)
     return RENDERERS[fmt](report, color)
 
 
