@@ -2011,7 +2011,8 @@ nav.contents{display:none}
 section.report-section{break-before:page}
 h2,h3{break-after:avoid}
 figure.chart-figure,table.actions tr,.card{break-inside:avoid}
-.cards{gap:8px;padding:0 1px}.card{padding:8px 10px}.card-value{font-size:1.35rem}
+.cards{gap:8px;margin-right:2px}.card{padding:8px 10px;min-width:0;overflow-wrap:break-word}
+.card-value{font-size:1.35rem}
 details.all-figures{display:none}
 .provenance{break-before:page;padding:8px 12px}
 a{color:inherit;text-decoration:none}
@@ -2053,7 +2054,7 @@ table.heat td[class^=st-]::before{width:6.5rem}}
 @media (max-width:480px){main,.title-block .inner,.provenance .inner{padding:0 12px}
 .meta{grid-template-columns:1fr}.provenance dl{grid-template-columns:1fr}}
 @media print{.table-scroll{overflow:visible}table.heat tr{break-inside:avoid}
-.card details,details.exact{display:none}figure.heat-figure{margin:0}
+.card details,details.exact{display:none}figure.heat-figure{margin:0;break-inside:avoid}
 .heat-figure figcaption,.heat-key,table.heat thead{break-after:avoid}}
 .heat-figure figcaption{margin:0 0 4px}
 """
