@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from legacyledger import ImportRejected, Ledger
+from legacyledger.facts.cells import spreadsheet_cell
 from legacyledger.frameworks import (
     MAX_BYTES,
     MAX_DEPTH,
@@ -23,7 +24,6 @@ from legacyledger.frameworks import (
     parse_framework,
 )
 from legacyledger.reports import build_report
-from legacyledger.reports.cells import spreadsheet_cell
 from legacyledger_cli.report_render import render
 from tests.builders import (
     CUSTOM_FRAMEWORK,

@@ -17,9 +17,10 @@ from typing import Any
 
 import click
 
+from legacyledger.facts.cells import spreadsheet_cell
 from legacyledger.projections.figures import metric_of
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
-from legacyledger.reports.cells import markdown_text, spreadsheet_cell
+from legacyledger.reports.cells import markdown_text
 from legacyledger.reports.words import in_words
 from legacyledger_cli import tidy
 from legacyledger_cli.html.report import render_html
@@ -46,14 +47,15 @@ class Unavailable(Exception):
 
 def render(
     report: Report, fmt: str, *, color: bool = False, timeline: Any = None,
-    names: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None, appendix: bool = False,
 ) -> str | bytes:
-    """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time)
-    and ``names`` (partnership key → name) are used by the html format only."""
+    """``report`` in ``fmt``; ``timeline`` (reach per quarter, for the HTML charts over time),
+    ``names`` (partnership key → name) and ``appendix`` (the figure ids) are used by the html
+    format only."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "html":
-        return render_html(report, timeline, names=names)
+        return render_html(report, timeline, names=names, appendix=appendix)
     return RENDERERS[fmt](report, color)
 
 
@@ -295,7 +297,7 @@ def definitions(report: Report) -> list[tuple[object, ...]]:
 
 
 def _cells(row: Iterable[object]) -> list[object]:
-    """A row for a spreadsheet: no text in it starts a formula (``reports.cells``)."""
+    """A row for a spreadsheet: no text in it starts a formula (``facts.cells``)."""
     return [spreadsheet_cell(value) for value in row]
 
 

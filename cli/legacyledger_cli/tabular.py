@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from legacyledger.facts import MODELS
+from legacyledger.facts.cells import spreadsheet_cell
 from legacyledger.facts.tables import POSITION, columns, guide, row_of
-from legacyledger.reports.cells import spreadsheet_cell
 from legacyledger_cli.shell import Failure
 
 #: Excel reads a CSV as UTF-8 only when it starts with a byte-order mark.
@@ -54,7 +54,7 @@ def guide_lines() -> Iterator[str]:
 
 def write_export(out: Path, facts: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, int]:
     """Each fact as a row of its type's CSV, after its ledger position; the counts per type.
-    Text a spreadsheet would run as a formula is written inert (``reports.cells``); the
+    Text a spreadsheet would run as a formula is written inert (``facts.cells``); the
     import reads it back as it was."""
     counts: dict[str, int] = {}
     with contextlib.ExitStack() as stack:

@@ -36,6 +36,7 @@ from legacyledger_cli.html.report import (
     percent,
     points,
     render_html,
+    short_money,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -112,7 +113,7 @@ def rendered(ledger: Ledger, views: Views, policy: str) -> Rendered:
         views=views,
     )
     timeline = activity_timeline(ledger, AS_OF, views.known_at, policy, options=PARAMETERS["reach"])
-    return Rendered(report, timeline, render_html(report, timeline))
+    return Rendered(report, timeline, render_html(report, timeline, appendix=True))
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +128,12 @@ def audit(ledger_views: tuple[Ledger, Views]) -> Rendered:
 
 
 def expected_charts(views: Views) -> set[str]:
-    frameworks = {item.framework for item in views.families["compliance"].items}
-    return CHARTS | {f"compliance-{f}" for f in frameworks}
+    """The SVG charts (each drawn wide and narrow); compliance is a table per framework."""
+    return set(CHARTS)
+
+
+def heat_tables(page: Page) -> dict[str, Node]:
+    return {n.attrs["data-chart"]: n for n in page.root.iter("table") if "data-chart" in n.attrs}
 
 
 # -- a small DOM from html.parser --------------------------------------------------------------
@@ -188,8 +193,10 @@ class Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         self.stack[-1].children.append(data)
 
-    def charts(self) -> dict[str, Node]:
-        return {n.attrs["data-chart"]: n for n in self.root.iter("svg") if "data-chart" in n.attrs}
+    def charts(self, layout: str = "wide") -> dict[str, Node]:
+        """The charts of one layout (each is drawn wide, and narrow for a phone)."""
+        return {n.attrs["data-chart"]: n for n in self.root.iter("svg")
+                if "data-chart" in n.attrs and n.attrs.get("data-layout") == layout}  # fmt: skip
 
 
 def chart_texts(page: Page, name: str) -> list[str]:
@@ -233,10 +240,10 @@ def test_the_page_needs_no_network_and_runs_no_script(nhs: Rendered) -> None:
 
 def test_every_chart_is_there_and_labelled(nhs: Rendered) -> None:
     page = Page(nhs.html)
-    charts = page.charts()
-    assert set(charts) == expected_charts(nhs.report.views)
-    assert len(charts) == len(list(page.root.iter("svg")))  # every svg is a named chart
-    for name, svg in charts.items():
+    charts, narrow = page.charts(), page.charts("narrow")
+    assert set(charts) == set(narrow) == expected_charts(nhs.report.views)
+    assert len(charts) + len(narrow) == len(list(page.root.iter("svg")))  # all named charts
+    for name, svg in [*charts.items(), *narrow.items()]:
         assert svg.attrs["role"] == "img", name
         assert svg.attrs["aria-label"].strip(), name
         first = next(c for c in svg.children if isinstance(c, Node))
@@ -344,9 +351,12 @@ def test_funding_and_spend_bars_are_the_cost_figures(audit: Rendered) -> None:
         {f.id.rpartition("=")[2] for f in costs.figures if f.id.startswith("costs.funding/period=")}
     )
     assert years
+    exact = "".join(t.text() for t in Page(audit.html).root.iter("table")
+                    if t.attrs.get("class") == "exact")  # fmt: skip
     for year in years:
-        assert money(costs.value(figure_id("costs.funding", period=year))) in labels
-        assert money(costs.value(figure_id("costs.total", period=year))) in labels
+        for metric in ("costs.funding", "costs.total"):
+            value = costs.value(figure_id(metric, period=year))
+            assert short_money(value) in labels and money(value) in exact
 
 
 def test_the_restated_line_is_each_quarters_total(audit: Rendered) -> None:
@@ -367,24 +377,23 @@ def test_the_restated_line_is_each_quarters_total(audit: Rendered) -> None:
 def test_heat_map_cells_are_the_compliance_matrix(nhs: Rendered) -> None:
     """One cell per partnership and item, in matrix order, each naming its item and status."""
     compliance = nhs.report.views.families["compliance"]
-    page = Page(nhs.html)
-    for framework in {i.framework for i in compliance.items}:
+    tables = heat_tables(Page(nhs.html))
+    frameworks = {i.framework for i in compliance.items}
+    assert set(tables) == {f"compliance-{f}" for f in frameworks}
+    words = {"met": "Met", "partial": "Partial", "not_met": "Not met",
+             "not_applicable": "N/A", "no_evidence": "No evidence"}  # fmt: skip
+    for framework in frameworks:
         matrix = compliance.matrix(framework)
         titles = {i.item: i.title for i in compliance.items if i.framework == framework}
-        expected = [
-            f"{titles[item]}: {status.replace('_', ' ').capitalize()}"
-            for _, statuses in matrix.rows
-            for item, status in zip(matrix.items, statuses)
-            if status is not None
-        ]
-        cells = [
-            t.text()
-            for r in page.charts()[f"compliance-{framework}"].iter("rect")
-            for t in r.iter("title")
-        ]
-        assert len(cells) == len(expected)
-        for cell, start in zip(cells, expected):
-            assert cell.startswith(start), (cell, start)
+        body = next(tables[f"compliance-{framework}"].iter("tbody"))
+        rows = list(body.iter("tr"))
+        assert [next(r.iter("th")).text() for r in rows] == [titles[i] for i in matrix.items]
+        for n, row in enumerate(rows):
+            cells = list(row.iter("td"))[1:]  # after the item's number
+            assert [next(c.iter("strong")).text() if c.attrs["class"] != "st-none" else None
+                    for c in cells] == [words.get(s) if s else None
+                                        for _, statuses in matrix.rows
+                                        for s in statuses[n : n + 1]]  # fmt: skip
 
 
 def test_km_numbers_at_risk_are_the_curves(audit: Rendered) -> None:
@@ -571,8 +580,10 @@ def test_chromium_loads_it_without_console_errors(browser: Browser) -> None:
 
 def test_chromium_dom_has_every_chart(browser: Browser, nhs: Rendered) -> None:
     assert "<svg" in browser.dom
-    found = set(re.findall(r'data-chart="([^"]+)"', browser.dom))
+    found = set(re.findall(r'<svg [^>]*data-chart="([^"]+)"', browser.dom))
     assert found == expected_charts(nhs.report.views)
+    tables = set(re.findall(r'<table [^>]*data-chart="([^"]+)"', browser.dom))
+    assert tables == set(heat_tables(Page(nhs.html)))
 
 
 def test_chromium_screenshot_is_a_rendered_page(browser: Browser) -> None:

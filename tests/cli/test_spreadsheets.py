@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from legacyledger import Ledger
+from legacyledger.application import interchange
 from legacyledger.facts import MODELS
 from legacyledger.facts.tables import POSITION, columns
+from legacyledger_cli.tabular import write_export
+from tests import builders as b
 from tests.cli import test_cli as base
 from tests.cli.test_cli import EXAMPLE, Cli, count
 
@@ -183,3 +190,25 @@ def test_json_lines_with_a_byte_order_mark_is_still_json_lines(cli: Cli, tmp_pat
     result = cli("import", str(path))
     assert result.exit_code == 0, result.output
     assert "17 recorded" in result.output
+
+
+#: Text a spreadsheet reads as a formula, or as the apostrophe that makes one inert.
+TRICKY = st.tuples(
+    st.sampled_from(["=", "+", "-", "@", "'", "'=", "''=", "'+", "'-", "'@", "''", "-1", "'-1"]),
+    st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), max_size=8),
+).map("".join)
+
+
+@given(TRICKY, TRICKY)
+def test_csv_export_then_import_gives_the_same_facts_for_any_text(course: str, note: str) -> None:
+    """Text beginning = + - @ or ' comes back exactly, read by the library's import."""
+    facts = [b.partnership_formed(), b.mentor_enrolled(),
+             b.mentor_trained(course=course, note=note)]  # fmt: skip
+    with tempfile.TemporaryDirectory() as where, Ledger(":memory:") as ledger:
+        ledger.import_facts(facts)
+        original = list(ledger.export_lines())
+        write_export(Path(where), ((r.position, interchange(r.fact)) for r in ledger.records()))
+        with Ledger(":memory:") as again:
+            for name in ("PartnershipFormed", "MentorEnrolled", "MentorTrained"):
+                again.import_file(Path(where) / f"{name}.csv")
+            assert list(again.export_lines()) == original

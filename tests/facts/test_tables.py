@@ -10,6 +10,7 @@ from hypothesis import given
 
 from legacyledger import ImportRejected, Ledger
 from legacyledger.facts import MODELS
+from legacyledger.facts.cells import spreadsheet_cell
 from legacyledger.facts.mapping import ColumnMapping, MappingError
 from legacyledger.facts.sheets import SheetError, Spreadsheets, Table, excel_text, read_csv
 from legacyledger.facts.tables import POSITION, cell_value, columns, fact_of_row, guide, row_of
@@ -25,7 +26,8 @@ def tables_of(lines: list[bytes]) -> list[Table]:
     for position, line in enumerate(lines, start=1):
         fact = orjson.loads(line)
         rows = by_name.setdefault(fact["fact"], [])
-        rows.append((len(rows) + 2, (str(position), *row_of(fact))))
+        cells = (str(spreadsheet_cell(cell)) for cell in row_of(fact))  # inert, as exported
+        rows.append((len(rows) + 2, (str(position), *cells)))
     return [Table(f"{n}.csv", n, (POSITION, *columns(n)), rows) for n, rows in by_name.items()]
 
 
@@ -48,6 +50,15 @@ def test_any_history_round_trips_through_tables(facts: list[dict[str, object]]) 
         ledger.import_facts(facts)
         lines = list(ledger.export_lines())
     assert round_trip(lines) == lines
+
+
+def test_text_made_inert_by_the_export_reads_back_as_it_was() -> None:
+    texts = ["=SUM(A1)", "'=kept", "''=x", "+44 7700", "-x", "@home", "'", "'x", "-1", "'-1"]
+    header = ("mentor", "on", "course", "hours", "note")
+    rows = [(n + 2, ("M-1", "2024-06-01", "c", "1", str(spreadsheet_cell(t))))
+            for n, t in enumerate(texts)]  # fmt: skip
+    facts = Spreadsheets([Table("t.csv", "MentorTrained", header, rows)]).facts()
+    assert [f["note"] for f in facts] == texts
 
 
 def test_columns_are_the_models_fields_and_the_guide_says_what_each_takes() -> None:

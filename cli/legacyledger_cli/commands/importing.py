@@ -15,7 +15,6 @@ import click
 from legacyledger import FactError, ImportRejected, ImportResult, Ledger
 from legacyledger.facts.mapping import ColumnMapping, MappingError
 from legacyledger.facts.sheets import SheetError, Spreadsheets, Table, read_csv, read_xlsx
-from legacyledger.reports.cells import spreadsheet_text
 from legacyledger_cli.render import import_summary, plural, rejected
 from legacyledger_cli.shell import Failure, Shell, pass_shell
 
@@ -95,9 +94,7 @@ class Sources:
 
     @staticmethod
     def _tables(name: str, kind: str, file: Iterable[bytes]) -> list[Table]:
-        """The file's tables, each cell's text as written before an export made it inert."""
-        tables = read_xlsx(file, name) if kind == "xlsx" else [read_csv(file, name)]  # type: ignore[arg-type]
-        return [attrs.evolve(t, rows=_texts(t.rows)) for t in tables]
+        return read_xlsx(file, name) if kind == "xlsx" else [read_csv(file, name)]  # type: ignore[arg-type]
 
     def locate(self, error: FactError) -> str:
         """``line 12: ...``; with several files, ``b.jsonl: line 3: ...``; a spreadsheet's
@@ -122,10 +119,6 @@ class Sources:
         return (
             sum(s.st_size for s in stats) if all(stat.S_ISREG(s.st_mode) for s in stats) else None
         )
-
-
-def _texts(rows: Iterable[tuple[int, tuple[str, ...]]]) -> Iterator[tuple[int, tuple[str, ...]]]:
-    return ((number, tuple(map(spreadsheet_text, cells))) for number, cells in rows)
 
 
 def name_of(file: IO[bytes]) -> str:

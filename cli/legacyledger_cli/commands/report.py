@@ -24,7 +24,8 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
 @click.command(
     epilog="\b\nExamples:\n  legacyledger report retention --as-of 2025-09-30 --by profession\n"
     "  legacyledger report all --as-of 2025-09-30 --format json -o report.json\n"
-    "  legacyledger report costs --period quarter --format xlsx -o costs.xlsx",
+    "  legacyledger report costs --period quarter --format xlsx -o costs.xlsx\n"
+    "  legacyledger report all --format html --appendix -o board-pack.html",
 )
 @click.argument("family", type=click.Choice([*FAMILY_NAMES, "all"]))
 @click.option(
@@ -88,6 +89,13 @@ from legacyledger_cli.shell import Failure, Shell, check_output, open_output, pa
     help="How to write the report.",
 )
 @click.option(
+    "--appendix/--no-appendix",
+    default=False,
+    show_default=True,
+    help="html: end with every figure printed, its id and its value to the penny (printed "
+    "too), for analysts; without it the pack is for a board (ids stay under each headline).",
+)
+@click.option(
     "-o",
     "--output",
     default="-",
@@ -108,6 +116,7 @@ def report(
     scope: str | None,
     disclosure: str,
     fmt: str,
+    appendix: bool,
     output: str,
 ) -> None:
     """Report the figures of one family (retention, costs, compliance, reach) or all.
@@ -131,7 +140,7 @@ def report(
         names = partnership_names(ledger, made) if fmt == "html" else None
         # Rendered while the ledger is open: a view may read rarely used rows on demand
         # (the cost restatements), and those read the ledger at the report's position.
-        write(shell, made, fmt, output, timeline, names)
+        write(shell, made, fmt, output, timeline, names, appendix)
 
 
 def warn_if_empty(ledger: Ledger, known_at: int | datetime | None) -> None:
@@ -188,9 +197,10 @@ def to_terminal(output: str) -> bool:
 
 
 def write(shell: Shell, made: Report, fmt: str, output: str, timeline: Any = None,
-          names: Mapping[str, str] | None = None) -> None:  # fmt: skip
+          names: Mapping[str, str] | None = None, appendix: bool = False) -> None:  # fmt: skip
     try:
-        content = render(made, fmt, color=to_terminal(output), timeline=timeline, names=names)
+        content = render(made, fmt, color=to_terminal(output), timeline=timeline, names=names,
+                         appendix=appendix)  # fmt: skip
     except Unavailable as error:
         raise Failure(str(error)) from None
     if output == "-":

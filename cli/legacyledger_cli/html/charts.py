@@ -5,6 +5,10 @@ Every chart is one ``<svg>`` carrying ``data-chart`` (its name), ``role="img"``,
 ready-made strings for every label: formatting (pounds, per cent, disclosure's ``*``) is the
 caller's business, so a chart never prints a number it was not handed as text.
 
+Every chart is drawn twice, by :func:`responsive`: at ``WIDTH`` for a desktop and for print,
+and at ``NARROW`` in one column for a phone, where the wide one would shrink its text to a few
+pixels; the page's CSS shows the one that fits (``data-layout`` says which is which).
+
 Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
 deficiencies); series also differ by dash pattern, and statuses by pattern and word, never
 by colour alone. Inline ``<svg>`` needs no ``xmlns`` in an HTML document (the parser
@@ -15,11 +19,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
 WIDTH = 680
+#: The phone layout: drawn this wide, it fills a 360 px screen at a little over its size, so
+#: its smallest text (9 units) reads at about 10 px.
+NARROW = 290
 FONT = 11
 INK, MUTED, GRID, AXIS = "#212b32", "#4c6272", "#e8edee", "#768692"
 #: Okabe-Ito, in the order series are given colours.
@@ -89,26 +96,43 @@ def vline(x: float, y1: float, y2: float, colour: str = GRID, **extra: object) -
     )
 
 
-def chart(name: str, title: str, desc: str, height: float, body: Iterable[str]) -> str:
-    ident = f"chart-{name}"
+def responsive(draw: Callable[[float], str]) -> str:
+    """A chart drawn wide and narrow (``draw(width)``), for the page's CSS to show one."""
+    return draw(WIDTH) + draw(NARROW)
+
+
+def layout(width: float) -> str:
+    return "wide" if width >= WIDTH else "narrow"
+
+
+def ident(name: str, width: float) -> str:
+    """The chart's name for element ids: each layout's ids (and patterns) are its own."""
+    return name if width >= WIDTH else f"{name}-narrow"
+
+
+def chart(
+    name: str, title: str, desc: str, height: float, body: Iterable[str], width: float = WIDTH
+) -> str:
+    known = f"chart-{ident(name, width)}"
     return tag(
         "svg",
-        tag("title", esc(title), id=f"{ident}-title")
-        + tag("desc", esc(desc), id=f"{ident}-desc")
+        tag("title", esc(title), id=f"{known}-title")
+        + tag("desc", esc(desc), id=f"{known}-desc")
         + "".join(body),
-        viewBox=f"0 0 {WIDTH} {num(height)}",
+        viewBox=f"0 0 {num(width)} {num(height)}",
         width="100%",
         role="img",
         aria_label=title,
-        aria_describedby=f"{ident}-desc",
+        aria_describedby=f"{known}-desc",
         data_chart=name,
-        class_="chart",
+        data_layout=layout(width),
+        class_=f"chart {layout(width)}",
         font_family="Arial, 'Liberation Sans', Helvetica, sans-serif",
         fill=INK,
     )
 
 
-def empty(name: str, title: str, desc: str, message: str) -> str:
+def empty(name: str, title: str, desc: str, message: str, width: float = WIDTH) -> str:
     """A chart with nothing to draw still stands in its place and says why."""
     return chart(
         name,
@@ -116,9 +140,10 @@ def empty(name: str, title: str, desc: str, message: str) -> str:
         desc,
         60,
         [
-            rect(0.5, 0.5, WIDTH - 1, 59, fill="#f0f4f5", stroke=GRID),
-            text(WIDTH / 2, 34, message, 12, text_anchor="middle", fill=MUTED),
+            rect(0.5, 0.5, width - 1, 59, fill="#f0f4f5", stroke=GRID),
+            text(width / 2, 34, message, 12, text_anchor="middle", fill=MUTED),
         ],
+        width,
     )
 
 
@@ -275,20 +300,23 @@ def survival_chart(
     ticks: Sequence[float],
     series: Sequence[str],
     y_min: float,
+    width: float = WIDTH,
 ) -> str:
     if not panels:
-        return empty(name, title, desc, "No cohort has anyone to follow yet.")
+        return empty(name, title, desc, "No cohort has anyone to follow yet.", width)
     styles = colour_of(series)
     keys = [Key(s, styles[s][0], "line", styles[s][1]) for s in series]
-    key_svg, key_h = legend([*keys, Key("95% confidence band", PALETTE[0], "band")], 10, 10)
-    columns = 2 if len(panels) > 1 else 1
-    width = (WIDTH - 14 * (columns - 1)) / columns
+    key_svg, key_h = legend([*keys, Key("95% confidence band", PALETTE[0], "band")], 10, 10,
+                            width - 20)  # fmt: skip
+    full, columns = width, 2 if len(panels) > 1 and width >= WIDTH else 1
+    width = (full - 14 * (columns - 1)) / columns
     height = 222 + 14 * max(len(p.curves) for p in panels)
     body = [key_svg]
     for i, panel in enumerate(panels):
         x0, y0 = (i % columns) * (width + 14), key_h + 6 + (i // columns) * height
         body.append(_survival_panel(panel, x0, y0, width, ticks, styles, y_min))
-    return chart(name, title, desc, key_h + 6 + math.ceil(len(panels) / columns) * height, body)
+    return chart(name, title, desc, key_h + 6 + math.ceil(len(panels) / columns) * height, body,
+                 full)  # fmt: skip
 
 
 def _survival_panel(
@@ -426,20 +454,21 @@ def bar_panels(
     y_ticks: Ticks,
     columns: int = 2,
     panel_height: float = 200,
+    width: float = WIDTH,
 ) -> str:
     """Grouped bars, one panel per entry, all on one y scale (up to ``y_ticks[-1]``)."""
     if not panels:
-        return empty(name, title, desc, "Nothing to show yet.")
-    columns = min(columns, len(panels))
+        return empty(name, title, desc, "Nothing to show yet.", width)
+    columns = min(columns if width >= WIDTH else 1, len(panels))
     styles = colour_of(series)
-    key_svg, key_h = legend([Key(s, styles[s][0]) for s in series], 10, 10)
-    width = (WIDTH - 14 * (columns - 1)) / columns
+    key_svg, key_h = legend([Key(s, styles[s][0]) for s in series], 10, 10, width - 20)
+    full, width = width, (width - 14 * (columns - 1)) / columns
     body = [key_svg]
     for i, panel in enumerate(panels):
         x0, y0 = (i % columns) * (width + 14), key_h + 4 + (i // columns) * panel_height
         body.append(_bar_panel(panel, x0, y0, width, panel_height, styles, y_ticks))
     rows = math.ceil(len(panels) / columns)
-    return chart(name, title, desc, key_h + 4 + rows * panel_height, body)
+    return chart(name, title, desc, key_h + 4 + rows * panel_height, body, full)
 
 
 def _bar_panel(
@@ -452,7 +481,7 @@ def _bar_panel(
     y_ticks: Ticks,
 ) -> str:
     head = 24 if panel.title else 6
-    left, right, top, bottom = x0 + 48, x0 + width - 4, y0 + head + 14, y0 + height - 40
+    left, right, top, bottom = x0 + 40, x0 + width - 4, y0 + head + 14, y0 + height - 40
     ys = Linear(0, y_ticks[-1][0], bottom, top)
     parts = [
         text(x0 + 4, y0 + 15, panel.title, 12, font_weight="bold") if panel.title else "",
@@ -500,11 +529,10 @@ def _bar(bar: Bar, x: float, width: float, ys: Linear, bottom: float, colour: st
                 stroke_dasharray="2 2",
             )
         ]
-    size = min(10.0, inner / max(text_width(bar.label, 1), 1))
+    size = max(9.0, min(10.0, inner / max(text_width(bar.label, 1), 1)))
     parts.append(text(centre, top - 4, bar.label, size, text_anchor="middle"))
     if bar.foot:
-        size = min(9.0, (width + 2) / max(text_width(bar.foot, 1), 1))
-        parts.append(text(centre, bottom + 12, bar.foot, size, text_anchor="middle", fill=MUTED))
+        parts.append(text(centre, bottom + 12, bar.foot, 9, text_anchor="middle", fill=MUTED))
     return "".join(parts)
 
 
@@ -541,28 +569,30 @@ def stacked_chart(
     line_name: str = "",
     height: float = 280,
     hatched: str = "",
+    width: float = WIDTH,
 ) -> str:
     """``hatched``: the series drawn grey and hatched (e.g. a total whose parts are withheld)."""
     if not columns:
-        return empty(name, title, desc, "Nothing to show for this period.")
+        return empty(name, title, desc, "Nothing to show for this period.", width)
+    prefix = ident(name, width)
     # colour, and a pattern once the palette runs out (the 8th series on) or for ``hatched``
     fills = {
-        s: (PALETTE[i % len(PALETTE)], f"{name}-p-dots" if i >= len(PALETTE) else "")
+        s: (PALETTE[i % len(PALETTE)], f"{prefix}-p-dots" if i >= len(PALETTE) else "")
         for i, s in enumerate(x for x in series if x != hatched)
     }
     if hatched in series:
-        fills[hatched] = (WITHHELD_GREY, f"{name}-p-hatch")
+        fills[hatched] = (WITHHELD_GREY, f"{prefix}-p-hatch")
     keys = [Key(s, fills[s][0], pattern=fills[s][1]) for s in series]
     keys += [Key(line_name, INK, "line", "5 3")] if line_name else []
-    key_svg, key_h = legend(keys, 10, 10)
-    left, right, top, bottom = 66.0, WIDTH - 6.0, key_h + 20, key_h + height - 40
+    key_svg, key_h = legend(keys, 10, 10, width - 20)
+    left, right, top, bottom = 50.0, width - 6.0, key_h + 20, key_h + height - 40
     ys = Linear(0, y_ticks[-1][0], bottom, top)
     slot = (right - left) / len(columns)
-    parts = [patterns(f"{name}-p"), key_svg, y_axis(ys, y_ticks, left, right)]
+    parts = [patterns(f"{prefix}-p"), key_svg, y_axis(ys, y_ticks, left, right)]
     parts += [_stack(c, left + i * slot, slot, ys, bottom, fills) for i, c in enumerate(columns)]
     parts += [hline(left, right, bottom, AXIS), _groups(columns, left, slot, bottom)]
     parts.append(_overlay(columns, left, slot, ys))
-    return chart(name, title, desc, bottom + 38, parts)
+    return chart(name, title, desc, bottom + 38, parts, width)
 
 
 def _stack(column: Column, x: float, slot: float, ys: Linear, bottom: float, styles: Styles) -> str:
@@ -601,11 +631,14 @@ def _groups(columns: Sequence[Column], left: float, slot: float, bottom: float) 
     for i in range(1, len(columns) + 1):
         if i < len(columns) and columns[i].group == columns[start].group:
             continue
+        group = columns[start].group
+        if text_width(group, 10.5) > (i - start) * slot and len(group) == 7:
+            group = group[2:]  # 2024/25 as 24/25 where its quarters are too narrow for it
         parts.append(
             text(
                 left + (start + i) / 2 * slot,
                 bottom + 30,
-                columns[start].group,
+                group,
                 10.5,
                 text_anchor="middle",
                 font_weight="bold",
@@ -650,7 +683,7 @@ def _overlay(columns: Sequence[Column], left: float, slot: float, ys: Linear) ->
                 stroke_width="1.8",
             )
         )
-        if c.line_label:  # above both the point and its bar
+        if c.line_label and text_width(c.line_label, 9) <= slot:  # above point and bar
             above = min(y, ys(sum(s.value for s in c.segments if s.value > 0)))
             parts.append(
                 text(
@@ -686,12 +719,14 @@ def line_chart(
     lines: Sequence[Line],
     y_ticks: Ticks,
     height: float = 210,
+    width: float = WIDTH,
 ) -> str:
     if not x_labels or not lines:
-        return empty(name, title, desc, "Nothing to show for this period.")
+        return empty(name, title, desc, "Nothing to show for this period.", width)
     styles = colour_of([line.name for line in lines])
-    key_svg, key_h = legend([Key(n, c, "line", d) for n, (c, d) in styles.items()], 10, 10)
-    left, right, top, bottom = 66.0, WIDTH - 18.0, key_h + 22, key_h + height - 30
+    keys = [Key(n, c, "line", d) for n, (c, d) in styles.items()]
+    key_svg, key_h = legend(keys, 10, 10, width - 20)
+    left, right, top, bottom = 44.0, width - 18.0, key_h + 22, key_h + height - 30
     xs = Linear(0, max(len(x_labels) - 1, 1), left + 16, right - 16)
     ys = Linear(0, y_ticks[-1][0], bottom, top)
     parts = [key_svg, y_axis(ys, y_ticks, left, right), hline(left, right, bottom, AXIS)]
@@ -702,7 +737,7 @@ def line_chart(
         if i % every == 0
     ]
     parts += [_polyline(line, xs, ys, *styles[line.name]) for line in lines]
-    return chart(name, title, desc, bottom + 24, parts)
+    return chart(name, title, desc, bottom + 24, parts, width)
 
 
 def _polyline(line: Line, xs: Linear, ys: Linear, colour: str, dash: str) -> str:
@@ -767,154 +802,61 @@ def hbar_chart(
     series: Sequence[str] = (),
     reference_name: str = "",
     x_title: tuple[str, str] = ("", ""),
+    width: float = WIDTH,
 ) -> str:
     """One row each; negative values run left of the zero line. ``x_title``: words under the
-    axis, left and right of zero (e.g. which group a bar on that side favours)."""
+    axis, left and right of zero (e.g. which group a bar on that side favours). Narrow, each
+    row's label goes above its bar, and its value under it."""
     if not rows:
-        return empty(name, title, desc, "Nothing to compare yet.")
+        return empty(name, title, desc, "Nothing to compare yet.", width)
     styles = colour_of([*series] or [""])
     keys = [Key(s, styles[s][0]) for s in series]
     keys += [Key(reference_name, INK, "line")] if reference_name else []
-    key_svg, key_h = legend(keys, 10, 10) if keys else ("", 0.0)
-    label_w = min(230.0, max(text_width(r.label, 10.5) for r in rows) + 14)
-    value_w = max(text_width(r.text, 10) for r in rows) + 12
-    left, right, top = label_w, WIDTH - max(value_w, 60), key_h + 14
-    xs = Linear(x_ticks[0][0], x_ticks[-1][0], left + 6, right - 6)
-    bottom = top + 22 * len(rows)
+    key_svg, key_h = legend(keys, 10, 10, width - 20) if keys else ("", 0.0)
+    wide = width >= WIDTH
+    label_w = min(230.0, max(text_width(r.label, 10.5) for r in rows) + 14) if wide else 0.0
+    value_w = max(text_width(r.text, 10) for r in rows) + 12 if wide else 0.0
+    left, right, top = label_w, width - max(value_w, 60 if wide else 8), key_h + 14
+    inset = 6 if wide else 24  # the end ticks' labels stay inside a narrow chart
+    xs = Linear(x_ticks[0][0], x_ticks[-1][0], left + inset, right - inset)
+    step = 22 if wide else 48
+    bottom = top + step * len(rows)
     parts = [key_svg]
     for value, label in x_ticks:
         parts.append(vline(xs(value), top - 4, bottom, AXIS if value == 0 else GRID))
         parts.append(text(xs(value), bottom + 14, label, 9.5, text_anchor="middle", fill=MUTED))
-    parts += [_hbar(row, xs, top + 22 * i, label_w, right, styles) for i, row in enumerate(rows)]
+    draw = _hbar if wide else _hbar_stacked
+    parts += [draw(row, xs, top + step * i, label_w, right, styles) for i, row in enumerate(rows)]
     if any(x_title):
         parts.append(text(xs(0) - 8, bottom + 30, x_title[0], 9.5, text_anchor="end", fill=MUTED))
         parts.append(text(xs(0) + 8, bottom + 30, x_title[1], 9.5, fill=MUTED))
-    return chart(name, title, desc, bottom + (40 if any(x_title) else 24), parts)
+    return chart(name, title, desc, bottom + (40 if any(x_title) else 24), parts, width)
 
 
 def _hbar(row: HBar, xs: Linear, y: float, label_w: float, right: float, styles: Styles) -> str:
     colour = styles.get(row.series, (PALETTE[0], ""))[0]
-    parts = [text(label_w - 6, y + 13, row.label, 10.5, text_anchor="end")]
-    if row.value is not None:
-        a, b = sorted((xs(0), xs(row.value)))
-        parts.append(rect(a, y + 4, max(b - a, 1.5), 13, tip(row.tooltip), fill=colour))
-    if row.reference is not None:
-        parts.append(vline(xs(row.reference), y + 1, y + 20, INK, stroke_width="2.5"))
+    parts = [text(label_w - 6, y + 13, row.label, 10.5, text_anchor="end"),
+             *_bar_and_tick(row, xs, y + 4, colour)]  # fmt: skip
     parts.append(text(right + 6, y + 14, row.text, 10))
     return "".join(parts)
 
 
-# -- heat map ----------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Status:
-    """How one status is drawn: a fill, a pattern (``hatch``/``cross``/``dots``/``""``), an
-    ink colour for the word written in the cell."""
-
-    name: str
-    fill: str
-    ink: str
-    pattern: str
-    word: str
-
-
-@attrs.frozen
-class Cell:
-    status: str | None
-    tooltip: str = ""
-
-
-def heat_map(
-    name: str,
-    title: str,
-    desc: str,
-    columns: Sequence[tuple[str, str]],
-    rows: Sequence[tuple[str, tuple[Cell, ...], str]],
-    statuses: Sequence[Status],
+def _hbar_stacked(
+    row: HBar, xs: Linear, y: float, label_w: float, right: float, styles: Styles
 ) -> str:
-    """Rows by columns of status cells. A column is (short label, full title); a row is
-    (label, cells, a summary printed at its right). Colour, pattern and word all say the
-    status; a None cell (the item is not in that version of the framework) stays blank."""
-    prefix = f"{name}-p"
-    legend_svg, key_h = _status_legend(statuses, prefix)
-    label_w = min(160.0, max(text_width(r[0], 10.5) for r in rows) + 16)
-    summary_w = max(text_width(r[2], 10.5) for r in rows) + 12
-    longest = max(text_width(c[0], 9.5) for c in columns)
-    n = max(len(columns), 1)
-    # the last column's slanted label must end inside the chart, as must the summaries
-    cell_w = min(
-        78.0, (WIDTH - label_w - summary_w) / n, (WIDTH - 4 - label_w - longest * _COS) / (n - 0.5)
-    )
-    top = key_h + 14 + longest * _SIN + 8
-    parts = [patterns(prefix), legend_svg]
-    for j, (label, full) in enumerate(columns):
-        x, y = label_w + (j + 0.5) * cell_w - 2, top - 5
-        parts.append(
-            tag(
-                "text",
-                esc(label) + tip(full),
-                x=x,
-                y=y,
-                font_size="9.5",
-                transform=f"rotate({-_ANGLE} {num(x)} {num(y)})",
-                fill=MUTED,
-            )
-        )
-    by_name = {s.name: s for s in statuses}
-    for i, (label, cells, summary) in enumerate(rows):
-        y = top + i * 32
-        parts.append(text(label_w - 8, y + 20, label, 10.5, text_anchor="end", font_weight="bold"))
-        parts += [
-            _cell(c, label_w + j * cell_w, y, cell_w, by_name, prefix) for j, c in enumerate(cells)
-        ]
-        parts.append(text(label_w + len(cells) * cell_w + 8, y + 20, summary, 10.5))
-    return chart(name, title, desc, top + 32 * len(rows) + 6, parts)
-
-
-_ANGLE = 50
-_COS, _SIN = math.cos(math.radians(_ANGLE)), math.sin(math.radians(_ANGLE))
-
-
-def _cell(
-    cell: Cell, x: float, y: float, w: float, statuses: Mapping[str, Status], prefix: str
-) -> str:
-    if cell.status is None:
-        return rect(x + 1, y + 1, w - 2, 28, tip(cell.tooltip), fill="#ffffff", stroke=GRID)
-    style = statuses[cell.status]
-    parts = [rect(x + 1, y + 1, w - 2, 28, tip(cell.tooltip), fill=style.fill, stroke="#ffffff")]
-    if style.pattern:
-        parts.append(rect(x + 1, y + 1, w - 2, 28, fill=f"url(#{prefix}-{style.pattern})"))
-    lines = _wrapped(style.word, w - 6)
-    size = min(9.5, (w - 6) / max(text_width(max(lines, key=len), 1), 1))
-    first = y + (19 if len(lines) == 1 else 13.5)
-    parts += [
-        _halo_text(x + w / 2, first + 10 * i, line, size, style) for i, line in enumerate(lines)
-    ]
+    """A narrow row: the label on a line of its own, the bar, then its value under it."""
+    colour = styles.get(row.series, (PALETTE[0], ""))[0]
+    parts = [*_bar_and_tick(row, xs, y + 14, colour),
+             text(4, y + 10, row.label, 10.5, font_weight="bold", **halo()),
+             text(4, y + 41, row.text, 10, fill=MUTED, **halo())]  # fmt: skip
     return "".join(parts)
 
 
-def _wrapped(word: str, width: float) -> list[str]:
-    """One line, or two at the first space when one would have to shrink below 8.5 px."""
-    if " " not in word or text_width(word, 8.5) <= width:
-        return [word]
-    head, _, rest = word.partition(" ")
-    return [head, rest]
-
-
-def _halo_text(x: float, y: float, word: str, size: float, style: Status) -> str:
-    """A word that stays legible over its hatching: a halo in the fill colour behind it."""
-    halo = {"stroke": style.fill, "stroke_width": "3", "paint_order": "stroke"}
-    extra = halo if style.pattern else {}
-    return text(x, y, word, size, text_anchor="middle", font_weight="bold", fill=style.ink, **extra)
-
-
-def _status_legend(statuses: Sequence[Status], prefix: str) -> tuple[str, float]:
-    parts, x = [], 10.0
-    for style in statuses:
-        parts.append(rect(x, 6, 62, 20, fill=style.fill, stroke=GRID))
-        if style.pattern:
-            parts.append(rect(x, 6, 62, 20, fill=f"url(#{prefix}-{style.pattern})"))
-        parts.append(_halo_text(x + 31, 20, style.word, 9, style))
-        x += 70
-    return tag("g", "".join(parts), class_="legend"), 28
+def _bar_and_tick(row: HBar, xs: Linear, y: float, colour: str) -> list[str]:
+    parts = []
+    if row.value is not None:
+        a, b = sorted((xs(0), xs(row.value)))
+        parts.append(rect(a, y, max(b - a, 1.5), 13, tip(row.tooltip), fill=colour))
+    if row.reference is not None:
+        parts.append(vline(xs(row.reference), y - 3, y + 16, INK, stroke_width="2.5"))
+    return parts

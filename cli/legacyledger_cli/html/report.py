@@ -61,6 +61,42 @@ def money(value: object) -> str:
     return f"{MINUS if rounded < 0 else ''}£{abs(rounded):,.2f}"
 
 
+def reading_money(value: object) -> str:
+    """Money rounded for reading: whole pounds from £100 (£4,842), to the penny below it
+    (£3.47), where a whole pound would be a large part of the amount."""
+    amount = Decimal(str(value))
+    if abs(amount) < 100:
+        return money(amount)
+    whole = amount.quantize(Decimal(1), ROUND_HALF_UP)
+    return f"{MINUS if whole < 0 else ''}£{abs(whole):,}"
+
+
+def short_money(value: object) -> str:
+    """Money for a chart's label or axis: £1.2m, £176k, £4.8k, £842 (to the penny under £10)."""
+    amount = Decimal(str(value))
+    size, sign = abs(amount), MINUS if amount < 0 else ""
+    if not size:
+        return "£0"
+    for scale, suffix in ((Decimal(10) ** 6, "m"), (Decimal(1000), "k")):
+        if size >= scale:
+            short = (size / scale).quantize(Decimal("0.1") if size < 10 * scale else Decimal(1),
+                                            ROUND_HALF_UP)  # fmt: skip
+            return f"{sign}£{short.normalize():f}{suffix}"
+    return reading_money(amount) if size < 10 else f"{sign}£{size.quantize(1, ROUND_HALF_UP)}"
+
+
+@attrs.frozen
+class Amount:
+    """Money in a table: printed rounded for reading, and to the penny in the same table
+    one click below it (``suffix``: words after the amount, such as ``" (n=120)"``)."""
+
+    value: Decimal
+    suffix: str = ""
+
+    def text(self, exact: bool = False) -> str:
+        return (money(self.value) if exact else reading_money(self.value)) + self.suffix
+
+
 def percent(value: object, places: int = 1) -> str:
     return f"{Decimal(str(value)) * 100:.{places}f}%".replace("-", MINUS)
 
@@ -80,15 +116,17 @@ def decimal(value: object, places: int = 2) -> str:
     return (text.rstrip("0").rstrip(".") if "." in text else text).replace("-", MINUS)
 
 
-def formatted(figure: DisclosedFigure) -> str:
-    """A disclosed figure as printed: ``*`` and ``n/a`` as they are, else by its unit."""
+def formatted(figure: DisclosedFigure, exact: bool = False) -> str:
+    """A disclosed figure as printed: ``*`` and ``n/a`` as they are, else by its unit; money
+    rounded for reading unless ``exact`` (to the penny)."""
     shown, unit = figure.display, figure.unit
     if isinstance(shown, str):
         return shown
+    pounds_of = money if exact else reading_money
     if unit == "GBP":
-        return money(shown)
+        return pounds_of(shown)
     if unit.startswith("GBP/"):
-        return f"{money(shown)} per {unit[4:]}"
+        return f"{pounds_of(shown)} per {unit[4:]}"
     if unit in ("ratio", "probability"):
         return percent(shown)
     if unit == "percent":
@@ -340,10 +378,12 @@ class Section:
 
 def render_html(
     report: Any, timeline: ActivityTimeline | None = None, title: str | None = None,
-    names: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None, appendix: bool = False,
 ) -> str:
     """The report as one HTML document (UTF-8 text); ``names`` (partnership key → name, from
-    :func:`partnership_names`) make it speak of partnerships by name."""
+    :func:`partnership_names`) make it speak of partnerships by name. ``appendix`` adds every
+    figure printed with its id and exact value (printed too), and every figure of the views
+    (on screen only): for analysts; a board reads the pack without it."""
     policy = policy_of(report)
     figures = Figures(report, policy)
     figures.names = dict(names or {})
@@ -362,7 +402,7 @@ def render_html(
             figures.section = key
             sections.append(Section(key, heading, build()))
     name = title or title_of(figures.names) or programme_name(report)
-    return page(report, name, policy, summary, sections, figures)
+    return page(report, name, policy, summary, sections, figures, appendix)
 
 
 def partnership_names(ledger: Any, report: Any) -> dict[str, str]:
@@ -413,9 +453,13 @@ def page(
     summary: str,
     sections: Sequence[Section],
     figures: Figures,
+    with_appendix: bool = False,
 ) -> str:
     generated = getattr(report, "generated_at", None) or datetime.now(UTC)
-    contents = "".join(f'<li><a href="#{s.key}">{esc(s.title)}</a></li>' for s in sections)
+    listed = [(s.key, s.title) for s in sections]
+    listed += [("appendix", "Figures and their ids")] * with_appendix
+    listed.append(("about", "About this report"))
+    contents = "".join(f'<li><a href="#{key}">{esc(title)}</a></li>' for key, title in listed)
     body = "".join(
         f'<section class="report-section" id="{s.key}" aria-labelledby="{s.key}-h">'
         f'<h2 id="{s.key}-h"><span class="num">{i}</span>{esc(s.title)}</h2>{s.body}</section>'
@@ -428,10 +472,8 @@ def page(
         f"<title>{esc(name)}: report as of {report.as_of:%d %B %Y}</title>"
         f"<style>{stylesheet(report, policy)}</style></head><body>"
         f"{title_block(report, name, policy, generated)}<main>"
-        f'<nav class="contents" aria-label="Contents"><ol>{contents}'
-        '<li><a href="#appendix">Figures and their ids</a></li>'
-        '<li><a href="#about">About this report</a></li></ol></nav>'
-        f"{summary}{body}{appendix(figures, sections)}</main>"
+        f'<nav class="contents" aria-label="Contents"><ol>{contents}</ol></nav>'
+        f"{summary}{body}{appendix(figures, sections) if with_appendix else ''}</main>"
         f"{footer(report, policy, generated)}</body></html>\n"
     )
 
@@ -470,19 +512,48 @@ def _head_position(report: Any) -> int:
     return int(report.known_at)
 
 
-def figure_block(chart: str, caption: str, note: str = "") -> str:
+def figure_block(chart: str, caption: str, note: str = "", exact: str = "") -> str:
+    """A chart with its caption; ``exact``: the chart's amounts to the penny, folded."""
     extra = f'<p class="callout">{note}</p>' if note else ""
-    return f'<figure class="chart-figure">{chart}<figcaption>{caption}</figcaption>{extra}</figure>'
+    return (f'<figure class="chart-figure">{chart}<figcaption>{caption}</figcaption>{extra}'
+            f"{exact}</figure>")  # fmt: skip
+
+
+TableCell = str | Amount
 
 
 def table(
     headers: Sequence[str],
-    rows: Iterable[Sequence[str]],
+    rows: Iterable[Sequence[TableCell]],
     caption: str = "",
     numeric: Sequence[int] = (),
     cls: str = "",
 ) -> str:
-    """Cells are escaped here; ``numeric`` columns align right."""
+    """Cells are escaped here; ``numeric`` columns align right. Money (:class:`Amount`) is
+    rounded for reading, and when that changed any amount the same table follows to the
+    penny, folded (one click, no script)."""
+    cells = [tuple(row) for row in rows]
+    shown = _table(headers, cells, numeric, cls, caption, exact=False)
+    amounts = [c for row in cells for c in row if isinstance(c, Amount)]
+    if all(a.text() == a.text(exact=True) for a in amounts):
+        return shown
+    exact = _table(headers, cells, numeric, f"{cls} exact".strip(), exact=True)
+    return shown + exact_details(exact)
+
+
+def exact_details(body: str, what: str = "these amounts") -> str:
+    """Exact values one click away: folded on screen, and left folded in print."""
+    return f'<details class="exact"><summary>Show {what} to the penny</summary>{body}</details>'
+
+
+def exact_table(headers: Sequence[str], rows: Sequence[Sequence[TableCell]]) -> str:
+    """A chart's amounts to the penny (a label, then amounts), folded under it."""
+    body = _table(headers, rows, range(1, len(headers)), "exact", exact=True)
+    return exact_details(body, "the amounts in this chart")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[TableCell]], numeric: Sequence[int],
+           cls: str, caption: str = "", exact: bool = False) -> str:  # fmt: skip
     head = "".join(
         f'<th scope="col"{" class=num" if i in numeric else ""}>{esc(h)}</th>'
         for i, h in enumerate(headers)
@@ -490,7 +561,8 @@ def table(
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=num' if i in numeric else ''}>{esc(c)}</td>" for i, c in enumerate(row)
+            f"<td{' class=num' if i in numeric else ''}>{esc(_cell(c, exact))}</td>"
+            for i, c in enumerate(row)
         )
         + "</tr>"
         for row in rows
@@ -498,6 +570,10 @@ def table(
     cap = f"<caption>{prose(caption)}</caption>" if caption else ""
     return (f'<div class="table-scroll"><table class="{cls}">{cap}<thead><tr>{head}</tr>'
             f"</thead><tbody>{body}</tbody></table></div>")
+
+
+def _cell(cell: TableCell, exact: bool) -> str:
+    return cell.text(exact) if isinstance(cell, Amount) else cell
 
 
 def paragraph(*sentences: str) -> str:
@@ -739,7 +815,7 @@ def km_figure(
         (s.lower for p in drawn for c in p.curves for s in c.steps if s.x <= ticks[-1]), default=1.0
     )
     y_min = min(0.5, math.floor(lowest * 10) / 10)
-    chart = svg.survival_chart(
+    chart = svg.responsive(lambda width: svg.survival_chart(
         "retention-km",
         f"Kaplan{EN_DASH}Meier retention curves by cohort, with 95% confidence bands",
         "Share of each cohort still in post (by the report's scope) against months since the "
@@ -748,8 +824,8 @@ def km_figure(
         drawn,
         ticks,
         series,
-        y_min,
-    )
+        y_min, width=width,
+    ))
     limit = max((n for n in range(1, 100) if suppress_count(n, figures.policy)), default=None)
     cut = (
         (
@@ -846,7 +922,7 @@ def horizons_figure(
             bars = tuple(_horizon_bar(name, row, h, maker, figures) for name, row in rows)
             groups.append(svg.BarGroup(f"{h} months", bars))
         drawn.append(svg.BarPanel(_panel_title(key), tuple(groups)))
-    chart = svg.bar_panels(
+    chart = svg.responsive(lambda width: svg.bar_panels(
         "retention-horizons",
         "Retention at each horizon by cohort (R_h), with eligible counts",
         "Bars: share of eligible registrants retained at 6, 12, 18 and 24 months after the "
@@ -854,8 +930,8 @@ def horizons_figure(
         "the as-of date, enrolled by then, and observed to it or seen leaving before it).",
         drawn,
         series,
-        [(v / 100, f"{v}%") for v in range(0, 101, 25)],
-    )
+        [(v / 100, f"{v}%") for v in range(0, 101, 25)], width=width,
+    ))
     caption = (
         "<strong>R<sub>h</sub> = retained<sub>h</sub> / eligible<sub>h</sub>.</strong> "
         "Labels above the bars are R<sub>h</sub>; n under each bar is eligible<sub>h</sub>. "
@@ -902,7 +978,7 @@ def difference_figure(view: Any, figures: Figures) -> str:
     reach = max([abs(r.value) for r in rows if r.value is not None] or [0.1])
     step = svg.nice_ticks(reach, 2)
     ticks = [(-v, points(-v)) for v in reversed(step[1:])] + [(v, points(v)) for v in step]
-    chart = svg.hbar_chart(
+    chart = svg.responsive(lambda width: svg.hbar_chart(
         "retention-difference",
         "Mentored minus comparator retention, in percentage points (descriptive, not causal)",
         "For each cohort and horizon: R_h of mentored registrants minus R_h of the comparator "
@@ -910,8 +986,8 @@ def difference_figure(view: Any, figures: Figures) -> str:
         "not causal: the groups were not randomised.",
         rows,
         ticks,
-        x_title=("← comparator retained more", "mentored retained more →"),
-    )
+        x_title=("← comparator retained more", "mentored retained more →"), width=width,
+    ))
     note = (
         "<strong>Descriptive, not causal.</strong> Mentored and comparator registrants were "
         "not randomly allocated, so a difference may reflect who was offered or took up "
@@ -1008,13 +1084,15 @@ def quarter_figure(view: Any, figures: Figures) -> str:
 def _quarter_figure(view: Any, figures: Figures) -> str:
     restated = _restated_by(view)
     columns, tallest, differs = [], 0.0, False
+    exact: list[tuple[TableCell, ...]] = []
     for label in _quarters_of(view):
         total_id = figure_id("costs.total", period=label)
-        segments = []
+        segments, parts = [], []
         for category in CATEGORIES:
             cid = figure_id("costs.total", category=category, period=label)
             figures.get(cid)
             amount = _as_reported(view, cid, restated)
+            parts.append(Amount(amount))
             segments.append(
                 svg.Segment(
                     human(category),
@@ -1029,6 +1107,7 @@ def _quarter_figure(view: Any, figures: Figures) -> str:
         shown_change = pence(change) or Decimal(0)
         differs = differs or bool(shown_change)
         tallest = max(tallest, float(reported), float(now))
+        exact.append((_quarter_text(label), *parts, Amount(reported), Amount(now)))
         columns.append(
             svg.Column(
                 label[-2:],
@@ -1037,12 +1116,13 @@ def _quarter_figure(view: Any, figures: Figures) -> str:
                 line=float(now),
                 line_tooltip=f"{_quarter_text(label)} restated: {money(now)} (as reported "
                 f"{money(reported)}, difference {money(change)})",
-                line_label=(("+" if change > 0 else "") + money(change)) if shown_change else "",
+                line_label=(("+" if change > 0 else "") + short_money(change)) if shown_change
+                else "",
             )
         )
     if not differs:
         columns = [attrs.evolve(c, line=None) for c in columns]
-    chart = svg.stacked_chart(
+    chart = svg.responsive(lambda width: svg.stacked_chart(
         "costs-by-quarter",
         "Cost by quarter: administration and delivery as reported, restated total as a line",
         "Stacked bars: each NHS financial-year quarter's cost by category, as reported. Dashed "
@@ -1051,8 +1131,8 @@ def _quarter_figure(view: Any, figures: Figures) -> str:
         columns,
         [human(c) for c in CATEGORIES],
         _money_ticks(tallest),
-        "Restated total" if differs else "",
-    )
+        "Restated total" if differs else "", width=width,
+    ))
     note = (
         "Bars: cost as reported. The dashed line is the restated total where a correction, "
         "a void or a back-dated pay rate changed a quarter after it was reported; the label "
@@ -1060,7 +1140,10 @@ def _quarter_figure(view: Any, figures: Figures) -> str:
         if differs
         else "No quarter has been restated: the bars are the totals as they stand."
     )
-    return figure_block(chart, f"<strong>Cost by quarter.</strong> {esc(note)}")
+    headers = ("Quarter", *(f"{human(c)}, as reported" for c in CATEGORIES), "Total as reported",
+               "Total restated")  # fmt: skip
+    caption = f"<strong>Cost by quarter.</strong> {esc(note)}"
+    return figure_block(chart, caption, exact=exact_table(headers, exact))
 
 
 def _quarter_text(label: str) -> str:
@@ -1068,7 +1151,7 @@ def _quarter_text(label: str) -> str:
 
 
 def _money_ticks(top: float) -> list[tuple[float, str]]:
-    return [(v, f"£{v:,.0f}") for v in svg.nice_ticks(top * 1.08, 5)]
+    return [(v, short_money(Decimal(str(v)))) for v in svg.nice_ticks(top * 1.08, 5)]
 
 
 def restatement_table(view: Any) -> str:
@@ -1090,7 +1173,8 @@ def _restatement_table(view: Any) -> str:
             continue
         causes = ", ".join(f"{r.fact} at {r.position}" for r in changes[:4])
         causes += f" and {len(changes) - 4} more" if len(changes) > 4 else ""
-        rows.append((_quarter_text(label), money(now - change), money(now), money(change), causes))
+        rows.append((_quarter_text(label), Amount(now - change), Amount(now), Amount(change),
+                     causes))  # fmt: skip
     if not rows:
         return ""
     return "<h3>Restated quarters</h3>" + table(
@@ -1110,6 +1194,7 @@ def _years(view: Any) -> list[str]:
 
 def funding_figure(view: Any, figures: Figures) -> str:
     groups, tallest = [], 0.0
+    exact: list[tuple[TableCell, ...]] = []
     for year in _years(view):
         funding = figures.get(figure_id("costs.funding", period=year))
         spend = figures.get(figure_id("costs.total", period=year))
@@ -1117,14 +1202,15 @@ def funding_figure(view: Any, figures: Figures) -> str:
             svg.Bar(
                 name,
                 as_float(f),
-                formatted(f) if f else "n/a",
-                tooltip=f"{name} {fy(year)}: {formatted(f) if f else 'n/a'}",
+                _short_amount(f),
+                tooltip=f"{name} {fy(year)}: {formatted(f, exact=True) if f else 'n/a'}",
             )
             for name, f in (("Funding received", funding), ("Spend", spend))
         )
+        exact.append((fy(year), *(_amount(f) for f in (funding, spend))))
         tallest = max([tallest, *(b.value or 0.0 for b in bars)])
         groups.append(svg.BarGroup(fy(year), bars))
-    chart = svg.bar_panels(
+    chart = svg.responsive(lambda width: svg.bar_panels(
         "costs-funding-vs-spend",
         "Funding received against spend, by financial year",
         "Pairs of bars for each NHS financial year (April to March): funding received and total "
@@ -1133,13 +1219,27 @@ def funding_figure(view: Any, figures: Figures) -> str:
         ["Funding received", "Spend"],
         _money_ticks(tallest),
         columns=1,
-        panel_height=230,
-    )
+        panel_height=230, width=width,
+    ))
     return figure_block(
         chart,
         f"<strong>Funding against spend.</strong> Balance = funding {MINUS} "
         "spend; see the table below for each partnership.",
+        exact=exact_table(("Year", "Funding received", "Spend"), exact),
     )
+
+
+def _amount(figure: DisclosedFigure | None) -> TableCell:
+    """A money figure as a table cell: an :class:`Amount`, or its ``*``/``n/a``/— as text."""
+    if figure is None:
+        return "—"
+    return Amount(Decimal(str(figure.display))) if _is_number(figure) else formatted(figure)
+
+
+def _short_amount(figure: DisclosedFigure | None) -> str:
+    if figure is None:
+        return "n/a"
+    return short_money(figure.display) if _is_number(figure) else formatted(figure)
 
 
 def year_table(view: Any, figures: Figures) -> str:
@@ -1165,7 +1265,7 @@ def year_table(view: Any, figures: Figures) -> str:
                 continue
             money_ids = (ids["funding"], ids["total"], ids["balance"])
             cells = [
-                (pounds(figures.get(i)) or "—") if i in money_ids else figures.text(i, "—")
+                _amount(figures.get(i)) if i in money_ids else figures.text(i, "—")
                 for i in ids.values()
             ]
             name = figures.partnership(scope) if scope else "All partnerships"
@@ -1182,7 +1282,7 @@ def year_table(view: Any, figures: Figures) -> str:
             "Cancelled events",
         ),
         rows,
-        "Amounts in whole pounds (to the penny in the appendix and the JSON report). "
+        "Amounts in whole pounds (to the penny one click below, and in the JSON report). "
         "Unpriced hours: mentor time with no pay rate in force (never counted as zero cost). "
         "Cancelled events: cost booked to events later cancelled.",
         numeric=(2, 3, 4, 5, 6, 7),
@@ -1204,12 +1304,12 @@ def unit_cost_table(view: Any, figures: Figures) -> str:
     years = sorted(p for p in _periods(view, "costs.events_delivered") if is_fy(p))
     rows = []
     for metric, base, label in UNIT_COSTS:
-        cells = []
+        cells: list[TableCell] = []
         for year in years:
             unit = figures.get(figure_id(f"costs.{metric}", basis=only, period=year))
             n = figures.text(figure_id(f"costs.{base}", period=year))
-            shown = money(unit.display) if unit is not None and _is_number(unit) else _shown(unit)
-            cells.append(f"{shown} (n={n})")
+            cells.append(Amount(Decimal(str(unit.display)), f" (n={n})")
+                         if unit is not None and _is_number(unit) else f"{_shown(unit)} (n={n})")
         rows.append((label, *cells))
     if not years:
         return ""
@@ -1235,13 +1335,9 @@ def _shown(figure: DisclosedFigure | None) -> str:
 
 # -- compliance --------------------------------------------------------------------------------
 
-STATUSES = (
-    svg.Status("met", "#0072B2", "#ffffff", "", "Met"),
-    svg.Status("partial", "#9ecae9", "#0b2f4d", "hatch", "Partial"),
-    svg.Status("not_met", "#E69F00", "#3b2600", "cross", "Not met"),
-    svg.Status("not_applicable", "#e8edee", "#4c6272", "", "N/A"),
-    svg.Status("no_evidence", "#ffffff", "#4c6272", "dots", "No evidence"),
-)
+#: Each status as a reader sees it: its word; colour and pattern come from its CSS class.
+STATUS_WORDS = {"met": "Met", "partial": "Partial", "not_met": "Not met",
+                "not_applicable": "N/A", "no_evidence": "No evidence"}  # fmt: skip
 
 
 def framework_titles(view: Any) -> dict[str, str]:
@@ -1269,74 +1365,54 @@ def compliance_section(report: Any, figures: Figures) -> str:
 
 
 def heat_figure(view: Any, framework: str, figures: Figures) -> str:
+    """A table for each framework: its items in full down the side (numbered, as the
+    framework defines them), partnerships by name across, and in each cell the status in
+    colour, pattern and word with its evidence printed beneath (no hover needed)."""
     matrix = view.matrix(framework)
     items = {(i.partnership, i.item): i for i in view.items if i.framework == framework}
     titles = {i.item: i.title for i in items.values()}
+    partnerships = [p for p, _ in matrix.rows]
+    head = "".join(f'<th scope="col">{esc(figures.partnership(p))}</th>' for p in partnerships)
+    body = "".join(
+        f'<tr><td class="num">{n}</td><th scope="row">{esc(titles.get(item, human(item)))}</th>'
+        + "".join(_status_cell(items.get((p, item)), figures) for p in partnerships) + "</tr>"
+        for n, item in enumerate(matrix.items, start=1)
+    )  # fmt: skip
     summaries = {s.partnership: s for s in view.summaries if s.framework == framework}
-    rows = []
-    for partnership, statuses in matrix.rows:
-        cells = tuple(
-            svg.Cell(s, _cell_tip(items.get((partnership, i)), figures))
-            for i, s in zip(matrix.items, statuses)
-        )
-        share = summaries.get(partnership)
-        summary = f"{figures.text(share.items_met_share.id)} met" if share else ""
-        rows.append((partnership, cells, summary))
-    columns = [(_short(f"{n}. {titles.get(i, i)}"), titles.get(i, i))
-               for n, i in enumerate(matrix.items, start=1)]  # fmt: skip
+    shares = "".join(
+        f"<td>{esc(figures.text(summaries[p].items_met_share.id))} met</td>"
+        if p in summaries else "<td></td>" for p in partnerships
+    )  # fmt: skip
     version = next(iter(items.values())).version if items else ""
     name = framework_titles(view).get(framework, human(framework))
-    title = f"{name} (version {version}): status of each item by partnership"
-    chart = svg.heat_map(
-        f"compliance-{framework}",
-        title,
-        f"Heat map: partnerships in rows, the {len(columns)} items of framework {framework} in "
-        "columns; each cell is met, partial, not met, not applicable or no evidence, written in "
-        "the cell. The right-hand column is the share of applicable items met.",
-        columns,
-        rows,
-        STATUSES,
+    key = "".join(f'<span class="st-{k}"><span class="sw"></span>{w}</span>'
+                  for k, w in STATUS_WORDS.items())  # fmt: skip
+    return (
+        f'<figure class="heat-figure"><figcaption><strong>{esc(name)}, version {esc(version)}.'
+        "</strong> Each item as the framework words it; each cell gives the status in colour, "
+        "pattern and word, with the evidence and notes behind it. The share met counts "
+        f'applicable items only.</figcaption><p class="heat-key">{key}</p>'
+        f'<div class="table-scroll"><table class="heat" data-chart="compliance-{esc(framework)}" '
+        f'aria-label="{esc(name)}, version {esc(version)}: status of each item by partnership">'
+        f'<thead><tr><th scope="col">#</th><th scope="col">Item</th>{head}</tr></thead>'
+        f'<tbody>{body}</tbody><tfoot><tr><td></td><th scope="row">Share of applicable items '
+        f"met</th>{shares}</tr></tfoot></table></div></figure>"
     )
-    return figure_block(
-        chart,
-        f"<strong>{esc(name)}, version {esc(version)}.</strong> The table below names each "
-        "item in full with its evidence; the share met counts applicable items only.",
-    ) + evidence_table(matrix.items, titles, items, figures.partnership)
 
 
-def evidence_table(
-    order: Sequence[str], titles: Mapping[str, str], items: Mapping[tuple[str, str], Any],
-    named: Callable[[str], str] = str,
-) -> str:
-    """Each item in full, numbered as in the heat map, with each partnership's status and
-    evidence: printed, and read on a touch screen, where a hover is not."""
-    number = {item: n for n, item in enumerate(order, start=1)}
-    rows = [
-        (str(number[i]), titles.get(i, i), named(partnership), human(found.status),
-         ". ".join(_evidence(found)) or "—")
-        for (partnership, i), found in sorted(items.items(), key=lambda kv: (
-            number.get(kv[0][1], 0), kv[0][0]))
-        if i in number
-    ]  # fmt: skip
-    if not rows:
-        return ""
-    return table(("#", "Item", "Partnership", "Status", "Evidence and notes"), rows, cls="evidence")
-
-
-def _short(title: str, limit: int = 34) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
-
-
-def _cell_tip(item: Any, figures: Figures) -> str:
+def _status_cell(item: Any, figures: Figures) -> str:
     if item is None:
-        return "not in this version of the framework"
+        return '<td class="st-none">not in this version of the framework</td>'
     figures.get(item.figure.id)
-    return ". ".join([f"{item.title}: {human(item.status)}", *_evidence(item)])
+    evidence = "".join(f"<li>{esc(e)}</li>" for e in _evidence(item))
+    return (f'<td class="st-{esc(item.status)}"><span class="sw"></span><strong>'
+            f"{esc(STATUS_WORDS.get(item.status, human(item.status)))}</strong>"
+            f'{f"<ul>{evidence}</ul>" if evidence else ""}</td>')  # fmt: skip
 
 
 def _evidence(item: Any) -> list[str]:
     """An assessed item's note, self-assessment date and (up to three) evidence texts."""
-    parts = [item.note]
+    parts = [item.note.replace("as_of", "the as-of date")]
     if item.assessed_on is not None:
         parts.append(f"self-assessed on {item.assessed_on:%d %b %Y}")
     return [p for p in (*parts, *item.evidence_text[:3]) if p]
@@ -1347,12 +1423,13 @@ def actions_table(
 ) -> str:
     open_ = sorted((a for a in view.actions if a.open), key=lambda a: (not a.overdue, a.due))
     done = sum(1 for a in view.actions if not a.open)
+    items = {(i.framework, i.item): i.title for i in view.items}
     rows = [
         (
             ("Overdue" if a.overdue else "Open"),
             named(a.partnership),
             titles.get(a.framework, a.framework),
-            human(a.item),
+            items.get((a.framework, a.item), human(a.item)),
             a.description or a.action,
             a.owner,
             f"{a.due:%d %b %Y}",
@@ -1474,7 +1551,7 @@ BREAKDOWN_NOTE = (
 
 def events_figure(timeline: ActivityTimeline) -> str:
     columns, kinds, tallest = _stacked_by(timeline, "reach.events_delivered", "kind")
-    chart = svg.stacked_chart(
+    chart = svg.responsive(lambda width: svg.stacked_chart(
         "reach-events-by-kind",
         "Events delivered each quarter, by kind of event",
         "Stacked bars: events delivered in each NHS financial-year quarter, one colour per kind "
@@ -1482,8 +1559,8 @@ def events_figure(timeline: ActivityTimeline) -> str:
         columns,
         kinds,
         _count_ticks(tallest),
-        hatched=WITHHELD,
-    )
+        hatched=WITHHELD, width=width,
+    ))
     return figure_block(
         chart,
         "<strong>Events delivered.</strong> The number above each bar is "
@@ -1507,14 +1584,14 @@ def kinds_figure(figures: Figures) -> str:
             svg.HBar(human(kind), as_float(delivered), text, tooltip=f"{human(kind)}: {text}")
         )
     top = max([r.value or 0.0 for r in rows] + [1.0])
-    chart = svg.hbar_chart(
+    chart = svg.responsive(lambda width: svg.hbar_chart(
         "reach-events-kinds",
         "Events delivered over the whole window, by kind of event",
         "Horizontal bars: the number of events of each kind delivered from the start of the "
         "reporting window to the as-of date, with the number cancelled.",
         rows,
-        [(v, f"{v:,.0f}") for v in svg.nice_ticks(top * 1.05, 4)],
-    )
+        [(v, f"{v:,.0f}") for v in svg.nice_ticks(top * 1.05, 4)], width=width,
+    ))
     return figure_block(
         chart,
         "<strong>Events by kind.</strong> Over the whole window, where "
@@ -1524,7 +1601,7 @@ def kinds_figure(figures: Figures) -> str:
 
 def audience_figure(timeline: ActivityTimeline) -> str:
     columns, kinds, tallest = _stacked_by(timeline, "reach.audience_reached", "audience")
-    chart = svg.stacked_chart(
+    chart = svg.responsive(lambda width: svg.stacked_chart(
         "reach-audience",
         "Audience reached each quarter, by audience",
         "Stacked bars: people reached at delivered events in each quarter, by audience (schools, "
@@ -1533,8 +1610,8 @@ def audience_figure(timeline: ActivityTimeline) -> str:
         kinds,
         _count_ticks(tallest),
         height=250,
-        hatched=WITHHELD,
-    )
+        hatched=WITHHELD, width=width,
+    ))
     return figure_block(
         chart,
         "<strong>Audience reached.</strong> People at delivered events, "
@@ -1554,7 +1631,7 @@ def ambassadors_figure(timeline: ActivityTimeline, active_months: int) -> str:
         values = tuple(as_float(s) for s in shown)
         tallest = max([tallest, *(v or 0.0 for v in values)])
         lines.append(svg.Line(name, values, tuple(_shown(s) for s in shown)))
-    chart = svg.line_chart(
+    chart = svg.responsive(lambda width: svg.line_chart(
         "reach-ambassadors",
         "Ambassadors and legacy mentors registered at the end of each quarter",
         "Lines: ambassadors registered (enrolled and not withdrawn), ambassadors active (a "
@@ -1562,8 +1639,8 @@ def ambassadors_figure(timeline: ActivityTimeline, active_months: int) -> str:
         "mentors registered, at each quarter end.",
         labels,
         lines,
-        _count_ticks(tallest),
-    )
+        _count_ticks(tallest), width=width,
+    ))
     return figure_block(
         chart,
         "<strong>Ambassadors over time.</strong> Counted at each quarter "
@@ -1591,7 +1668,7 @@ def integrated_figure(timeline: ActivityTimeline, figures: Figures) -> str:
         )
         for label, share, n in windows
     ]
-    chart = svg.bar_panels(
+    chart = svg.responsive(lambda width: svg.bar_panels(
         "reach-integrated-share",
         "Share of delivered events that were integrated, by financial year",
         "Bars: of the events delivered in each financial year (and the whole window), the share "
@@ -1601,8 +1678,8 @@ def integrated_figure(timeline: ActivityTimeline, figures: Figures) -> str:
         ["Integrated share"],
         [(v / 100, f"{v}%") for v in range(0, 101, 25)],
         columns=1,
-        panel_height=200,
-    )
+        panel_height=200, width=width,
+    ))
     return figure_block(
         chart,
         "<strong>Integrated delivery.</strong> An event is integrated when "
@@ -1635,17 +1712,17 @@ def dropout_figure(view: Any, figures: Figures) -> str:
             text = f"{_shown(observed)} observed · {_shown(assumed)} assumed"
             rows.append(
                 svg.HBar(
-                    f"{p} · {human(role)}s",
+                    f"{figures.partnership(p)} · {human(role)}s",
                     as_float(observed),
                     text,
                     as_float(assumed),
                     human(role),
-                    f"{p}, {role}: {text}",
+                    f"{figures.partnership(p)}, {human(role)}: {text}",
                 )
             )
             top = max(top, as_float(observed) or 0, as_float(assumed) or 0)
     ticks = [(v, f"{v:.0%}") for v in svg.nice_ticks(min(top * 1.1, 1.0), 4)]
-    chart = svg.hbar_chart(
+    chart = svg.responsive(lambda width: svg.hbar_chart(
         "reach-dropout",
         "Drop-out rate observed against the rate assumed in planning",
         "Bars: drop-out rate (withdrew ÷ enrolled) for each partnership and role; black tick: "
@@ -1653,8 +1730,8 @@ def dropout_figure(view: Any, figures: Figures) -> str:
         rows,
         ticks,
         ["Ambassador", "Legacy mentor"],
-        "Assumed drop-out rate",
-    )
+        "Assumed drop-out rate", width=width,
+    ))
     return figure_block(
         chart,
         "<strong>Drop-out.</strong> Withdrew ÷ enrolled, by the as-of "
@@ -1665,7 +1742,7 @@ def dropout_figure(view: Any, figures: Figures) -> str:
 def _recruitment_table(partnerships: Sequence[str], figures: Figures) -> str:
     rows = [
         (
-            p,
+            figures.partnership(p),
             figures.text(figure_id("reach.target_active", partnership=p)),
             figures.text(figure_id("reach.recruitment_needed", basis="assumed", partnership=p)),
             figures.text(figure_id("reach.recruitment_needed", basis="observed", partnership=p)),
@@ -1735,13 +1812,13 @@ def appendix(figures: Figures, sections: Sequence[Section]) -> str:
         ),
     ]
     printed = sum(len(used) for used in figures.used.values())
-    parts.append(f'<details class="printed-figures"><summary>The {printed:,} figures printed '
-                 "above, with their ids (open it to print them too)</summary>")  # fmt: skip
+    parts.append(f'<div class="printed-figures"><p>The {printed:,} figures printed above, '
+                 "by section, with their values to the penny.</p>")  # fmt: skip
     for key, used in figures.used.items():
         rows = [(fid, _label(f), _appendix_value(f)) for fid, f in used.items()]
         parts.append(f'<h3 id="figures-{esc(key)}">{esc(titles.get(key, key))}</h3>')
         parts.append(table(("Figure id", "What", "Value"), rows, numeric=(2,), cls="figures"))
-    parts.append("</details>")
+    parts.append("</div>")
     parts.append(_all_figures(figures))
     return "".join(parts) + "</section>"
 
@@ -1751,7 +1828,7 @@ def _appendix_value(figure: DisclosedFigure) -> str:
     people, and the heat map already shows it: print the status it stands for."""
     if figure.id.startswith("compliance.status/"):
         return human(figure.label) if figure.label else formatted(figure)
-    return formatted(figure)
+    return formatted(figure, exact=True)
 
 
 def _label(figure: DisclosedFigure) -> str:
@@ -1934,7 +2011,8 @@ nav.contents{display:none}
 section.report-section{break-before:page}
 h2,h3{break-after:avoid}
 figure.chart-figure,table.actions tr,.card{break-inside:avoid}
-.cards{gap:8px}.card{padding:8px 10px}.card-value{font-size:1.35rem}
+.cards{gap:8px;margin-right:2px}.card{padding:8px 10px;min-width:0;overflow-wrap:break-word}
+.card-value{font-size:1.35rem}
 details.all-figures{display:none}
 .provenance{break-before:page;padding:8px 12px}
 a{color:inherit;text-decoration:none}
@@ -1942,14 +2020,41 @@ a{color:inherit;text-decoration:none}
 @media (max-width:720px){.meta{grid-template-columns:repeat(2,1fr)}}
 .table-scroll{overflow-x:auto;max-width:100%}
 details.printed-figures summary{cursor:pointer;color:var(--blue);font-weight:bold}
-@media (max-width:480px){figure.chart-figure{overflow-x:auto}
-figure.chart-figure svg.chart{min-width:560px}}
+svg.chart.narrow{display:none}
+@media screen and (max-width:820px){svg.chart.wide{display:none}
+svg.chart.narrow{display:block;max-width:480px;margin:0 auto}}
+@media (max-width:480px){figure.chart-figure{padding:8px 4px 6px}}
+details.exact{margin:6px 0 10px;font-size:.85rem}
+details.exact summary{cursor:pointer;color:var(--blue)}
+table.heat{font-size:.84rem}
+table.heat th[scope=row]{font-weight:normal}
+table.heat td{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+table.heat ul{margin:4px 0 0;padding-left:1.1em;font-size:.78rem;color:var(--muted)}
+table.heat tfoot th,table.heat tfoot td{font-weight:bold;border-top:2px solid var(--muted)}
+.heat-key{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:.82rem;margin:4px 0}
+.sw{display:inline-block;width:1.15em;height:1.15em;vertical-align:-.22em;margin-right:.4em;
+border:1px solid #768692;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.st-met .sw{background:#0072B2}
+.st-partial .sw{background:repeating-linear-gradient(45deg,#9ecae9 0 3px,#0b2f4d 3px 4px)}
+.st-not_met .sw{background:repeating-linear-gradient(45deg,transparent 0 3px,#3b2600 3px 4px),
+repeating-linear-gradient(-45deg,#E69F00 0 3px,#3b2600 3px 4px)}
+.st-not_applicable .sw{background:#e8edee}
+.st-no_evidence .sw{background:radial-gradient(circle,#4c6272 30%,#fff 40%) 0 0/5px 5px}
+td.st-met{background:#e5f0f8}td.st-partial{background:#eef6fb}td.st-not_met{background:#fdf1dc}
+td.st-not_applicable{background:#f4f6f7}td.st-none{color:var(--muted);font-style:italic}
 .card details{margin-top:6px;font-size:.78rem;color:var(--muted)}
 .card details summary{cursor:pointer}
 .card details p{margin:4px 0}
-table.evidence td:nth-child(2){min-width:14rem}
+table.restatements td:last-child::before,table.actions td:nth-child(5)::before,
+table.heat tbody th::before{content:"";display:block;width:12rem}
+table.heat td[class^=st-]::before{content:"";display:block;width:8rem}
+figure.heat-figure{margin:16px 0 22px}
+@media (max-width:480px){table.heat tbody th::before{width:8rem}
+table.heat td[class^=st-]::before{width:6.5rem}}
 @media (max-width:480px){main,.title-block .inner,.provenance .inner{padding:0 12px}
 .meta{grid-template-columns:1fr}.provenance dl{grid-template-columns:1fr}}
-@media print{.table-scroll{overflow:visible}table.evidence tr{break-inside:avoid}
-.card details{display:none}}
+@media print{.table-scroll{overflow:visible}table.heat tr{break-inside:avoid}
+.card details,details.exact{display:none}figure.heat-figure{margin:0;break-inside:avoid}
+.heat-figure figcaption,.heat-key,table.heat thead{break-after:avoid}}
+.heat-figure figcaption{margin:0 0 4px}
 """

@@ -24,6 +24,7 @@ from typing import IO, Any
 import attrs
 
 from legacyledger.facts import MODELS
+from legacyledger.facts.cells import spreadsheet_text
 from legacyledger.facts.mapping import ColumnMapping, MappingError
 from legacyledger.facts.parsing import FactError
 from legacyledger.facts.tables import FACT, POSITION, columns, date_fields, fact_of_row
@@ -194,7 +195,8 @@ class Spreadsheets:
             yield _position(fields), index, number, fact
 
     def _fields(self, reading: _Reading, number: int, cells: Sequence[str]) -> dict[str, str]:
-        named = dict(zip((c.strip() for c in reading.table.header), cells))
+        # each cell's text as written before an export made it inert (``facts.cells``)
+        named = dict(zip((c.strip() for c in reading.table.header), map(spreadsheet_text, cells)))
         try:
             fields = self.mapping.row(named)
         except MappingError as error:

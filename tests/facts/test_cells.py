@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from legacyledger.reports.cells import spreadsheet_cell, spreadsheet_text
+from legacyledger.facts.cells import spreadsheet_cell, spreadsheet_text
 
 STARTS = st.sampled_from(["", "'", "''", "=", "+", "-", "@", "\t", "'=", "''-", "-1", "'-1"])
 
