@@ -119,3 +119,41 @@ def test_a_ledger_opened_read_only_on_either_store_reads_and_refuses_writes(
         with pytest.raises(LedgerReadOnly):
             ledger.record(cost_incurred(key="wy-legacy"))
         assert ledger.count() == 17
+
+
+@pytest.fixture
+def read_only_filesystem(tmp_path: Path) -> Any:
+    """A real read-only filesystem: a tmpfs mounted here, written, then remounted read-only
+    (needs root and mount rights, as on CI; skipped elsewhere)."""
+    import subprocess
+
+    folder = tmp_path / "media"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], capture_output=True
+    ).returncode:
+        pytest.skip("mounting a read-only filesystem needs root and mount rights")
+    try:
+        yield folder, lambda: subprocess.run(
+            ["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)
+    finally:
+        subprocess.run(["umount", str(folder)], check=False, capture_output=True)
+
+
+def test_reading_commands_work_on_a_real_read_only_filesystem(read_only_filesystem: Any) -> None:
+    """No -shm can be made beside the ledger: it is opened immutable, and every reading
+    command works; an import says read-only in one line."""
+    folder, make_read_only = read_only_filesystem
+    path = folder / "ledger.db"
+    with Ledger(path) as ledger:
+        ledger.import_file(EXAMPLE)
+    make_read_only()
+    before = files_of(folder)
+    runner = CliRunner()
+    for args in (["verify"], ["export"], ["report", "all"], ["explain", FIGURE], ["head"]):
+        result = runner.invoke(main, ["--ledger", str(path), *args])
+        assert result.exit_code == 0, (args, result.output)
+    result = runner.invoke(main, ["--ledger", str(path), "import", str(EXAMPLE)])
+    assert result.exit_code == 1 and "read-only" in result.stderr, result.output
+    assert "Traceback" not in result.output
+    assert files_of(folder) == before
