@@ -109,6 +109,13 @@ def test_the_id_appendix_is_asked_for_and_then_printed(nhs: Rendered) -> None:
     assert "#appendix" in {a.attrs.get("href") for a in asked.root.iter("a")}
 
 
+def test_only_the_appendix_has_a_column_of_figure_ids(nhs: Rendered) -> None:
+    """The reach headline table had one: a board reads measures and values."""
+    board = Page(render_html(nhs.report, nhs.timeline))
+    headers = [th.text() for th in board.root.iter("th")]
+    assert headers and "Figure id" not in headers
+
+
 # -- in a real browser: a phone, a desktop, and print ---------------------------------------
 
 #: A page that loads the report in a frame of the given width and writes, as JSON, how wide

@@ -1785,12 +1785,12 @@ def reach_headlines(p: ReachParams) -> tuple[tuple[str, str], ...]:
 
 def reach_table(params: ReachParams, figures: Figures) -> str:
     rows = [
-        (label, figures.text(fid), fid)
+        (label, figures.text(fid))
         for fid, label in reach_headlines(params)
         if fid in figures.views.by_id
     ]
     return "<h3>Reach over the whole window</h3>" + table(
-        ("Measure", "Value", "Figure id"), rows, numeric=(1,), cls="headline"
+        ("Measure", "Value"), rows, numeric=(1,), cls="headline"
     )
 
 
