@@ -26,8 +26,8 @@ the whole transaction rolls back: a batch is applied by one worker, once. A cras
 the uncommitted batch; the next run starts from the tracked position.
 
 Sealed: every row carries a seal keyed by the ledger (:mod:`~legacyledger.views.store.seals`);
-a row that fails its seal is never served (reports and ``explain`` compute from the facts) and
-stops the follower until ``legacyledger views rebuild``.
+a row that fails its seal is never served (reports and ``explain`` compute from the facts) nor
+built on (``follow`` builds the views again from the facts).
 
 :func:`~legacyledger.views.follow.follow` is the worker loop behind ``legacyledger follow``.
 """
