@@ -46,8 +46,7 @@ def built(location: str) -> str:
         with PersistedViews(ledger) as views:
             reading = views.read("costs", AS_OF)
             assert reading.current
-            return next(f.id for f in reading.figures if isinstance(f.value, int | float)
-                        or f.value is not None and str(f.value)[:1].isdigit())
+            return next(f.id for f in reading.figures if f.value is not None)
 
 
 def served(location: str, figure_id: str) -> tuple[Any, bool]:
