@@ -310,3 +310,26 @@ def test_every_unit_in_a_report_is_one_of_the_controlled_list(cli: Cli) -> None:
     assert units - UNITS == set() and {"people", "events", "hours"} <= units
     assert not units & {"person", "registrants", "hour", "event"}
     assert all(f["label"] for f in document["figures"])  # costs and reach had none
+
+
+def test_a_projection_cannot_make_a_unit_outside_the_controlled_list() -> None:
+    """Units were made one way in the projections and put right only as a report was made,
+    so the library's views spoke of "registrants" where reports said "people"."""
+    import pytest
+
+    from legacyledger.projections.base import Derivation, Figure
+
+    derivation = Derivation(formula="n", version=1, parameters={}, as_of=None, known_at=None,
+                            contributing=())
+    assert Figure("x.y", 1, "registrants", derivation).unit == "people"
+    with pytest.raises(ValueError, match=r"not in legacyledger\.projections\.units"):
+        Figure("x.y", 1, "widgets", derivation)
+
+
+def test_growth_is_in_a_controlled_unit(cli: Cli) -> None:
+    from legacyledger.projections.units import UNITS
+
+    document = json.loads(report(cli, "reach", "--from", "2024-04-01", "--format",
+                                 "json").stdout)
+    units = {f["unit"] for f in document["figures"]}
+    assert "percent" in units and units <= UNITS

@@ -4,7 +4,9 @@ Used by ``test_golden.py`` to check that the projections give exactly the figure
 before the performance work (values with their exact types and spellings, contributing
 positions, derivations, restatements, compliance evidence, retention rows). The digests in
 ``data/golden_views.json.gz`` were captured from the projections as they stood before that work
-(``python -m tests.projections.golden --write``).
+(``python -m tests.projections.golden --write``), and captured again once when figures' units
+became the controlled list: the old figures' digests with each unit converted by ``unit_of``
+were checked equal to the new ones first, so only the units' spelling changed.
 
 The ledger is the synthetic programme (:mod:`legacyledger.synthetic`) plus, from a seeded
 random source, what the generator never produces: corrections of time logs (hours, spread over

@@ -131,7 +131,7 @@ def formatted(figure: DisclosedFigure, exact: bool = False) -> str:
         return percent(shown)
     if unit == "percent":
         return f"{shown}%"
-    if unit in ("hours", "hour"):
+    if unit == "hours":
         return f"{decimal(shown)} h"
     return count(shown) if isinstance(shown, int) else decimal(shown, 3)
 

@@ -25,6 +25,7 @@ from legacyledger.domain import Subject
 from legacyledger.domain.corrections import EffectiveFact as EffectiveFact
 from legacyledger.domain.corrections import EffectiveFacts as EffectiveFacts
 from legacyledger.domain.corrections import effective_facts as effective_facts
+from legacyledger.projections.units import UNITS, unit_of
 
 #: The fact names whose key field names the aggregate, by key field.
 KEY_FIELDS: Mapping[str, str] = {
@@ -180,13 +181,20 @@ class Derivation:
 Value = int | Decimal | float | None
 
 
+def _controlled_unit(_: Any, __: Any, unit: str) -> None:
+    if unit not in UNITS:
+        raise ValueError(f"unit {unit!r} is not in legacyledger.projections.units")
+
+
 @attrs.frozen
 class Figure:
-    """A named number with its derivation. ``id`` is stable and usable by ``explain``."""
+    """A named number with its derivation. ``id`` is stable and usable by ``explain``.
+    ``unit`` is one of the controlled units (:mod:`legacyledger.projections.units`; another
+    spelling of one, such as ``registrants``, is made that unit)."""
 
     id: str
     value: Value
-    unit: str
+    unit: str = attrs.field(converter=unit_of, validator=_controlled_unit)
     derivation: Derivation
     label: str = ""
     #: What the number is, for disclosure control: ``"count"`` (of people or things),

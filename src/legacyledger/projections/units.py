@@ -2,11 +2,11 @@
 
 A count of people is in ``people`` (registrants, mentors, ambassadors, an audience);
 a count of things in the plural of the thing (``events``, ``hours``, ``items``); a share in
-``ratio`` or ``probability``; money in ``GBP``, and money per something in ``GBP/<thing>``
-(singular). A report's figures are in these units (:func:`unit_of`, applied as a report is
-made), so a projection that spells a unit another way still reports it as here. (The
-projections themselves still spell some units their own way; giving ``Figure.unit`` this
-converter makes every view agree too, once the golden digests are captured again.)
+``ratio`` or ``probability``; a change in whole ``percent``; money in ``GBP``, and money per
+something in ``GBP/<thing>`` (singular). Every figure is in these units: ``Figure.unit`` is
+converted by :func:`unit_of` and checked against :data:`UNITS` when the figure is made, so
+the views, the persisted views and every report agree, and a projection cannot make a unit
+outside the list.
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ COUNTS: dict[str, tuple[str, ...]] = {
     "registrant-months": ("registrant-month",),
 }  # fmt: skip
 SHARES = ("ratio", "probability")
+#: A change in whole percent (growth: 146 means +146%), not a share.
+PERCENT = "percent"
 MONEY = "GBP"
 #: What money is counted per (``GBP/<thing>``) and rates per (``per <thing>``).
 PER = ("ambassador", "audience member", "event", "hour", "registrant", "registrant-month")
 UNITS = frozenset(
-    {*COUNTS, *SHARES, MONEY, *(f"{MONEY}/{p}" for p in PER), *(f"per {p}" for p in PER)}
+    {*COUNTS, *SHARES, PERCENT, MONEY, *(f"{MONEY}/{p}" for p in PER),
+     *(f"per {p}" for p in PER)}
 )
 _SPELLINGS = {other: unit for unit, others in COUNTS.items() for other in others}
 
@@ -46,4 +49,4 @@ def unit_of(text: str) -> str:
     return _SPELLINGS.get(text, text)
 
 
-__all__ = ["COUNTS", "MONEY", "PEOPLE", "PER", "SHARES", "UNITS", "unit_of"]
+__all__ = ["COUNTS", "MONEY", "PEOPLE", "PER", "PERCENT", "SHARES", "UNITS", "unit_of"]

@@ -61,7 +61,6 @@ from legacyledger.projections.figures import dimensions, metric_of
 from legacyledger.projections.periods import display as pence
 from legacyledger.projections.reach import ReachParams
 from legacyledger.projections.retention import RetentionParams
-from legacyledger.projections.units import unit_of
 from legacyledger.reports.words import readable_name
 from legacyledger.views import FAMILIES, Views, build_views, resolve_known_at
 from legacyledger.views.audit import check_stored_views
@@ -365,7 +364,7 @@ def _disclosed(views: Views, policy: str) -> tuple[ReportFigure, ...]:
 def _figure(disclosed: DisclosedFigure, value: Value) -> ReportFigure:
     d = disclosed
     label = d.label or readable_name(d.id)  # every figure has a label people can read
-    return ReportFigure(d.id.partition(".")[0], d.id, label, shown(d), unit_of(d.unit),
+    return ReportFigure(d.id.partition(".")[0], d.id, label, shown(d), d.unit,
                         d.kind, d.suppressed, d.derivation, value)  # fmt: skip
 
 

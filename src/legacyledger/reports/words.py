@@ -26,7 +26,6 @@ from legacyledger.projections.disclosure import (
     apply_disclosure,
     show_count,
 )
-from legacyledger.projections.units import unit_of
 
 #: Units whose values read best as percentages.
 _SHARES = frozenset({"ratio", "probability", "share", "proportion"})
@@ -167,16 +166,16 @@ def _show(figure: DisclosedFigure, bare: bool = False) -> str:
         return "*" if bare else "* (suppressed: a small number)"
     if value == NOT_AVAILABLE or isinstance(value, str):
         return "not computable" if value == NOT_AVAILABLE else str(value)
-    unit = unit_of(figure.unit).lower()
+    unit = figure.unit.lower()
     if unit in _MONEY or unit.startswith("gbp"):
         per = figure.unit[3:].strip() if unit.startswith("gbp") else ""
         return f"£{Decimal(value):,.2f}" + (f" {per.replace('/', 'per ')}" if per else "")
     if unit in _SHARES:
         return f"{float(value):.1%}"
     if isinstance(value, int):
-        return f"{value:,}" if bare else f"{value:,} {unit_of(figure.unit)}"
+        return f"{value:,}" if bare else f"{value:,} {figure.unit}"
     number = f"{float(value):,.4g}" if abs(float(value)) < 1000 else f"{float(value):,.0f}"
-    return number if bare else f"{number} {unit_of(figure.unit)}"
+    return number if bare else f"{number} {figure.unit}"
 
 
 __all__ = ["Words", "in_words", "name_of", "readable_name"]
