@@ -380,6 +380,25 @@ def test_an_edited_derivation_or_label_fails_naming_the_figure_and_field(
     assert [(d.id, d.field) for d in result.differences] == [(target["id"], field)]
 
 
+def test_a_figure_new_to_a_redefined_formula_is_named_as_redefined(
+    shared: Ledger, full: Report
+) -> None:
+    """A report made under an earlier version of a formula may lack a figure the formula has
+    gained since (a new count beside a share): that is a change of definition, not of facts."""
+    document = json.loads(json.dumps(report_json(full)))
+    formula = "retention.R_h"
+    made = [f for f in document["figures"] if f["derivation"]["formula"] == formula]
+    for f in made:
+        f["derivation"]["version"] -= 1
+    document["figures"].remove(made[0])
+    result = verify_report(shared, document)
+    assert result.consistent and not result.differences
+    redefined = {r.id: (r.what, r.reported_version, r.rebuilt_version) for r in result.redefined}
+    version = made[1]["derivation"]["version"]
+    assert redefined[made[0]["id"]] == ("formula", version, version + 1)
+    assert len(redefined) == len(made)
+
+
 def test_a_dropped_figure_and_a_forged_digest_fail(shared: Ledger, full: Report) -> None:
     document = json.loads(json.dumps(report_json(full)))
     dropped = document["figures"].pop(3)
