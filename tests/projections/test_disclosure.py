@@ -150,7 +150,8 @@ def _leavers(size: int, leaving: int) -> list[FactRecord]:
 
 @pytest.mark.parametrize("policy", ["nhs", "under10"])
 def test_kaplan_meier_is_suppressed_with_its_event_count(policy: str) -> None:
-    # 20 subjects, 3 events: S(12 months) = 17 / 20 = 0.85 would give the 3 events away
+    # 20 subjects, 3 events: S(12 months) = 17 / 20 = 0.85 would give the 3 events away; it
+    # rests on the 3 events so far (suppressed) and the effective number followed
     view = project_retention(_leavers(20, 3), RetentionParams(as_of=date(2025, 12, 31)))
     disclosed = disclosed_as(view.figures, policy)
     figure = "retention.{}/cohort=2024-25{}/scope=nhs".format
@@ -160,8 +161,8 @@ def test_kaplan_meier_is_suppressed_with_its_event_count(policy: str) -> None:
     for name in ("km_survival", "km_ci_lower", "km_ci_upper", "km_variance"):
         shown = disclosed[figure(name, "/h=12")]
         assert (shown.display, shown.kind) == ("*", "statistic")
-        assert figure("km_events", "") in shown.derivation.inputs
-        assert figure("km_censored", "") in shown.derivation.inputs
+        assert figure("km_cumulative_events", "/h=12") in shown.derivation.inputs
+        assert figure("km_effective_n", "/h=12") in shown.derivation.inputs
     # with enough events the curve is shown
     big = project_retention(_leavers(40, 12), RetentionParams(as_of=date(2025, 12, 31)))
     shown = disclosed_as(big.figures, policy)[figure("km_survival", "/h=12")]

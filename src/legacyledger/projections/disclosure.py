@@ -18,9 +18,10 @@ before rounding (version 2 of the method):
   unit costs, growth, the mentored-comparator difference) is **computed from its inputs'
   displayed values** (rounded counts, disclosed rates, money), so it tells nothing the
   displayed counts do not; ratios are shown to 3 decimal places;
-* a statistic that is a number of people (:data:`HEADCOUNTS`: an average headcount) is
-  shown as a count of people is, from its value to the nearest whole person: 1-7 (1-9) is
-  suppressed, others are rounded to the nearest 5;
+* a statistic that is a number of people (:data:`HEADCOUNTS`: an average headcount, the
+  effective number a Kaplan-Meier estimate follows) is shown as a count of people is, from
+  its value to the nearest whole person: 1-7 (1-9) is suppressed, others are rounded to the
+  nearest 5;
 * any other rate or statistic resting on counts (Kaplan-Meier estimates, means, compliance
   shares) is shown at **coarse precision**: 2 decimal places (2 significant digits below
   0.1), or a whole number to the nearest 5.
@@ -168,7 +169,10 @@ RECIPES: Mapping[str, Recipe] = {
 _WHOLE = frozenset({"reach.growth_pct"})
 #: Statistics that are a number of people (not a count of them): disclosed as a count is,
 #: from the value to the nearest whole person.
-HEADCOUNTS = frozenset({"retention.headcount_average"})
+HEADCOUNTS = frozenset({
+    "retention.headcount_average", "retention.km_effective_n",
+    "retention.stability_effective_base",
+})  # fmt: skip
 
 
 def whole_people(value: int | Decimal | float) -> int:

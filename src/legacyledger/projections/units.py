@@ -33,7 +33,8 @@ COUNTS: dict[str, tuple[str, ...]] = {
 SHARES = ("ratio", "probability")
 MONEY = "GBP"
 #: What money is counted per (``GBP/<thing>``) and rates per (``per <thing>``).
-PER = ("ambassador", "audience member", "event", "hour", "registrant", "registrant-month")
+PER = ("ambassador", "audience member", "contact", "event", "hour", "registrant",
+       "registrant-month")  # fmt: skip
 UNITS = frozenset(
     {*COUNTS, *SHARES, MONEY, *(f"{MONEY}/{p}" for p in PER), *(f"per {p}" for p in PER)}
 )
