@@ -380,6 +380,46 @@ def test_an_edited_derivation_or_label_fails_naming_the_figure_and_field(
     assert [(d.id, d.field) for d in result.differences] == [(target["id"], field)]
 
 
+def test_a_figure_new_to_a_redefined_formula_is_named_as_redefined(
+    shared: Ledger, full: Report
+) -> None:
+    """A report made under an earlier version of a formula may lack a figure the formula has
+    gained since (a new count beside a share): that is a change of definition, not of facts."""
+    document = json.loads(json.dumps(report_json(full)))
+    formula = "retention.R_h"
+    made = [f for f in document["figures"] if f["derivation"]["formula"] == formula]
+    for f in made:
+        f["derivation"]["version"] -= 1
+    document["figures"].remove(made[0])
+    result = verify_report(shared, document)
+    assert result.consistent and not result.differences
+    redefined = {r.id: (r.what, r.reported_version, r.rebuilt_version) for r in result.redefined}
+    version = made[1]["derivation"]["version"]
+    assert redefined[made[0]["id"]] == ("formula", version, version + 1)
+    assert len(redefined) == len(made)
+
+
+def test_an_estimate_shown_under_disclosure_method_2_is_named_as_such(
+    shared: Ledger, full: Report
+) -> None:
+    """Method 2 showed a Kaplan-Meier survival to 2 places from its true value; method 3
+    shows it from the displayed leavers so far and effective number. A report made under
+    method 2 is consistent: that figure is named as shown under an earlier method, while a
+    count shown differently is still a difference."""
+    document = json.loads(json.dumps(report_json(full)))
+    document["disclosure_method"] = 2
+    survival = next(f for f in document["figures"] if f["id"].startswith("retention.km_survival")
+                    and f["display"] not in ("*", "n/a"))  # fmt: skip
+    survival["display"] = "0.01"
+    result = verify_report(shared, document)
+    assert result.consistent and not result.differences
+    assert [(r.id, r.what) for r in result.redefined] == [(survival["id"], "disclosure method")]
+    count = next(f for f in document["figures"] if f["kind"] == "count"
+                 and isinstance(f["display"], int) and f["display"] >= 10)  # fmt: skip
+    count["display"] += 5
+    assert [d.id for d in verify_report(shared, document).differences] == [count["id"]]
+
+
 def test_a_dropped_figure_and_a_forged_digest_fail(shared: Ledger, full: Report) -> None:
     document = json.loads(json.dumps(report_json(full)))
     dropped = document["figures"].pop(3)

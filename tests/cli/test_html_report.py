@@ -409,6 +409,30 @@ def test_km_numbers_at_risk_are_the_curves(audit: Rendered) -> None:
         assert f"{six.km.at_risk:,}" in texts
 
 
+def test_km_curves_under_nhs_join_the_published_estimates(nhs: Rendered) -> None:
+    """Under a rounding policy a curve is drawn through the survival the report publishes at
+    each horizon (from rounded counts), never step by step: a step for each leaving would
+    show it. Each curve ends at its last published estimate, as its tooltip says."""
+    retention = nhs.report.views.families["retention"]
+    shown = {f.id: f for f in nhs.report.figures}
+    tips = tooltips(Page(nhs.html), "retention-km")
+    checked = 0
+    for comparison in retention.comparisons:
+        for name, row in (("Mentored", comparison.mentored), ("Comparator", comparison.comparator)):
+            last = None
+            for h in retention.params.horizons:
+                at = figure_id("retention.km_at_risk", **dict(row.key), h=h, scope="nhs")
+                if shown[at].display in ("*", 0):
+                    break
+                survival = shown[at.replace("km_at_risk", "km_survival")].display
+                if not isinstance(survival, str):
+                    last = (h, float(survival))
+            if last is not None:
+                assert f"{name}: {last[1]:.1%} still in post at {last[0]} months" in tips
+                checked += 1
+    assert checked
+
+
 def test_retention_bars_are_r_h_with_eligible_counts(audit: Rendered) -> None:
     retention = audit.report.views.families["retention"]
     texts = chart_texts(Page(audit.html), "retention-horizons")

@@ -282,12 +282,37 @@ def test_kaplan_meier_with_delayed_entry_by_hand() -> None:
     assert value(view, "km_survival", cohort="2024/25", h=6) == pytest.approx(0.75)
     assert value(view, "km_at_risk", cohort="2024/25", h=6) == 3
     assert (row.curve.subjects, row.curve.events, row.curve.censored) == (5, 1, 4)
+    # 1 leaving by day 183: effective number followed = 1 / (1 - 0.75) = 4 (those at risk
+    # when D left), so S = 1 - 1/4; the estimates rest on these two and the number at risk
+    assert value(view, "km_cumulative_events", cohort="2024/25", h=6) == 1
+    assert value(view, "km_effective_n", cohort="2024/25", h=6) == pytest.approx(4)
+    survival = view.figure("retention.km_survival/cohort=2024-25/h=6/scope=nhs")
+    assert survival.derivation.version == 3
+    assert survival.derivation.inputs == tuple(
+        f"retention.{m}/cohort=2024-25/h=6/scope=nhs"
+        for m in ("km_cumulative_events", "km_effective_n", "km_at_risk"))  # fmt: skip
     # day 730 (24 months): the longest follow-up (A, to as_of) is 630 days: no one at risk, so
     # nothing is estimated (version 1 published S = 0.75 there)
     assert value(view, "km_at_risk", cohort="2024/25", h=24) == 0
     survival = view.figure("retention.km_survival/cohort=2024-25/h=24/scope=nhs")
     assert survival.value is None and "no one is at risk" in (survival.derivation.note or "")
     assert value(view, "km_ci_upper", cohort="2024/25", h=24) is None
+    assert value(view, "km_effective_n", cohort="2024/25", h=24) is None
+
+
+def test_effective_number_followed_is_the_cohort_size_without_losses() -> None:
+    # 10 registered and enrolled 2024-04-01, 2 leave in June, 1 in December, nobody censored
+    # before 12 months: S(6) = 8/10, S(12) = 7/10; effective number = 2/(1 - 0.8) = 10 and
+    # 3/(1 - 0.7) = 10, the cohort's size; before any leaving there is none (S = 1)
+    records = ledger(*(enrolled(f"R{i}", "2024-04-01") for i in range(10)),
+                     left("R0", "2024-06-10", "left_uk"), left("R1", "2024-06-20", "left_uk"),
+                     left("R2", "2024-12-01", "left_uk"))  # fmt: skip
+    view = fold(records, "2025-12-31", horizons=(1, 6, 12))
+    assert value(view, "km_effective_n", cohort="2024/25", h=6) == pytest.approx(10)
+    assert value(view, "km_effective_n", cohort="2024/25", h=12) == pytest.approx(10)
+    assert value(view, "km_cumulative_events", cohort="2024/25", h=12) == 3
+    assert value(view, "km_survival", cohort="2024/25", h=1) == 1
+    assert value(view, "km_effective_n", cohort="2024/25", h=1) is None
 
 
 # -- back-dated leaving, corrections, voids ------------------------------------------------
@@ -449,7 +474,14 @@ def test_leaver_rate_and_stability_index_for_a_financial_year() -> None:
     assert (row.stability_base, row.stable, row.stability_censored) == (11, 8, 1)
     assert value(view, "stability_index", period="2025/26") == pytest.approx(20 / 27, abs=1e-12)
     stability = view.figure("retention.stability_index/period=2025-26/scope=nhs")
-    assert (stability.kind, stability.derivation.version) == ("statistic", 3)
+    assert (stability.kind, stability.derivation.version) == ("statistic", 4)
+    # 3 of the base left: effective base = 3 / (1 - 20/27) = 81/7, so 1 - 3 / (81/7) = 20/27
+    effective = view.figure("retention.stability_effective_base/period=2025-26/scope=nhs")
+    assert (row.stability_leavers, effective.unit) == (3, "people")
+    assert effective.value == pytest.approx(81 / 7, abs=1e-12)
+    assert stability.derivation.inputs == tuple(
+        f"retention.{m}/period=2025-26/scope=nhs"
+        for m in ("stable", "stability_base", "stability_effective_base"))  # fmt: skip
     rate = view.figure("retention.leaver_rate/period=2025-26/scope=nhs")
     assert (rate.value, rate.derivation.version) == (row.leaver_rate, 3)
     assert rate.derivation.inputs == ("retention.leavers/period=2025-26/scope=nhs",
@@ -703,6 +735,11 @@ def test_projection_kaplan_meier_agrees_with_lifelines(
     assert row.curve.points == kaplan_meier(subjects).points
     assert_agrees_with_lifelines(subjects, days=(30,))
     assert value(view, "km_survival", cohort="2024/25", h=1) == row.curve.at(30).survival
+    # S = 1 - events so far / effective number, the form disclosure control recomputes
+    events = value(view, "km_cumulative_events", cohort="2024/25", h=1)
+    effective = value(view, "km_effective_n", cohort="2024/25", h=1)
+    expected = 1 if not events else 1 - events / effective
+    assert row.curve.at(30).survival == pytest.approx(expected, abs=1e-12)
 
 
 @st.composite

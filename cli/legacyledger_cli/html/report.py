@@ -15,6 +15,7 @@ single column and say so.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,7 +32,6 @@ from legacyledger.projections.disclosure import (
     DisclosedFigure,
     apply_disclosure,
     show_count,
-    suppress_count,
 )
 from legacyledger.projections.figures import figure_id
 from legacyledger.projections.periods import display as pence
@@ -826,20 +826,19 @@ def km_figure(
         series,
         y_min, width=width,
     ))
-    limit = max((n for n in range(1, 100) if suppress_count(n, figures.policy)), default=None)
-    cut = (
-        (
-            f" Curves stop where {limit} or fewer people remain at risk (disclosure policy "
-            f"{figures.policy}); numbers at risk are disclosed by the same policy."
-        )
-        if limit
-        else ""
+    steps = (
+        "Each step down is a leaving. "
+        if figures.policy == "none"
+        else f"Under disclosure policy {figures.policy} each curve joins, month by month, the "
+        "estimates the report publishes at its horizons, each computed from rounded counts "
+        "(a step for each leaving would show it); it passes over an estimate withheld and "
+        "stops where the number at risk is withheld or nobody is at risk. "
     )
     caption = (
-        f"<strong>Kaplan{EN_DASH}Meier survival in post.</strong> Each step down is a leaving. "
+        f"<strong>Kaplan{EN_DASH}Meier survival in post.</strong> {esc(steps)}"
         "Registrants enter the risk set when they enrol, which may be after their anchor "
         "date (delayed entry), so few may be at risk at month 0. "
-        f"The vertical axis starts at {y_min:.0%}.{esc(cut)}"
+        f"The vertical axis starts at {y_min:.0%}."
     )
     return figure_block(chart, caption)
 
@@ -858,24 +857,65 @@ def _curve(
     name: str, row: Any, horizons: Sequence[int], maker: FigureMaker, figures: Figures
 ) -> svg.Curve:
     curve = row.curve
-    span = _drawable(curve, figures)
-    steps: tuple[svg.Step, ...] = ()
-    if span is not None:
-        start = curve.at(span[0])
-        # drawn at the precision a report shows the estimates (figures.md §5): a step's exact
-        # height would give back the counts behind it
-        places = 6 if figures.policy == "none" else 2
-        steps = tuple(
-            svg.Step(day * 12 / 365.25, *(round(v, places) for v in (p.survival, p.lower, p.upper)))
-            for day, p in ((span[0], start), *((p.day, p) for p in curve.points
-                                               if span[0] < p.day <= span[1]))
-        )  # fmt: skip
+    if figures.policy == "none":
+        steps, end = _exact_steps(curve)
+    else:
+        steps, end = _published_steps(row.key, horizons, maker, figures)
     at_risk = [figures.count(curve.at_risk(0))]
     for h in horizons:
         shown = figures.get(maker.id("km_at_risk", (*row.key, ("h", str(h)))))
         at_risk.append(formatted(shown) if shown else figures.count(curve.at_risk(_day(h))))
-    end = span[1] if span else 0
-    return svg.Curve(name, steps, end * 12 / 365.25, tuple(at_risk))
+    return svg.Curve(name, steps, end, tuple(at_risk))
+
+
+def _exact_steps(curve: Any) -> tuple[tuple[svg.Step, ...], float]:
+    """Every step of the curve, to its last day (internal audit only: a step's height and
+    day would show a leaving to anyone)."""
+    if not (curve.points or curve.subjects):
+        return (), 0.0
+    last = _last_day(curve)
+    steps = tuple(
+        svg.Step(day * 12 / 365.25, *(round(v, 6) for v in (p.survival, p.lower, p.upper)))
+        for day, p in ((0, curve.at(0)), *((p.day, p) for p in curve.points if 0 < p.day <= last))
+    )
+    return steps, last * 12 / 365.25
+
+
+#: Points per month drawn between two published estimates.
+_PER_MONTH = 1
+
+
+def _published_steps(
+    key: Any, horizons: Sequence[int], maker: FigureMaker, figures: Figures
+) -> tuple[tuple[svg.Step, ...], float]:
+    """The curve as published (figures.md §5): 1 at month 0, then each horizon's estimate and
+    bounds as displayed, joined month by month (survival geometrically, bounds linearly); a
+    horizon whose estimate is suppressed is passed over, and the curve stops at the first
+    whose number at risk is suppressed or 0. Nothing but displayed values is drawn."""
+    points = [(0.0, 1.0, 1.0, 1.0)]
+    for h in horizons:
+        at = (*key, ("h", str(h)))
+        if not figures.value(maker.id("km_at_risk", at)):
+            break
+        s, lower, upper = (figures.value(maker.id(m, at))
+                           for m in ("km_survival", "km_ci_lower", "km_ci_upper"))  # fmt: skip
+        if s is not None and lower is not None and upper is not None:
+            points.append((float(h), s, lower, upper))
+    if len(points) == 1:
+        return (), 0.0
+    steps = [svg.Step(*points[0])]
+    for (a, *start), (b, *stop) in itertools.pairwise(points):
+        months = max(1, round((b - a) * _PER_MONTH))
+        steps += [svg.Step(a + (b - a) * i / months, *_between(start, stop, i / months))
+                  for i in range(1, months + 1)]  # fmt: skip
+    return tuple(steps), points[-1][0]
+
+
+def _between(start: Sequence[float], stop: Sequence[float], share: float) -> tuple[float, ...]:
+    """(survival, lower, upper) ``share`` of the way from ``start`` to ``stop``."""
+    s0, s1 = start[0], stop[0]
+    survival = s0 * (s1 / s0) ** share if s0 > 0 and s1 > 0 else s0 + (s1 - s0) * share
+    return survival, *(a + (b - a) * share for a, b in zip(start[1:], stop[1:]))
 
 
 def _day(months: int) -> int:
@@ -884,31 +924,6 @@ def _day(months: int) -> int:
 
 def _last_day(curve: Any) -> int:
     return max(curve.exits, default=0)
-
-
-def _drawable(curve: Any, figures: Figures) -> tuple[int, int] | None:
-    """The days (first, last) over which the curve may be drawn; None: not at all.
-
-    A step over a handful of people shows one person leaving, and a flat line over them shows
-    that none did. So the curve starts when the risk set first grows past the policy's
-    suppressed band (with delayed entry it starts small), and stops before the first leaving,
-    or the first day, with a risk set back in that band. A leaving before the start would
-    show in every later value, so then nothing is drawn.
-    """
-    last = _last_day(curve)
-    if figures.policy == "none":
-        return (0, last) if curve.points or curve.subjects else None
-
-    def small(day: int) -> bool:
-        return suppress_count(curve.at_risk(day), figures.policy)
-
-    days = sorted({0, *(d + 1 for d in curve.exits), *(d + 1 for d in curve.entries)})
-    start = next((d for d in days if curve.at_risk(d) > 0 and not small(d)), None)
-    if start is None or any(p.day < start for p in curve.points):
-        return None
-    stop = next((d - 1 for d in days if d > start and (small(d) or not curve.at_risk(d))), last)
-    first_small = next((p.day - 1 for p in curve.points if small(p.day)), stop)
-    return start, min(stop, first_small, last)
 
 
 def horizons_figure(

@@ -10,20 +10,25 @@ Policies:
 * ``none`` (internal audit): everything as computed.
 
 Under ``nhs`` and ``under10`` nothing published may give back a suppressed count or a count
-before rounding (version 2 of the method):
+before rounding (version 3 of the method):
 
 * a figure resting on a suppressed count (``derivation.inputs``, followed recursively), or
   on a figure missing from those given, is suppressed;
-* a rate with a known formula over its inputs (:data:`RECIPES`: shares, the leaver rate,
-  unit costs, growth, the mentored-comparator difference) is **computed from its inputs'
-  displayed values** (rounded counts, disclosed rates, money), so it tells nothing the
-  displayed counts do not; ratios are shown to 3 decimal places;
-* a statistic that is a number of people (:data:`HEADCOUNTS`: an average headcount) is
-  shown as a count of people is, from its value to the nearest whole person: 1-7 (1-9) is
-  suppressed, others are rounded to the nearest 5;
-* any other rate or statistic resting on counts (Kaplan-Meier estimates, means, compliance
-  shares) is shown at **coarse precision**: 2 decimal places (2 significant digits below
-  0.1), or a whole number to the nearest 5.
+* a statistic that is a number of people (:data:`HEADCOUNTS`: an average headcount, the
+  effective number a Kaplan-Meier estimate follows) is shown as a count of people is, from
+  its value to the nearest whole person: 1-7 (1-9) is suppressed, others are rounded to the
+  nearest 5;
+* every other rate or statistic resting on counts has a formula over its inputs
+  (:data:`RECIPES`: shares, the leaver rate, unit costs, growth, differences, Kaplan-Meier
+  survival and its interval, the stability index, compliance shares, means) and is
+  **computed from its inputs' displayed values** (rounded counts and numbers of people,
+  disclosed rates, money), so it tells nothing the displayed inputs do not; ratios are
+  shown to 3 decimal places, a variance to 2 significant digits;
+* a mean of a measure over counted things (:data:`MEANS`: minutes per contact) is shown to
+  the whole unit: its total is published nowhere, so it bounds only the total;
+* a figure resting on counts with none of these is suppressed (method 2 showed it at
+  "coarse" precision, 2 decimal places, which can single out a count: 0.70 beside 40
+  subjects and 10 events is only 28 of 40, figures.md §5).
 
 Each count is disclosed from its own unrounded value, so a total computed from unrounded
 parts is rounded once, as a total. Money is not about individuals and is never suppressed.
@@ -33,17 +38,22 @@ its unit is pounds, otherwise as a statistic.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Literal
 
 import attrs
 
 from legacyledger.projections.base import Derivation, Figure
+from legacyledger.projections.figures import metric_of
+from legacyledger.projections.retention.km import loglog_bounds
+from legacyledger.projections.retention.model import MIN_AVERAGE_HEADCOUNT
 
 #: The version of the disclosure method above: a report records it, so that a figure shown
 #: under an earlier method is known for what it is (``reports.verify_report``).
-METHOD = 2
+METHOD = 3
 
 Policy = Literal["nhs", "under10", "none"]
 POLICIES = ("nhs", "under10", "none")
@@ -53,9 +63,15 @@ SUPPRESS_UP_TO = {"nhs": 7, "under10": 9, "none": 0}
 ROUNDING = frozenset({"nhs", "under10"})
 SUPPRESSED = "*"
 NOT_AVAILABLE = "n/a"
+#: Notes of a figure shown from its inputs as displayed whose true value is missing, or
+#: whose displayed inputs give none: the rule is applied to what is displayed, so that
+#: whether it is shown tells nothing more (figures.md §5).
+SHOWN_ANYWAY = (
+    "computed from its inputs as displayed: the rule that leaves it out is applied to them"
+)
+LEFT_OUT = "not available from its inputs as displayed"
 Display = str | int | Decimal | float
 RATIO_PLACES = Decimal("0.001")
-COARSE_PLACES = Decimal("0.01")
 
 
 @attrs.frozen
@@ -94,16 +110,19 @@ def show_count(value: int, policy: str) -> Display:
 
 # -- rates from displayed inputs ----------------------------------------------------------
 
-Numbers = Sequence[Decimal]
+#: Inputs as displayed: a number, or None where the input is not available (``n/a``).
+Numbers = Sequence[Decimal | None]
 Recipe = Callable[[Numbers], Decimal | None]
 
 
-def _quotient(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    return numerator / denominator if denominator else None
+def _quotient(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    if numerator is None or denominator is None or not denominator:
+        return None
+    return numerator / denominator
 
 
 def ratio(v: Numbers) -> Decimal | None:
-    """inputs (numerator, denominator)"""
+    """inputs (numerator, denominator, ...)"""
     return _quotient(v[0], v[1])
 
 
@@ -114,26 +133,145 @@ def per_unit(v: Numbers) -> Decimal | None:
 
 def share_of_sum(v: Numbers) -> Decimal | None:
     """inputs (part, rest): part / (part + rest)"""
-    return _quotient(v[0], v[0] + v[1])
+    return None if v[0] is None or v[1] is None else _quotient(v[0], v[0] + v[1])
 
 
 def leaver_rate(v: Numbers) -> Decimal | None:
-    """inputs (leavers, average headcount): leavers / average headcount"""
-    return _quotient(v[0], v[1])
+    """inputs (leavers, average headcount): leavers / average headcount; none below an
+    average of :data:`MIN_AVERAGE_HEADCOUNT` (figures.md §1)"""
+    return None if v[1] is None or v[1] < MIN_AVERAGE_HEADCOUNT else _quotient(v[0], v[1])
 
 
 def difference(v: Numbers) -> Decimal | None:
     """inputs (a, b, ...): a - b"""
-    return v[0] - v[1]
+    return None if v[0] is None or v[1] is None else v[0] - v[1]
 
 
 def growth_percent(v: Numbers) -> Decimal | None:
     """inputs (before, after): whole-percent growth, halves up"""
-    change = _quotient((v[1] - v[0]) * 100, v[0])
+    change = None if v[0] is None or v[1] is None else _quotient((v[1] - v[0]) * 100, v[0])
     return None if change is None else change.to_integral_value(ROUND_HALF_UP)
 
 
-#: How a rate is computed from its inputs, by formula: under a rounding policy it is computed
+def met_share(v: Numbers) -> Decimal | None:
+    """inputs (population, met, ...): met / population"""
+    return _quotient(v[1], v[0])
+
+
+def change_of_shares(v: Numbers) -> Decimal | None:
+    """inputs (agreeing before, answers before, agreeing after, answers after): the share
+    after less the share before"""
+    before, after = _quotient(v[0], v[1]), _quotient(v[2], v[3])
+    return None if before is None or after is None else after - before
+
+
+def _known(v: Numbers) -> list[Decimal] | None:
+    """Every input, when all are available; else None."""
+    known = [n for n in v if n is not None]
+    return known if known and len(known) == len(v) else None
+
+
+def mean(v: Numbers) -> Decimal | None:
+    """inputs (values, ...): their mean"""
+    known = _known(v)
+    return None if known is None else sum(known, Decimal(0)) / len(known)
+
+
+def _observed_dropout(v: Numbers) -> Fraction | None:
+    """(withdrawn, enrolled) pairs, one per role: withdrawn over enrolled, all roles, exactly"""
+    known = _known(v)
+    if known is None or not sum(known[1::2], Decimal(0)):
+        return None
+    return Fraction(sum(known[0::2], Decimal(0))) / Fraction(sum(known[1::2], Decimal(0)))
+
+
+def dropout_gap(v: Numbers) -> Decimal | None:
+    """inputs (assumed drop-out rate, then withdrawn and enrolled per role): the observed
+    drop-out rate less the assumed one"""
+    observed = _observed_dropout(v[1:])
+    if observed is None or v[0] is None:
+        return None
+    return Decimal(observed.numerator) / Decimal(observed.denominator) - v[0]
+
+
+def recruitment_needed(v: Numbers) -> Decimal | None:
+    """inputs (target active, then withdrawn and enrolled per role): ``ceil(target / (1 -
+    observed drop-out))``, exactly; None when every recruit is expected to leave"""
+    observed = _observed_dropout(v[1:])
+    if observed is None or v[0] is None or observed >= 1:
+        return None
+    return Decimal(math.ceil(Fraction(v[0]) / (1 - observed)))
+
+
+def per_registrant_minutes(v: Numbers) -> Decimal | None:
+    """inputs (minutes per contact, contacts, registrant-months): minutes per
+    registrant-month"""
+    per_contact = _quotient(v[1], v[2])
+    return None if per_contact is None or v[0] is None else v[0] * per_contact
+
+
+def survival(v: Numbers) -> Decimal | None:
+    """inputs (events so far, effective number followed[, number at risk]): ``1 - events /
+    effective number``, 1 when no one has left; none when no one is at risk"""
+    if len(v) > 2 and v[2] == 0:
+        return None
+    if v[0] == 0:
+        return Decimal(1)
+    left = _quotient(v[0], v[1])
+    return None if left is None else 1 - left
+
+
+def _survival_variance(v: Numbers) -> tuple[Decimal, Decimal] | None:
+    """(S, Var S) with ``Var S = S (1 - S) / effective number``: Greenwood's variance in a
+    cohort followed from the anchor without losses"""
+    s = survival(v)
+    if s is None or s in (0, 1):
+        return None if s is None else (s, Decimal(0))
+    n = v[1]
+    return None if n is None else (s, s * (1 - s) / n)
+
+
+def survival_variance(v: Numbers) -> Decimal | None:
+    """inputs as :func:`survival`: ``S (1 - S) / effective number``"""
+    found = _survival_variance(v)
+    return None if found is None else found[1]
+
+
+def _bounds(v: Numbers) -> tuple[Decimal, Decimal] | None:
+    found = _survival_variance(v)
+    if found is None:
+        return None
+    s, variance = found
+    log_s = math.log(s) if s else -math.inf
+    lower, upper = loglog_bounds(log_s, float(variance / (s * s)) if s else 0.0)
+    return Decimal(repr(lower)), Decimal(repr(upper))
+
+
+def survival_lower(v: Numbers) -> Decimal | None:
+    """inputs as :func:`survival`: the log-log 95% lower bound from S and its variance"""
+    found = _bounds(v)
+    return None if found is None else found[0]
+
+
+def survival_upper(v: Numbers) -> Decimal | None:
+    """inputs as :func:`survival`: the log-log 95% upper bound from S and its variance"""
+    found = _bounds(v)
+    return None if found is None else found[1]
+
+
+def stability(v: Numbers) -> Decimal | None:
+    """inputs (stable, base, effective base): ``1 - (base - stable) / effective base``, no
+    lower than 0 (the rounded parts may not quite agree); none with no base"""
+    if not v[1]:
+        return None
+    left = None if v[0] is None or v[1] is None else v[1] - v[0]
+    found = survival([left, v[2]])
+    return None if found is None else max(found, Decimal(0))
+
+
+#: How a rate or statistic is computed from its inputs, by formula id, or by metric where
+#: one formula has several figures (a confidence interval's bounds) or a metric's figures
+#: come from several formulas (a compliance share): under a rounding policy it is computed
 #: again from their displayed values.
 RECIPES: Mapping[str, Recipe] = {
     **dict.fromkeys(
@@ -147,6 +285,8 @@ RECIPES: Mapping[str, Recipe] = {
             "reach.first_contact_in_time",
             "reach.early_contacts_met",
             "reach.contacts_per_registrant",
+            "compliance.inducted_share",
+            "compliance.pay_rate_share",
         ),
         ratio,
     ),
@@ -164,11 +304,37 @@ RECIPES: Mapping[str, Recipe] = {
     "retention.R_h_difference": difference,
     "reach.cancellation_rate": share_of_sum,
     "reach.growth_pct": growth_percent,
+    "retention.km_survival": survival,
+    "retention.km_variance": survival_variance,
+    "retention.km_ci_lower": survival_lower,
+    "retention.km_ci_upper": survival_upper,
+    "retention.stability_index": stability,
+    "compliance.value": met_share,
+    "reach.feedback_agree_change": change_of_shares,
+    "reach.caseload_mean": mean,
+    "reach.dropout_gap": dropout_gap,
+    "reach.recruitment_needed": recruitment_needed,
+    "reach.minutes_per_registrant": per_registrant_minutes,
 }
-_WHOLE = frozenset({"reach.growth_pct"})
+_WHOLE = frozenset({"reach.growth_pct", "reach.recruitment_needed"})
+_SIGNIFICANT = frozenset({"retention.km_variance"})
 #: Statistics that are a number of people (not a count of them): disclosed as a count is,
 #: from the value to the nearest whole person.
-HEADCOUNTS = frozenset({"retention.headcount_average"})
+HEADCOUNTS = frozenset({
+    "retention.headcount_average", "retention.km_effective_n",
+    "retention.stability_effective_base",
+})  # fmt: skip
+#: Means of a measure (minutes) over counted things (contacts), whose total is published
+#: nowhere: shown to the whole unit, they bound only that total, never the count.
+MEANS = frozenset({"reach.minutes_per_contact"})
+
+
+def recipe_of(figure: Figure) -> Recipe | None:
+    """The figure's formula over its inputs (:data:`RECIPES`), by metric, else by formula;
+    None for a figure with no inputs (a count, a planning number)."""
+    if not figure.derivation.inputs or kind_of(figure) == "count":
+        return None
+    return RECIPES.get(metric_of(figure.id)) or RECIPES.get(figure.derivation.formula)
 
 
 def whole_people(value: int | Decimal | float) -> int:
@@ -176,18 +342,23 @@ def whole_people(value: int | Decimal | float) -> int:
     return int(Decimal(str(value)).to_integral_value(ROUND_HALF_UP))
 
 
-def shown_differently_since(method: int, formula: str, kind: str, policy: str) -> bool:
-    """Whether a figure (its formula and kind) may be shown differently under ``policy`` now
-    than under disclosure method ``method``. Method 1 showed counts as now under ``nhs`` but
-    unrounded under ``under10``, money as computed, and every rate and statistic at full
-    precision from the true counts."""
+def shown_differently_since(
+    method: int, formula: str, kind: str, policy: str, metric: str = ""
+) -> bool:
+    """Whether a figure (its formula, kind and metric) may be shown differently under
+    ``policy`` now than under disclosure method ``method``. Method 1 showed counts as now
+    under ``nhs`` but unrounded under ``under10``, money as computed, and every rate and
+    statistic at full precision from the true counts. Method 2 showed counts and money as
+    now, computed some rates from displayed inputs but left them out (``n/a``) by their true
+    values, and showed the other estimates resting on counts at coarse precision: now every
+    one with a formula (:data:`RECIPES`) is shown, or left out, from displayed inputs."""
     if method >= METHOD or policy not in ROUNDING:
         return False
     if kind == "count":
-        return policy == "under10"
+        return method < 2 and policy == "under10"
     if kind == "money":
-        return formula in RECIPES
-    return True
+        return method < 2 and formula in RECIPES
+    return method < 2 or metric in RECIPES or formula in RECIPES
 
 
 def is_money(figure: Figure, kind: str) -> bool:
@@ -221,7 +392,17 @@ class Discloser:
         value = figure.value
         if figure.derivation.formula in HEADCOUNTS and isinstance(value, (int, Decimal, float)):
             return suppress_count(whole_people(value), self.policy)
-        return any(self.suppressed(i) for i in figure.derivation.inputs)
+        if any(self.suppressed(i) for i in figure.derivation.inputs):
+            return True
+        return self.policy in ROUNDING and not self.shown_from_displays(figure)
+
+    def shown_from_displays(self, figure: Figure) -> bool:
+        """Whether the figure can be shown under a rounding policy: it rests on no count, or
+        is a number of people, a mean of a measure, or has a formula over its inputs."""
+        formula = figure.derivation.formula
+        if formula in HEADCOUNTS or formula in MEANS or recipe_of(figure) is not None:
+            return True
+        return not self.rests_on_counts(figure)
 
     def rests_on_counts(self, figure: Figure) -> bool:
         for figure_id in figure.derivation.inputs:
@@ -231,10 +412,22 @@ class Discloser:
         return False
 
     def disclose(self, figure: Figure) -> DisclosedFigure:
-        kind, hidden = kind_of(figure), self.suppressed(figure.id)
-        derivation = attrs.evolve(figure.derivation, disclosure=self.policy)
-        return DisclosedFigure(figure.id, self.display(figure.id), figure.unit, kind, hidden,
-                               derivation, figure.label)  # fmt: skip
+        kind, hidden, display = kind_of(figure), self.suppressed(figure.id), self.display(figure.id)
+        note = self._note(figure, kind, display)
+        derivation = attrs.evolve(figure.derivation, disclosure=self.policy, note=note)
+        return DisclosedFigure(figure.id, display, figure.unit, kind, hidden, derivation,
+                               figure.label)  # fmt: skip
+
+    def _note(self, figure: Figure, kind: str, display: Display) -> str | None:
+        """The derivation's note, and why a figure shown from its inputs as displayed has a
+        value where the true counts give none, or none where they give one."""
+        note, missing = figure.derivation.note, figure.value is None
+        if display == SUPPRESSED or missing == (display == NOT_AVAILABLE):
+            return note
+        if self._recipe(figure, kind) is None:
+            return note
+        why = SHOWN_ANYWAY if figure.value is None else LEFT_OUT
+        return f"{why}; {note}" if note else why
 
     def display(self, figure_id: str) -> Display:
         if figure_id not in self.displays:
@@ -243,6 +436,9 @@ class Discloser:
         return self.displays[figure_id]
 
     def _display(self, figure: Figure, kind: str) -> Display:
+        recipe = self._recipe(figure, kind)
+        if recipe is not None:  # shown, or left out, from what its inputs display
+            return SUPPRESSED if self.suppressed(figure.id) else self._recomputed(figure, recipe)
         value = figure.value
         if value is None:
             return NOT_AVAILABLE
@@ -252,34 +448,30 @@ class Discloser:
             return show_count(value, self.policy)
         if self.policy in ROUNDING and figure.derivation.formula in HEADCOUNTS:
             return show_count(whole_people(value), self.policy)
+        if self.policy in ROUNDING and figure.derivation.formula in MEANS:
+            return whole_people(value)
+        return value  # not resting on counts (or none of them rounded): as computed
+
+    def _recipe(self, figure: Figure, kind: str) -> Recipe | None:
+        """The formula to show the figure by under a rounding policy (None: not so shown)."""
         if self.policy not in ROUNDING or kind == "money" or not self.rests_on_counts(figure):
-            return value
-        recipe = RECIPES.get(figure.derivation.formula)
-        return self._recomputed(figure, recipe) if recipe else _coarse(value)
+            return None
+        return recipe_of(figure)
 
     def _recomputed(self, figure: Figure, recipe: Recipe) -> Display:
         shown = [self.display(i) for i in figure.derivation.inputs]
-        if any(not isinstance(s, (int, Decimal, float)) for s in shown):
-            return NOT_AVAILABLE
-        value = recipe([Decimal(s) for s in shown])
+        value = recipe([Decimal(s) if isinstance(s, (int, Decimal, float)) else None
+                        for s in shown])  # fmt: skip
         if value is None:
             return NOT_AVAILABLE
-        if figure.derivation.formula in _WHOLE:
+        metric = metric_of(figure.id)
+        if figure.derivation.formula in _WHOLE or metric in _WHOLE:
             return int(value)
         if is_money(figure, kind_of(figure)):
             return value
+        if metric in _SIGNIFICANT:
+            return Decimal(f"{value:.2g}") if value else Decimal(0)
         return value.quantize(RATIO_PLACES, ROUND_HALF_UP)
-
-
-def _coarse(value: int | Decimal | float) -> Display:
-    """A whole number to the nearest 5; a fraction to 2 decimal places, or to 2 significant
-    digits when smaller than 0.1 (a variance), so it does not read as 0."""
-    if isinstance(value, int):
-        return round5(value)
-    exact = Decimal(repr(value) if isinstance(value, float) else value)
-    if exact and abs(exact) < Decimal("0.1"):
-        return Decimal(f"{exact:.2g}")
-    return exact.quantize(COARSE_PLACES, ROUND_HALF_UP)
 
 
 def _check(policy: str) -> None:

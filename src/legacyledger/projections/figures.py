@@ -78,6 +78,8 @@ class FigureMaker:
     as_of: date | None
     version: int = 1
     more: Mapping[int, tuple[int, ...]] | None = attrs.field(default=None, eq=False, repr=False)
+    #: Versions of formulas (by formula id) whose definition moved past ``version``.
+    versions: Mapping[str, int] = attrs.field(factory=dict, eq=False, repr=False)
 
     def make(
         self,
@@ -101,7 +103,7 @@ class FigureMaker:
         more: dict[str, Any] = {"inputs": inputs} if _HAS_INPUTS else {}
         derivation = Derivation(
             formula=formula,
-            version=self.version,
+            version=self.versions.get(formula, self.version),
             parameters=self.parameters,
             as_of=self.as_of,
             known_at=None,

@@ -35,7 +35,8 @@ SHARES = ("ratio", "probability")
 PERCENT = "percent"
 MONEY = "GBP"
 #: What money is counted per (``GBP/<thing>``) and rates per (``per <thing>``).
-PER = ("ambassador", "audience member", "event", "hour", "registrant", "registrant-month")
+PER = ("ambassador", "audience member", "contact", "event", "hour", "registrant",
+       "registrant-month")  # fmt: skip
 UNITS = frozenset(
     {*COUNTS, *SHARES, PERCENT, MONEY, *(f"{MONEY}/{p}" for p in PER),
      *(f"per {p}" for p in PER)}

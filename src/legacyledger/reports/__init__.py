@@ -594,8 +594,9 @@ class _Then:
         #: Made by a release before this one's definitions (its disclosure method is older):
         #: its derivations may name parameter defaults that have changed since.
         self.older = method < METHOD
+        #: The version the report gave each formula it names.
         self.formulas = {
-            str(d.get("formula")) for f in figures.values()
+            str(d.get("formula")): d.get("version") for f in figures.values()
             if isinstance(d := f.get("derivation"), Mapping)
         }  # fmt: skip
 
@@ -608,9 +609,14 @@ class _Then:
             return None
         formula, version = ours.derivation.formula, ours.derivation.version
         theirs = self.figures.get(mismatch.id)
-        if theirs is None:
-            new = formula not in self.formulas
-            return Redefined(mismatch.id, formula, None, version, "new formula") if new else None
+        if theirs is None:  # a figure the report has not: its formula is new, or redefined
+            if formula not in self.formulas:
+                return Redefined(mismatch.id, formula, None, version, "new formula")
+            then = self.formulas[formula]
+            if then == version:
+                return None
+            return Redefined(mismatch.id, formula, then if isinstance(then, int) else None,
+                             version, "formula")  # fmt: skip
         derivation = theirs.get("derivation")
         if not isinstance(derivation, Mapping) or derivation.get("formula") != formula:
             return None
@@ -625,7 +631,7 @@ class _Then:
         if mismatch.field in ("label", "unit") and self.older:
             return Redefined(mismatch.id, formula, version, version, "wording")
         if mismatch.field == "display" and shown_differently_since(
-            self.method, formula, ours.kind, self.policy
+            self.method, formula, ours.kind, self.policy, metric_of(ours.id)
         ):
             return Redefined(mismatch.id, formula, version, version, "disclosure method")
         return None

@@ -44,6 +44,7 @@ from legacyledger.projections.compliance.rules import (
     SECTORS,
     Context,
     Evidence,
+    Measure,
     RuleResult,
     Status,
     integrated_delivered,
@@ -561,18 +562,19 @@ def _row(
         if m.metric not in NOT_COUNTS and isinstance(m.value, int)
     )
 
-    def figure(metric: str, value: Value, unit: str, label: str) -> Figure:
+    def figure(measure: Measure, label: str) -> Figure:
+        metric, value, unit = measure.metric, measure.value, measure.unit
         if metric in NOT_COUNTS:
             return Figure(figure_id(metric), value, unit, derivation, label, "statistic")
-        if unit == "ratio" and counts:
-            rests_on = attrs.evolve(derivation, inputs=counts)
+        parts = tuple(figure_id(m) for m in measure.rests_on) or counts
+        if unit == "ratio" and parts:
+            rests_on = attrs.evolve(derivation, inputs=parts)
             return Figure(figure_id(metric), value, unit, rests_on, label, "rate")
         return Figure(figure_id(metric), value, unit, derivation, label)
 
     met = None if result.status == "not_applicable" else int(result.status == "met")
-    measures = tuple(
-        figure(m.metric, m.value, m.unit, f"{item.title}: {m.metric}") for m in result.measures
-    )
+    status = Measure("status", met, "items")
+    measures = tuple(figure(m, f"{item.title}: {m.metric}") for m in result.measures)
     return ItemResult(
         partnership,
         framework.id,
@@ -582,7 +584,7 @@ def _row(
         item.area,
         item.assessment,
         result.status,
-        figure("status", met, "items", result.status),
+        figure(status, result.status),
         measures,
         result.evidence,
         note=result.note,

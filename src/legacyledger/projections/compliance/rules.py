@@ -89,6 +89,9 @@ class Measure:
     metric: str
     value: Value
     unit: str
+    #: For a share: the measures it is (numerator, denominator) of, which disclosure control
+    #: computes it from as displayed; empty: it rests on every count of the item.
+    rests_on: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -554,7 +557,7 @@ def ney_planning_preparation(
         facts = mentor_base(mentor) + induction + mentor.pay_rates
         trace.row(f"mentor:{mentor.key}", outcome, detail, facts)
     share = len(current) or 1
-    return checklist_result(
+    result = checklist_result(
         trace,
         [
             ("mentors", len(current), params["min_mentors"], "mentors"),
@@ -562,6 +565,13 @@ def ney_planning_preparation(
             ("pay_rate_share", Decimal(paid) / share, params["min_pay_rate_share"], "ratio"),
         ],
     )
+    parts = {
+        "inducted_share": ("inducted", "mentors"),
+        "pay_rate_share": ("pay_rate_set", "mentors"),
+    }
+    measures = (attrs.evolve(m, rests_on=parts.get(m.metric, ())) for m in result.measures)
+    counts = (Measure("inducted", inducted, "mentors"), Measure("pay_rate_set", paid, "mentors"))
+    return attrs.evolve(result, measures=(*measures, *counts))
 
 
 def ney_process_actions(ctx: Context, p: PartnershipFacts, params: Mapping[str, Any]) -> RuleResult:
@@ -891,4 +901,9 @@ RULE_FUNCTIONS: Mapping[str, Rule] = {
 }
 
 #: Formula versions: bump one when its rule changes meaning, so old derivations stay honest.
-RULE_VERSIONS: Mapping[str, int] = {name: 1 for name in RULE_FUNCTIONS}
+#: Version 2 of ``ney_planning_preparation``: the inducted and pay-rate shares rest on the
+#: new counts ``inducted`` and ``pay_rate_set`` (disclosure control shows them from those).
+RULE_VERSIONS: Mapping[str, int] = {
+    **{name: 1 for name in RULE_FUNCTIONS},
+    "ney_planning_preparation": 2,
+}

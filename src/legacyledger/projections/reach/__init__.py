@@ -125,6 +125,17 @@ def build_view(fold: ReachFold) -> ReachView:
     return reach_from_settled(settled.finish(), fold.params)
 
 
+#: Formulas whose definition changed since version 1. Version 2 of the drop-out gap and the
+#: recruitment needed: they rest (``inputs``) on the assumed drop-out rate and the target
+#: too; of minutes per registrant-month, on minutes per contact (new, version 1): disclosure
+#: control computes them from those as displayed (figures.md §5).
+VERSIONS = {
+    "reach.dropout_gap": 2,
+    "reach.recruitment_needed": 2,
+    "reach.minutes_per_registrant": 2,
+}
+
+
 def reach_from_settled(settled: EffectiveTables, params: ReachParams) -> ReachView:
     """The view from facts already settled (``build_views`` settles once for every family)."""
     with localcontext(SUM_CTX):
@@ -134,7 +145,8 @@ def reach_from_settled(settled: EffectiveTables, params: ReachParams) -> ReachVi
 
 def _figures(params: ReachParams, settled: EffectiveTables) -> Iterator[Figure]:
     as_of, since = params.as_of_iso, active_since(params)
-    make = FigureMaker("reach", frozen_params(params.as_mapping()), params.as_of, more=settled.more)
+    make = FigureMaker("reach", frozen_params(params.as_mapping()), params.as_of,
+                       more=settled.more, versions=VERSIONS)  # fmt: skip
     people, planned = mentors(settled, as_of), events(settled, as_of)
     mentored, time = registrants(settled, as_of), mentor_time(settled, params, since)
     yield from event_figures(make, params, planned, people)

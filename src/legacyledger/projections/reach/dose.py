@@ -23,7 +23,7 @@ from functools import cache
 from typing import NamedTuple
 
 from legacyledger.projections.base import Contributing, Figure
-from legacyledger.projections.figures import COUNT, RATE, FigureMaker
+from legacyledger.projections.figures import COUNT, RATE, STATISTIC, FigureMaker
 from legacyledger.projections.periods import add_months, divide, next_month, parse_date
 from legacyledger.projections.reach.params import Dims, ReachParams, group, union
 from legacyledger.projections.reach.state import Contacts, Registrant
@@ -191,9 +191,16 @@ def _per_registrant(
     yield make.make("contacts", dims, contacts, "contact", positions, COUNT)
     # the minutes are the contacts' minutes: with too few contacts to show, neither is shown
     parts = (make.id("contacts", dims), make.id("registrant_months", dims))
-    for metric, value in (("contacts", contacts), ("minutes", minutes)):
-        per = divide(Decimal(value), people) if people else None
-        yield make.make(f"{metric}_per_registrant", dims, per, unit, positions, RATE, inputs=parts)
+    per = divide(Decimal(contacts), people) if people else None
+    yield make.make("contacts_per_registrant", dims, per, unit, positions, RATE, inputs=parts)
+    # minutes per registrant-month = minutes per contact x contacts per registrant-month: the
+    # total minutes are published nowhere, so the mean per contact tells nothing of the count
+    mean = divide(Decimal(minutes), contacts) if contacts else None
+    yield make.make("minutes_per_contact", dims, mean, "per contact", positions, STATISTIC,
+                    inputs=parts[:1])  # fmt: skip
+    per = divide(Decimal(minutes), people) if people else None
+    inputs = (make.id("minutes_per_contact", dims), *parts)
+    yield make.make("minutes_per_registrant", dims, per, unit, positions, RATE, inputs=inputs)
 
 
 #: (met?, positions of the contacts that decided it); the registrant's placing facts are

@@ -140,10 +140,11 @@ def recruitment_figures(
         # the observed drop-out rate shows through these: suppressed with its counts
         parts = _dropout_counts(make, partnership, members)
         gap = None if observed is None else divide(Decimal(left), len(members)) - assumed
-        yield make.make("dropout_gap", dims, gap, "ratio", positions, RATE, inputs=parts)
+        inputs: tuple[str, ...] = (make.id("assumed_dropout_rate", dims), *parts)
+        yield make.make("dropout_gap", dims, gap, "ratio", positions, RATE, inputs=inputs)
         for basis, rate, inputs in (
             ("assumed", Fraction(assumed), ()),
-            ("observed", observed, parts),
+            ("observed", observed, (make.id("target_active", dims), *parts)),
         ):
             needed = recruitment_needed(wanted, rate)
             at = {**dims, "basis": basis}

@@ -142,8 +142,9 @@ class _View:
 
     def _cohort(self, key: Key, members: list[Member]) -> CohortRow:
         curve = kaplan_meier([m.subject for m in members if m.subject is not None])
-        horizons = tuple(horizon_row(members, i, h, curve.at(round(h * 365.25 / 12)))
-                         for i, h in enumerate(self.params.horizons))  # fmt: skip
+        days = [round(h * 365.25 / 12) for h in self.params.horizons]
+        horizons = tuple(horizon_row(members, i, h, curve.at(day), curve.events_by(day))
+                         for i, (h, day) in enumerate(zip(self.params.horizons, days)))  # fmt: skip
         leavers = [m.early_leaver for m in members if m.early_leaver is not None]
         early = sum(leavers)
         row = CohortRow(key[0][1], key[1:], len(members), horizons, curve, len(leavers), early,

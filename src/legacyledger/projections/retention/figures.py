@@ -60,13 +60,22 @@ NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
 #: in post by then). The average headcount is new (version 1). Version 3 of the stability
 #: index: a Kaplan-Meier estimate over the period, not stable / base (which dropped people
 #: whose observation ended in post but kept those who left first).
+#: Version 3 of the Kaplan-Meier estimates and version 4 of the stability index: the same
+#: values, resting (``inputs``) on the events so far and the effective number followed, new
+#: (version 1), from which disclosure control shows them (figures.md §5).
 VERSIONS = {
     "retention.cohort_size": 1,
     "retention.leaver_rate": 3,
     "retention.leavers": 3,
     "retention.headcount_average": 1,
-    "retention.stability_index": 3,
+    "retention.stability_index": 4,
     "retention.stability_censored": 1,
+    "retention.stability_effective_base": 1,
+    _KM: 3,
+    "retention.kaplan_meier_greenwood": 3,
+    "retention.kaplan_meier_ci_loglog": 3,
+    "retention.km_cumulative_events": 1,
+    "retention.km_effective_n": 1,
 }
 VERSION = 2
 R_H_NOTE = (
@@ -103,9 +112,25 @@ STABILITY_NOTE = (
 )
 NOTES["stability_index"] = STABILITY_NOTE
 LABELS["headcount_average"] = "average headcount (observed in post)"
+LABELS["km_cumulative_events"] = "Kaplan-Meier events (leavings) up to h months"
+LABELS["km_effective_n"] = "Kaplan-Meier effective number followed to h months"
+LABELS["stability_effective_base"] = "stability effective base"
+EFFECTIVE_N_NOTE = (
+    "events so far / (1 - survival): the size of a cohort followed from the anchor with no one "
+    "censored or enrolled late that these leavers would bring to this survival (with neither, "
+    "the number at risk at the start); survival = 1 - events / effective number"
+)
+STABILITY_BASE_NOTE = (
+    "(stability_base - stable) / (1 - stability_index): the base that, with no one's "
+    "observation ending in the period, these leavers would bring to this index (with none, "
+    "stability_base); index = 1 - (stability_base - stable) / effective base"
+)
+NO_LEAVER_YET = "not defined: no one has left, so the estimate is 1"
+NO_INDEX = "not defined: no stability index for this period"
 NOTES["headcount_average"] = HEADCOUNT_AVERAGE_NOTE
 #: Units of figures that are not in the unit their kind implies.
-UNITS = {"headcount_average": "people"}
+UNITS = {"headcount_average": "people", "km_effective_n": "people",
+         "stability_effective_base": "people"}  # fmt: skip
 
 
 def figure_id(metric: str, dims: Key) -> str:
@@ -181,14 +206,17 @@ def _horizon_figures(
     yield mk.make("rate", key, row.rate, RATE, pos, inputs=(("retained", key), ("eligible", key)))
     day = row.km.day
     yield mk.make("km_at_risk", key, row.km.at_risk, COUNT, pos, day=day)
-    # S(h) = 1 - events / subjects when no one is censored early: the event and censored
-    # counts are parts of it, so it is suppressed with them (figures.md §5)
-    counts = (("km_subjects", cohort), ("km_events", cohort), ("km_censored", cohort))
-    parts = (*counts, ("km_at_risk", key))
+    yield mk.make("km_cumulative_events", key, row.km_events, COUNT, pos, day=day)
     # Nothing is estimated where no one is at risk: the curve stops (disclosure control stops
     # it earlier, where the number at risk is suppressed)
     empty = row.km.at_risk == 0
     note = NOBODY_AT_RISK if empty else None
+    effective = row.km_effective_n
+    yield mk.make("km_effective_n", key, effective, STATISTIC, pos, day=day,
+                  note=note or (EFFECTIVE_N_NOTE if effective else NO_LEAVER_YET))  # fmt: skip
+    # S = 1 - events / effective number: disclosure control shows the estimates from these
+    # two numbers of people as displayed (figures.md §5)
+    parts = (("km_cumulative_events", key), ("km_effective_n", key), ("km_at_risk", key))
     for name, value in (
         ("km_survival", row.km.survival),
         ("km_ci_lower", row.km.lower),
@@ -213,15 +241,20 @@ def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterat
     yield mk.make(
         "leaver_rate", key, row.leaver_rate, RATE, pos, inputs=inputs, note=note, **bounds
     )
-    yield mk.make(
-        "stability_index",
-        key,
-        row.stability_index,
-        STATISTIC,
-        pos,
-        inputs=(("stable", key), ("stability_base", key), ("stability_censored", key)),
-        **bounds,
-    )
+    effective = row.stability_effective_base
+    yield mk.make("stability_effective_base", key, effective, STATISTIC, pos,
+                  note=_effective_base_note(row), **bounds)  # fmt: skip
+    # index = 1 - (base - stable) / effective base: disclosure control shows it from these
+    # as displayed (figures.md §5)
+    parts = (("stable", key), ("stability_base", key), ("stability_effective_base", key))
+    yield mk.make("stability_index", key, row.stability_index, STATISTIC, pos, inputs=parts,
+                  **bounds)  # fmt: skip
+
+
+def _effective_base_note(row: PeriodRow) -> str:
+    if row.stability_effective_base is not None:
+        return STABILITY_BASE_NOTE
+    return NO_INDEX if row.stability_index is None else NO_LEAVER_YET
 
 
 def comparison_figures(mk: FigureMaker, row: ComparisonRow, pos: Contributing) -> Iterator[Figure]:

@@ -75,6 +75,22 @@ class KMCurve:
         last = self.points[i - 1] if i else _START
         return attrs.evolve(last, day=day, at_risk=self.at_risk(day), events=0, censored=0)
 
+    def events_by(self, day: int) -> int:
+        """The events (leavings) on or before ``day``."""
+        return sum(p.events for p in self.points[: bisect_right(self.days, day)])
+
+
+def effective_number(events: int, survival: float) -> float | None:
+    """``events / (1 - survival)``: the size of a cohort followed from the anchor with no one
+    censored or entering late that the same ``events`` would leave at the same survival (in
+    such a cohort, its size). None when nobody has left (the survival is 1 whatever it is).
+
+    With it a survival is ``1 - events / effective number``, a ratio of two numbers of
+    people, which disclosure control can show from their rounded values (figures.md §5)."""
+    if events == 0 or survival >= 1.0:
+        return None
+    return events / (1.0 - survival)
+
 
 def loglog_bounds(log_s: float, greenwood: float) -> tuple[float, float]:
     if log_s == 0.0:

@@ -94,14 +94,16 @@ def _subject(tl: Timeline, path: Path, anchor: date, as_of: date) -> Subject:
     return Subject(entry if entry > 0 else None, (last - anchor).days, last == exit_on)
 
 
-def horizon_row(members: Iterable[Member], i: int, months: int, km: KMPoint) -> HorizonRow:
+def horizon_row(
+    members: Iterable[Member], i: int, months: int, km: KMPoint, km_events: int
+) -> HorizonRow:
     counts = [0] * 5
     for m in members:
         counts[m.statuses[i]] += 1
     eligible, retained = counts[LEFT] + counts[RETAINED], counts[RETAINED]
     return HorizonRow(
         months, eligible, retained, ratio(retained, eligible), counts[NOT_YET],
-        counts[CENSORED], counts[LATE], km,
+        counts[CENSORED], counts[LATE], km, km_events,
     )  # fmt: skip
 
 

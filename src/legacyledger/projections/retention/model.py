@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import attrs
 
-from legacyledger.projections.retention.km import KMCurve, KMPoint
+from legacyledger.projections.retention.km import KMCurve, KMPoint, effective_number
 from legacyledger.projections.retention.periods import PERIOD_KINDS, bounds, period_of
 from legacyledger.projections.retention.scope import SCOPES
 
@@ -123,6 +123,14 @@ class HorizonRow:
     censored_before: int
     late_entry: int
     km: KMPoint
+    #: Kaplan-Meier events (leavings) on or before ``km.day``.
+    km_events: int = 0
+
+    @property
+    def km_effective_n(self) -> float | None:
+        """``km_events / (1 - S)``: with it ``S = 1 - km_events / km_effective_n``; None where
+        nobody has left or nobody is at risk (no estimate)."""
+        return effective_number(self.km_events, self.km.survival) if self.km.at_risk else None
 
 
 @attrs.frozen
@@ -161,6 +169,20 @@ class PeriodRow:
     days: int = 0
     #: In post at the start, observation ended in the period while in post (out of the base).
     stability_censored: int = 0
+
+    @property
+    def stability_leavers(self) -> int:
+        """In post at the start and not at the end of their last observed day in the period:
+        the stability index's Kaplan-Meier events."""
+        return self.stability_base - self.stable
+
+    @property
+    def stability_effective_base(self) -> float | None:
+        """``stability_leavers / (1 - stability_index)``: with it the index is ``1 - (base -
+        stable) / effective base``; None when no one left or there is no index."""
+        if self.stability_index is None:
+            return None
+        return effective_number(self.stability_leavers, self.stability_index)
 
     @property
     def headcount_average(self) -> Decimal | None:
