@@ -460,6 +460,15 @@ def test_demo_with_the_real_generator(cli: Cli, db: Path, tmp_path: Path) -> Non
     assert "Headline figures (as of 2026-03-" in result.stdout
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "<svg" in html
+    # the board pack names the partnerships (the demo's said devon-ica, ney-legacy)
+    from legacyledger import Ledger
+
+    with Ledger(db) as ledger:
+        named = {str(r.fact["partnership"]): str(r.fact["name"])
+                 for r in ledger.records(names=["PartnershipFormed"])}
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)[1]  # type: ignore[index]
+    assert all(name in title for name in named.values()), title
+    assert not any(key in title for key in named), title
     assert f"HTML: {(tmp_path / 'report.html').resolve()}" in result.stdout
     # Every headline's id is one `explain` knows, and the JSON report reproduces.
     ids = re.findall(r"^  .+?  +\S+  +((?:retention|costs|reach|compliance)\.\S+)$",

@@ -18,7 +18,7 @@ import attrs
 
 from legacyledger import Ledger
 from legacyledger.reports import Report, ReportFigure, build_report, report_json
-from legacyledger_cli.html.report import report_timeline
+from legacyledger_cli.html.report import partnership_names, report_timeline
 from legacyledger_cli.render import heading, table
 from legacyledger_cli.report_render import readable, render
 
@@ -40,7 +40,9 @@ def write_reports(ledger: Ledger, out: Path, as_of: date, timeline: bool = True)
     if timeline:
         activity = report_timeline(ledger, report)
     html_path, json_path = out / "report.html", out / "report.json"
-    html_path.write_text(str(render(report, "html", timeline=activity)), encoding="utf-8")
+    names = partnership_names(ledger, report)  # the board pack speaks of them by name
+    html_path.write_text(str(render(report, "html", timeline=activity, names=names)),
+                         encoding="utf-8")
     json_path.write_text(str(render(report, "json")), encoding="utf-8")
     assert report_json(report)["digest"] == report.digest
     return Written(report, html_path, json_path)
