@@ -165,7 +165,7 @@ def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) ->
         ledger.import_facts(list(generate(SyntheticConfig.for_facts(1500))))
         applied: list[tuple[int, int]] = []
         lock = threading.Lock()
-
+        start = threading.Barrier(2)  # both open the store and catch up at once
         failures: list[BaseException] = []
 
         def worker() -> None:
@@ -175,6 +175,7 @@ def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) ->
                 failures.append(error)
 
         def work() -> None:
+            start.wait(HUNG)
             with Ledger(location) as own, PersistedViews(own) as views:
                 apply = views.apply
 
@@ -192,7 +193,8 @@ def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) ->
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=120)
+            thread.join(HUNG)
+            assert not thread.is_alive(), "hung: a worker never finished"
         assert not failures, failures
         applied.sort()
         assert applied[0][0] == 0 and applied[-1][1] == ledger.head()
