@@ -25,6 +25,8 @@ from tests.builders import (
 )
 from tests.sync import HUNG
 
+pytestmark = pytest.mark.concurrency
+
 REGISTRANTS = [f"R-{i:03d}" for i in range(40)]
 
 WRITER = """

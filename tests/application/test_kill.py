@@ -31,7 +31,7 @@ IMPORT = (
     "Ledger(sys.argv[1], batch_size={batch}).import_file(sys.argv[2], progress=said)"
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.concurrency]
 
 
 def write_facts(path: Path) -> int:

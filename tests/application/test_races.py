@@ -26,6 +26,8 @@ from tests.builders import (
 )
 from tests.sync import HUNG
 
+pytestmark = pytest.mark.concurrency
+
 ROUNDS = 50
 
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ def contacts(writer: str, count: int) -> list[dict[str, object]]:
     ]
 
 
+@pytest.mark.concurrency
 def test_an_import_planned_first_but_committed_last_is_stamped_last(location: str) -> None:
     """Writer A plans its import, commits one batch and waits; writer B plans and commits
     facts on other subjects (no conflict, so A does not plan again); then A commits the
@@ -93,6 +95,7 @@ def test_an_import_planned_first_but_committed_last_is_stamped_last(location: st
         assert_monotone_and_searchable(ledger)
 
 
+@pytest.mark.concurrency
 def test_two_writers_at_once_stamp_in_position_order(location: str) -> None:
     with Ledger(location) as ledger:
         ledger.import_facts(BASE)

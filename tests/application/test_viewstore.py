@@ -137,6 +137,7 @@ def test_refresh_recomputes_only_families_that_can_use_the_new_facts(location: s
 # -- exactly once -------------------------------------------------------------------------
 
 
+@pytest.mark.concurrency
 def test_a_batch_applied_twice_counts_once(location: str) -> None:
     with Ledger(location) as ledger:
         ledger.import_facts(programme())
@@ -158,6 +159,7 @@ def test_a_batch_applied_twice_counts_once(location: str) -> None:
             assert len(b.read("costs", AS_OF).figures) > 0
 
 
+@pytest.mark.concurrency
 def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) -> None:
     from legacyledger.synthetic import SyntheticConfig, generate
 
@@ -257,6 +259,7 @@ with Ledger(sys.argv[1]) as ledger, PersistedViews(ledger) as views:
 """
 
 
+@pytest.mark.concurrency
 @pytest.mark.slow
 def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
     location: str, facts_30k: Path
@@ -292,6 +295,7 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
 # -- rebuild and swap ---------------------------------------------------------------------
 
 
+@pytest.mark.concurrency
 def test_rebuild_swaps_in_whole_under_a_reader(
     location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -422,6 +426,7 @@ def current_at(head: int) -> Callable[[str], bool]:
     return lambda line: line.split(" (")[0] == f"views current at {head}"
 
 
+@pytest.mark.concurrency
 @pytest.mark.slow
 def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path: Path) -> None:
     base, files = writes(tmp_path)
@@ -490,6 +495,7 @@ def test_follow_once_and_views_status(location: str) -> None:
     assert "--once" in runner.invoke(main, ["follow", "--help"]).output.splitlines()[-1]
 
 
+@pytest.mark.concurrency
 def test_follow_in_a_thread_keeps_up_until_stopped(location: str) -> None:
     from legacyledger.views.follow import follow
 
