@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LEDGER ?= out/demo.db
 
-.PHONY: demo test lint docs bench clean
+.PHONY: demo test stress lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The concurrency and kill tests, RUNS times in a row beside a CPU hog (one busy process per
+# core); stops at the first failure and says how many runs passed.
+RUNS ?= 200
+stress: $(STAMP)
+	PYTHON=$(BIN)/python tests/stress.sh $(RUNS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src cli tests bench

@@ -23,6 +23,9 @@ from tests.builders import (
     partnership_formed,
     registrant_enrolled,
 )
+from tests.sync import HUNG
+
+pytestmark = pytest.mark.concurrency
 
 REGISTRANTS = [f"R-{i:03d}" for i in range(40)]
 
@@ -87,7 +90,7 @@ def test_two_processes_recording_at_once_store_every_fact_once(
         writer.stdin.flush()
     retried = 0
     for writer in writers:
-        out, err = writer.communicate(timeout=300)
+        out, err = writer.communicate(timeout=HUNG)
         assert writer.returncode == 0, err.decode()[-2000:]
         retried += int(out.split()[-1])
     with Ledger(location) as ledger:

@@ -21,6 +21,7 @@ from tests.builders import (
     programme,
     time_logged,
 )
+from tests.sync import HUNG
 
 
 def lines(facts: list[dict[str, Any]]) -> list[bytes]:
@@ -176,7 +177,7 @@ def test_importing_the_library_does_not_import_click() -> None:
     code = "import legacyledger, sys; assert 'click' not in sys.modules, 'click imported'"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=HUNG)
     assert done.returncode == 0, done.stderr
 
 

@@ -24,6 +24,9 @@ from tests.builders import (
     partnership_formed,
     registrant_enrolled,
 )
+from tests.sync import HUNG
+
+pytestmark = pytest.mark.concurrency
 
 ROUNDS = 50
 
@@ -36,7 +39,7 @@ def race(location: str, first: dict[str, Any], second: dict[str, Any]) -> list[o
     outcomes: list[object] = [None, None]
 
     def write(index: int, fact: dict[str, Any]) -> None:
-        start.wait()
+        start.wait(HUNG)
         try:
             outcomes[index] = writers[index].record(fact)
         except ImportRejected as rejected:
@@ -47,7 +50,8 @@ def race(location: str, first: dict[str, Any], second: dict[str, Any]) -> list[o
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            thread.join(HUNG)
+            assert not thread.is_alive(), "hung: a writer never finished"
     finally:
         for writer in writers:
             writer.close()
@@ -134,7 +138,7 @@ def test_the_same_file_imported_by_two_processes_at_once_ends_with_one_copy(
         writer.stdin.flush()
     recorded = 0
     for writer in writers:
-        out, err = writer.communicate(timeout=600)
+        out, err = writer.communicate(timeout=HUNG)
         assert writer.returncode == 0, err.decode()[-3000:]
         recorded += int(out.split()[0])
     lines = source.read_bytes().splitlines()

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from tests.builders import (
     registrant_enrolled,
     voided,
 )
+from tests.sync import HUNG
 
 BASE = [partnership_formed(), mentor_enrolled(), registrant_enrolled(), matched()]
 
@@ -51,6 +53,7 @@ def contacts(writer: str, count: int) -> list[dict[str, object]]:
     ]
 
 
+@pytest.mark.concurrency
 def test_an_import_planned_first_but_committed_last_is_stamped_last(location: str) -> None:
     """Writer A plans its import, commits one batch and waits; writer B plans and commits
     facts on other subjects (no conflict, so A does not plan again); then A commits the
@@ -65,7 +68,7 @@ def test_an_import_planned_first_but_committed_last_is_stamped_last(location: st
     def pause_after_first_batch(phase: str, done: int, total: int) -> None:
         if phase == "written" and done == 2:
             a_paused.set()
-            assert b_done.wait(60)
+            assert b_done.wait(HUNG)
 
     def writer_a() -> None:
         try:
@@ -79,19 +82,20 @@ def test_an_import_planned_first_but_committed_last_is_stamped_last(location: st
     thread = threading.Thread(target=writer_a)
     thread.start()
     try:
-        assert a_paused.wait(60)
+        assert a_paused.wait(HUNG)
         with Ledger(location) as b:
             b.import_facts(others)
     finally:
         b_done.set()
-        thread.join()
-    assert not failures
+        thread.join(HUNG)
+    assert not thread.is_alive() and not failures, failures
     with Ledger(location) as ledger:
         refs = [r.fact["source_ref"] for r in ledger.records()][len(BASE) :]
         assert refs[:2] == ["a.0", "a.1"] and refs[2:5] == ["b.2", "b.3", "b.4"]
         assert_monotone_and_searchable(ledger)
 
 
+@pytest.mark.concurrency
 def test_two_writers_at_once_stamp_in_position_order(location: str) -> None:
     with Ledger(location) as ledger:
         ledger.import_facts(BASE)
@@ -101,7 +105,7 @@ def test_two_writers_at_once_stamp_in_position_order(location: str) -> None:
     def writer(name: str) -> None:
         try:
             with Ledger(location, batch_size=3) as ledger:
-                start.wait(60)
+                start.wait(HUNG)
                 for round_ in range(4):
                     ledger.import_facts(contacts(f"{name}{round_}", 6))
         except BaseException as error:  # reported by the main thread
@@ -111,8 +115,9 @@ def test_two_writers_at_once_stamp_in_position_order(location: str) -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    assert not failures
+        thread.join(HUNG)
+        assert not thread.is_alive(), "hung: a writer never finished"
+    assert not failures, failures
     with Ledger(location) as ledger:
         assert ledger.count() == len(BASE) + 48
         assert_monotone_and_searchable(ledger)

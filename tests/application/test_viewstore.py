@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ import pytest
 from legacyledger import Ledger
 from legacyledger.projections.base import EffectiveFact, effective_facts
 from legacyledger.views.store import PersistedViews
+from legacyledger.views.store.backends import Store
 from legacyledger.views.store.rows import read_current_facts, rows_of
 from legacyledger.views.store.snapshots import write_snapshot
 from tests.builders import (
@@ -35,6 +36,7 @@ from tests.builders import (
     registrant_enrolled,
     voided,
 )
+from tests.sync import HUNG, lines_of, until
 
 AS_OF = date(2026, 3, 31)
 FAMILIES = ("retention", "costs", "compliance", "reach")
@@ -135,6 +137,7 @@ def test_refresh_recomputes_only_families_that_can_use_the_new_facts(location: s
 # -- exactly once -------------------------------------------------------------------------
 
 
+@pytest.mark.concurrency
 def test_a_batch_applied_twice_counts_once(location: str) -> None:
     with Ledger(location) as ledger:
         ledger.import_facts(programme())
@@ -156,6 +159,7 @@ def test_a_batch_applied_twice_counts_once(location: str) -> None:
             assert len(b.read("costs", AS_OF).figures) > 0
 
 
+@pytest.mark.concurrency
 def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) -> None:
     from legacyledger.synthetic import SyntheticConfig, generate
 
@@ -163,7 +167,7 @@ def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) ->
         ledger.import_facts(list(generate(SyntheticConfig.for_facts(1500))))
         applied: list[tuple[int, int]] = []
         lock = threading.Lock()
-
+        start = threading.Barrier(2)  # both open the store and catch up at once
         failures: list[BaseException] = []
 
         def worker() -> None:
@@ -173,6 +177,7 @@ def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) ->
                 failures.append(error)
 
         def work() -> None:
+            start.wait(HUNG)
             with Ledger(location) as own, PersistedViews(own) as views:
                 apply = views.apply
 
@@ -190,7 +195,8 @@ def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) ->
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=120)
+            thread.join(HUNG)
+            assert not thread.is_alive(), "hung: a worker never finished"
         assert not failures, failures
         applied.sort()
         assert applied[0][0] == 0 and applied[-1][1] == ledger.head()
@@ -212,21 +218,20 @@ def facts_30k(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def tracked_in_store(location: str) -> int:
-    """The views' tracked position read behind the worker's back (0 before there is one)."""
-    try:
-        if location.startswith("postgresql://"):
-            import psycopg
+    """The views' tracked position, read behind the killed worker's back. The SQLite file is
+    opened for writing: a batch killed mid-transaction leaves a hot journal, which a
+    read-only connection cannot roll back ("attempt to write a readonly database")."""
+    if location.startswith("postgresql://"):
+        import psycopg
 
-            base, _, query = location.partition("?schema=")
-            with psycopg.connect(base, autocommit=True) as conn:
-                row = conn.execute(f'SELECT position FROM "{query}".views_tracking').fetchone()
-        else:
-            uri = f"file:{location}.views?mode=ro"
-            with closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
-                row = conn.execute("SELECT position FROM tracking").fetchone()
-    except Exception:
-        return 0
-    return int(row[0]) if row else 0
+        base, _, query = location.partition("?schema=")
+        with psycopg.connect(base, autocommit=True) as conn:
+            row = conn.execute(f'SELECT position FROM "{query}".views_tracking').fetchone()
+    else:
+        with closing(sqlite3.connect(f"{location}.views")) as conn:
+            row = conn.execute("SELECT position FROM tracking").fetchone()
+    assert row is not None, "the worker was killed before it made the views store"
+    return int(row[0])
 
 
 def follow_process(location: str, *args: str) -> subprocess.Popen[bytes]:
@@ -237,32 +242,42 @@ def follow_process(location: str, *args: str) -> subprocess.Popen[bytes]:
 
 
 #: The worker ``follow --once`` runs (catch-up in batches), saying after each committed batch
-#: where it is, so the test kills it on a word, not by polling the store on a clock.
+#: where it is, so the test kills it on a word, not by polling the store on a clock. Before
+#: its last batch it waits on its stdin, which the test never writes: it cannot finish
+#: before the kill lands, however the machine schedules the two.
 CATCHING_UP = """
 import sys
 from legacyledger import Ledger
 from legacyledger.views.store import PersistedViews
+batch = int(sys.argv[2])
+def said(upto, target):
+    print(upto, flush=True)
+    if upto + batch >= target:
+        sys.stdin.readline()
 with Ledger(sys.argv[1]) as ledger, PersistedViews(ledger) as views:
-    views.catch_up(batch=int(sys.argv[2]), on_batch=lambda upto, _: print(upto, flush=True))
+    views.catch_up(batch=batch, on_batch=said)
 """
 
 
+@pytest.mark.concurrency
 @pytest.mark.slow
 def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
     location: str, facts_30k: Path
 ) -> None:
-    batch = 50  # small batches: a loaded machine still catches the worker mid-way
+    batch = 50
     with Ledger(location) as ledger:
         ledger.import_file(facts_30k)
         head = ledger.head()
     worker = subprocess.Popen([sys.executable, "-c", CATCHING_UP, location, str(batch)],
-                              env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert worker.stdout is not None
+                              env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    assert worker.stdin is not None and worker.stdout is not None
     for line in worker.stdout:  # killed once it says a batch took it past a quarter
         if int(line) >= head // 4:
             worker.send_signal(signal.SIGKILL)
             break
-    worker.wait(timeout=120)
+    worker.wait(HUNG)
+    worker.stdin.close()
     assert worker.returncode == -signal.SIGKILL, worker.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
     killed_at = tracked_in_store(location)
     assert 0 < killed_at < head, "the worker was not killed mid-catch-up"
@@ -270,7 +285,7 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
         assert killed_at % batch == 0, "a partly applied batch was committed"
 
     again = follow_process(location, "--once", "--batch", "5000")
-    out, err = again.communicate(timeout=300)
+    out, err = again.communicate(timeout=HUNG)
     assert again.returncode == 0, err.decode()[-2000:]
     assert f"caught up to {head} of {head}" in out.decode()
     with Ledger(location) as ledger, PersistedViews(ledger) as views:
@@ -280,7 +295,10 @@ def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
 # -- rebuild and swap ---------------------------------------------------------------------
 
 
-def test_rebuild_swaps_in_whole_under_a_reader(location: str) -> None:
+@pytest.mark.concurrency
+def test_rebuild_swaps_in_whole_under_a_reader(
+    location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, later = more_facts()
     with Ledger(location) as ledger, PersistedViews(ledger) as views:
         ledger.import_facts(first)
@@ -289,7 +307,7 @@ def test_rebuild_swaps_in_whole_under_a_reader(location: str) -> None:
         ledger.import_facts(later)  # not caught up: the old store stays at old_head
         new_rows = expected_rows(ledger)
         if location.startswith("postgresql://"):
-            _swap_under_a_postgres_reader(location, views, old_head, old_rows)
+            _swap_under_a_postgres_reader(location, views, old_head, old_rows, monkeypatch)
         else:
             _swap_under_a_sqlite_reader(location, views, old_head, old_rows)
         with Ledger(location) as other, PersistedViews(other) as fresh:  # a new reader
@@ -323,14 +341,24 @@ def facts_of(rows: dict[str, EffectiveFact]) -> dict[str, dict[str, Any]]:
 
 
 def _swap_under_a_postgres_reader(location: str, views: PersistedViews, head: int,
-                                  rows: dict[str, EffectiveFact]) -> None:
+                                  rows: dict[str, EffectiveFact],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader in a REPEATABLE READ transaction that has read the old tables: a rebuild
+    reaches the swap (it says so through its ``swap_in``), the reader reads the old tables
+    again, whole, and the swap cannot finish until the reader's transaction ends (its DROP
+    waits for the reader's lock)."""
     import psycopg
 
     base, _, schema = location.partition("?schema=")
-    with (
-        psycopg.connect(base, autocommit=True) as reader,
-        psycopg.connect(base, autocommit=True) as watch,
-    ):
+    swapping = threading.Event()
+    swap_in = views.store.swap_in
+
+    def announced(new: Store) -> None:
+        swapping.set()
+        swap_in(new)
+
+    monkeypatch.setattr(views.store, "swap_in", announced)
+    with psycopg.connect(base, autocommit=True) as reader:
         reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
 
         def read() -> tuple[int, dict[str, Any]]:
@@ -338,27 +366,25 @@ def _swap_under_a_postgres_reader(location: str, views: PersistedViews, head: in
             bodies = reader.execute(f"SELECT source_ref, body FROM {schema}.views_current_facts")
             return position[0], dict(bodies.fetchall())  # type: ignore[index]
 
+        failures: list[BaseException] = []
+
+        def rebuild() -> None:
+            try:
+                views.rebuild(batch=4)
+            except BaseException as error:
+                failures.append(error)
+            finally:
+                swapping.set()  # a rebuild that failed before the swap must not hang the test
+
+        rebuilding = threading.Thread(target=rebuild)
         with reader.transaction():
             assert read() == (head, facts_of(rows))
-            failures: list[BaseException] = []
-
-            def rebuild() -> None:
-                try:
-                    views.rebuild(batch=4)
-                except BaseException as error:
-                    failures.append(error)
-
-            swapping = threading.Thread(target=rebuild)
-            swapping.start()
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:  # until the swap waits for this reader
-                if watch.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:  # type: ignore[index]
-                    break
-                time.sleep(0.02)
-            else:
-                pytest.fail("the rebuild never reached the swap")
+            rebuilding.start()
+            assert swapping.wait(HUNG), "hung: the rebuild never reached the swap"
             assert read() == (head, facts_of(rows))
-        swapping.join(timeout=60)
+            assert rebuilding.is_alive(), f"the swap did not wait for the reader: {failures}"
+        rebuilding.join(HUNG)
+        assert not rebuilding.is_alive(), "hung: the swap did not finish after the reader"
         assert not failures, failures
 
 
@@ -395,12 +421,20 @@ def writes(tmp_path: Path) -> tuple[list[dict[str, Any]], list[Path]]:
     return base_facts(), paths
 
 
+def current_at(head: int) -> Callable[[str], bool]:
+    """Whether a line of ``follow`` says the views are current at ``head``."""
+    return lambda line: line.split(" (")[0] == f"views current at {head}"
+
+
+@pytest.mark.concurrency
 @pytest.mark.slow
 def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path: Path) -> None:
     base, files = writes(tmp_path)
     with Ledger(location) as ledger:
         ledger.import_facts(base)
     follower = follow_process(location, "--poll", "0.05", "--batch", "7")
+    assert follower.stdout is not None and follower.stderr is not None
+    said = lines_of(follower.stdout)
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, location, str(f)], env=ENV,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE) for f in files]
@@ -412,19 +446,15 @@ def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path
             writer.stdin.write(b"go\n")
             writer.stdin.flush()
         for writer in writers:
-            _, err = writer.communicate(timeout=300)
+            _, err = writer.communicate(timeout=HUNG)
             assert writer.returncode == 0, err.decode()[-2000:]
         with Ledger(location) as ledger, PersistedViews(ledger) as views:
-            for _ in wait(120):
-                state = views.status()
-                if state.tracked == state.head and len(state.snapshots) == len(FAMILIES) and all(
-                    s.position == state.head for s in state.snapshots
-                ):
-                    break
+            # The follower says when it has refreshed every snapshot at the writers' head.
+            until(said, current_at(ledger.head()), f"views current at {ledger.head()}")
             follower.send_signal(signal.SIGTERM)
-            out, err = follower.communicate(timeout=60)
-            assert follower.returncode == 0, err.decode()[-2000:]
-            assert b"stopped at" in out
+            until(said, lambda line: line.startswith("stopped at"), "stopped at")
+            follower.wait(HUNG)
+            assert follower.returncode == 0, follower.stderr.read().decode()[-2000:]
             refs = [r.fact["source_ref"] for r in ledger.records()]
             assert len(refs) == len(set(refs)), "a fact was stored twice"
             assert_equals_rebuild(ledger, views)
@@ -432,14 +462,6 @@ def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path
         for process in (follower, *writers):
             if process.poll() is None:
                 process.kill()
-
-
-def wait(seconds: float) -> Iterator[None]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        yield
-        time.sleep(0.05)
-    pytest.fail("the follower did not catch up in time")
 
 
 # -- the CLI ------------------------------------------------------------------------------
@@ -473,10 +495,17 @@ def test_follow_once_and_views_status(location: str) -> None:
     assert "--once" in runner.invoke(main, ["follow", "--help"]).output.splitlines()[-1]
 
 
+@pytest.mark.concurrency
 def test_follow_in_a_thread_keeps_up_until_stopped(location: str) -> None:
     from legacyledger.views.follow import follow
 
     events: list[tuple[str, int]] = []
+    told: queue.Queue[tuple[str, int] | None] = queue.Queue()
+
+    def progress(event: str, position: int, head: int, families: list[str]) -> None:
+        events.append((event, position))
+        told.put((event, position))
+
     first, later = more_facts()
     with Ledger(location) as ledger:
         ledger.import_facts(first)
@@ -484,27 +513,27 @@ def test_follow_in_a_thread_keeps_up_until_stopped(location: str) -> None:
         result: list[int] = []
 
         def run() -> None:
-            with Ledger(location) as own:
-                result.append(follow(own, poll_seconds=0.02, batch=4, stop=stop, as_of=AS_OF,
-                                     on_progress=lambda e, p, h, f: events.append((e, p))))
+            try:
+                with Ledger(location) as own:
+                    result.append(follow(own, poll_seconds=0.02, batch=4, stop=stop, as_of=AS_OF,
+                                         on_progress=progress))
+            finally:
+                told.put(None)  # a follower that failed ends the wait below
 
         worker = threading.Thread(target=run)
         worker.start()
         try:
             ledger.import_facts(later)
+            head = ledger.head()
+            until(told, lambda said: said == ("refreshed", head), f"refreshed at {head}")
             with PersistedViews(ledger) as views:
-                for _ in wait(60):
-                    state = views.status()
-                    if state.tracked == ledger.head() and len(state.snapshots) == len(FAMILIES) \
-                            and all(s.position == state.head for s in state.snapshots):
-                        break
                 assert_equals_rebuild(ledger, views)
         finally:
             stop.set()
-            worker.join(timeout=60)
-        assert result == [ledger.head()]
-        assert events[-1] == ("stopped", ledger.head())
-        assert ("refreshed", ledger.head()) in events
+            worker.join(HUNG)
+        assert not worker.is_alive(), "hung: the follower did not stop"
+        assert result == [head]
+        assert events[-1] == ("stopped", head)
 
 
 # -- explain from persisted figures --------------------------------------------------------

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from legacyledger import Ledger
 from legacyledger.synthetic import SyntheticConfig, generate
 from legacyledger.views.store import PersistedViews
 from legacyledger.views.store.sqlite import SQLiteStore
 from tests.application.test_viewstore import current_rows, expected_rows
+
+pytestmark = pytest.mark.concurrency
 
 
 class SawTheStoreBeingCreated(SQLiteStore):

@@ -22,6 +22,7 @@ from legacyledger.application import LEDGER_ENV
 from legacyledger.facts import MODELS
 from legacyledger_cli import main
 from legacyledger_cli.shell import display_location
+from tests.sync import HUNG
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "tests" / "data" / "example-facts.jsonl"
@@ -571,7 +572,7 @@ def test_installed_command_init_import_log(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             env=env,
-            timeout=60,
+            timeout=HUNG,
         )
         assert done.returncode == 0, done.stderr
         return done

@@ -117,7 +117,7 @@ def read_back(
     done = subprocess.run(
         [sys.executable, "-c", READER, location, step, json.dumps(lines or [])],
         env=env, capture_output=True, text=True, timeout=600, check=False,
-    )
+    )  # the timeout is a safety net against a hung reader, not a wait (tests.sync.HUNG)
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, Any] = json.loads(done.stdout)
     return result
