@@ -25,8 +25,12 @@ schema; see :mod:`legacyledger.views.store.backends`):
 Exactly-once: a transaction first moves the tracked position with ``UPDATE … SET position =
 new WHERE position = old``. If another worker moved it first, no row matches (on PostgreSQL
 the row lock makes the second worker wait for the first one's commit, then re-check), and
-the whole transaction rolls back: a batch is applied by one worker, once. A crash loses only
-the uncommitted batch; the next run starts from the tracked position.
+the whole transaction rolls back: a batch is applied by one worker, once. A crash of the
+process loses only the uncommitted batch; the next run starts from the tracked position. The
+views' commits do not wait for the disk (SQLite: WAL with ``synchronous=NORMAL``; PostgreSQL:
+``synchronous_commit = off``), so a crash of the machine or the database server can also lose
+their last committed transactions, never part of one: the views are then whole at an earlier
+tracked position, and the next run applies those facts again (the ledger's own commits wait).
 
 Sealed: every row carries a seal keyed by the ledger (:mod:`~legacyledger.views.store.seals`);
 a row that fails its seal is never served (reports and ``explain`` compute from the facts) and
