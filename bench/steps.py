@@ -145,9 +145,10 @@ def persist(location: str) -> dict[str, Any]:
 
 
 def incremental(location: str, repeats: int = 10) -> dict[str, Any]:
-    """One new fact recorded, then every persisted view current again (current facts caught
-    up, figure snapshots refreshed), ``repeats`` times. The fact is a cost booked to a
-    partnership: it touches only the costs family, as most single facts touch one or two."""
+    """One new fact recorded, then every persisted view current again (``update()``, as
+    ``follow`` does: current facts caught up and figure snapshots refreshed in one
+    transaction), ``repeats`` times. The fact is a cost booked to a partnership: it touches
+    only the costs family, as most single facts touch one or two."""
     from legacyledger import Ledger
     from legacyledger.views.store import PersistedViews
 
@@ -165,8 +166,7 @@ def incremental(location: str, repeats: int = 10) -> dict[str, Any]:
             started = time.perf_counter()
             ledger.record(fact)
             recorded = time.perf_counter()
-            views.catch_up()
-            views.refresh()
+            views.update()
             done = time.perf_counter()
             record_ms.append((recorded - started) * 1000)
             views_ms.append((done - recorded) * 1000)

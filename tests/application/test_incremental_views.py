@@ -106,12 +106,36 @@ def test_facts_one_at_a_time_or_in_batches_equal_a_rebuild_and_build_views(
             with contextlib.suppress(ImportRejected):
                 ledger.import_facts([fact])
             if data.draw(st.booleans()):  # else: this fact is applied in a batch with later ones
-                views.catch_up(batch=data.draw(st.integers(1, 7)))
-                views.refresh(AS_OF)
+                batch = data.draw(st.integers(1, 7))
+                if data.draw(st.booleans()):  # as follow does: the last batch with the snapshots
+                    views.update(AS_OF, batch=batch)
+                else:
+                    views.catch_up(batch=batch)
+                    views.refresh(AS_OF)
         views.catch_up()
         views.refresh(AS_OF)
         assert_law(ledger, views)
         views.rebuild()
+        assert_law(ledger, views)
+
+
+def test_one_fact_brings_every_view_current_in_one_commit(location: str) -> None:
+    """``update`` applies a few new facts to the current facts in the same transaction as
+    the snapshots' move, reading them from the ledger once."""
+    with Ledger(location) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(b.programme())
+        views.update(AS_OF)
+        ledger.record(b.cost_incurred(on="2024-12-01", source_ref="one-more"))
+        ledger.record(b.cost_incurred(on="2025-01-02", source_ref="two-more"))
+        with patch.object(views.store, "write", wraps=views.store.write) as write, \
+                patch.object(ledger, "records", wraps=ledger.records) as records:
+            updated = views.update(AS_OF)
+        assert updated == (ledger.head(), ["costs"])
+        assert write.call_count == 1
+        # (the frameworks recorded since are looked up by name, on their own)
+        assert [c.kwargs for c in records.call_args_list if "names" not in c.kwargs] == [
+            {"start": ledger.head() - 2, "stop": ledger.head(), "batch": 5000}]
+        assert views.tracked() == ledger.head()
         assert_law(ledger, views)
 
 

@@ -321,6 +321,27 @@ def test_rebuild_swaps_in_whole_under_a_reader(
             assert current_rows(fresh) == expected_rows(ledger)
 
 
+def test_a_sqlite_store_logs_ahead_and_a_rebuild_leaves_one_file(tmp_path: Path) -> None:
+    """The views file is in WAL mode (a commit waits for no disk); a rebuild points the
+    path at a new file, whose logs are its own, and leaves no file of an earlier one."""
+    path = tmp_path / "ledger.db"
+    with Ledger(path) as ledger, PersistedViews(ledger) as views:
+        ledger.import_facts(programme())
+        views.update(AS_OF)
+        with closing(sqlite3.connect(f"{path}.views")) as raw:
+            assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        (tmp_path / "ledger.db.views.0badf00d").write_bytes(b"a rebuild killed midway")
+        for _ in range(3):
+            views.rebuild()
+            ledger.record(cost_incurred(on="2025-01-10", source_ref=f"cost-{ledger.head()}"))
+            views.update(AS_OF)
+        target = os.readlink(f"{path}.views")
+        beside = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ledger.db.views"))
+        assert beside == sorted(["ledger.db.views", "ledger.db.views.rebuild-lock", target,
+                                 f"{target}-wal", f"{target}-shm"])
+        assert_equals_rebuild(ledger, views)
+
+
 def _swap_under_a_sqlite_reader(location: str, views: PersistedViews, head: int,
                                 rows: dict[str, EffectiveFact]) -> None:
     reader = sqlite3.connect(f"{location}.views", isolation_level=None)

@@ -90,13 +90,11 @@ def follow(
                     # build them again from this ledger and swap them in whole.
                     tracked = views.rebuild(batch)
                     tell("rebuilt", tracked, head)
-                if tracked < head:
-                    tracked = views.catch_up(
-                        batch, stop=head, should_stop=should_stop,
-                        on_batch=lambda position, target: tell("caught_up", position, target),
-                    )
+                tracked, families = views.update(
+                    as_of, params, head, batch, should_stop,
+                    on_batch=lambda position, target: tell("caught_up", position, target),
+                )
                 if tracked >= head and not should_stop():
-                    families = views.refresh(as_of, params, position=head)
                     if families or refreshed != head:
                         tell("refreshed", head, head, families)
                     refreshed = head

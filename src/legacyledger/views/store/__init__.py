@@ -18,12 +18,19 @@ schema; see :mod:`legacyledger.views.store.backends`):
   a pay rate, an enrolment, a plan, a delivery, a cancellation), a new day for a view of
   ``today``, or a snapshot far behind is a full build. Retention, reach and compliance are
   still folded from the ledger when stale.
+* :meth:`~PersistedViews.update` does both, as ``follow`` does: the facts recorded since the
+  tracked position are read once, and the last batch of them is applied in the same
+  transaction as the snapshots' move (one commit for a fact recorded).
 
 Exactly-once: a transaction first moves the tracked position with ``UPDATE … SET position =
 new WHERE position = old``. If another worker moved it first, no row matches (on PostgreSQL
 the row lock makes the second worker wait for the first one's commit, then re-check), and
-the whole transaction rolls back: a batch is applied by one worker, once. A crash loses only
-the uncommitted batch; the next run starts from the tracked position.
+the whole transaction rolls back: a batch is applied by one worker, once. A crash of the
+process loses only the uncommitted batch; the next run starts from the tracked position. The
+views' commits do not wait for the disk (SQLite: WAL with ``synchronous=NORMAL``; PostgreSQL:
+``synchronous_commit = off``), so a crash of the machine or the database server can also lose
+their last committed transactions, never part of one: the views are then whole at an earlier
+tracked position, and the next run applies those facts again (the ledger's own commits wait).
 
 Sealed: every row carries a seal keyed by the ledger (:mod:`~legacyledger.views.store.seals`);
 a row that fails its seal is never served (reports and ``explain`` compute from the facts) nor
@@ -41,12 +48,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from legacyledger.projections.base import CORRECTIONS, Figure
+from legacyledger.projections.base import CORRECTIONS, FactRecord, Figure
 from legacyledger.projections.costs import NAMES as COST_NAMES
 from legacyledger.views.families import FAMILIES, build_views
 from legacyledger.views.store import costs
 from legacyledger.views.store.backends import (
     CURRENT_FACTS,
+    Cursor,
     ForeignViews,
     LostRace,
     Store,
@@ -70,7 +78,6 @@ from legacyledger.views.store.snapshots import (
 )
 
 if TYPE_CHECKING:
-    from legacyledger.projections.base import FactRecord
     from legacyledger.views.source import LedgerReader
 
 __all__ = [
@@ -81,6 +88,7 @@ __all__ = [
     "Reading",
     "Snapshot",
     "Status",
+    "Updated",
     "current_or_built",
     "persisted_figure",
 ]
@@ -162,22 +170,53 @@ class PersistedViews:
         """Apply the facts in (after, upto] and move the tracked position from ``after`` to
         ``upto``, in one transaction; False (nothing applied) if ``after`` is no longer the
         tracked position, i.e. another worker applied them."""
-        try:
-            with self.store.write() as cur:
-                if self.store.tracked(cur) != after:
-                    raise LostRace(after)
-                cur.execute(
-                    f"UPDATE {self.store.table('tracking')} SET position = ?, seal = ? "
-                    "WHERE view = ? AND position = ?",
-                    (*self.store.tracking_row(CURRENT_FACTS, upto)[1:], CURRENT_FACTS, after),
-                )
-                if cur.rowcount != 1:
-                    raise LostRace(after)
-                FactsBatch(self.store, cur).apply_all(records)
-                anchor_to_chain(cur, self.store, CURRENT_FACTS, upto, self.ledger.chain_link(upto))
-        except LostRace:
-            return False
-        return True
+        write = self._apply(records, after, upto, self.ledger.chain_link(upto))
+        return write_snapshots(self.store, [write])[0]
+
+    def _apply(self, records: list[FactRecord], after: int, upto: int,
+               link: str | None) -> SnapshotWrite:
+        """:meth:`apply` as a write to run in a transaction (:class:`LostRace` if ``after``
+        is no longer the tracked position); ``link``: the ledger's chain link at ``upto``."""
+        def write(cur: Cursor) -> None:
+            if self.store.tracked(cur) != after:
+                raise LostRace(after)
+            cur.execute(
+                f"UPDATE {self.store.table('tracking')} SET position = ?, seal = ? "
+                "WHERE view = ? AND position = ?",
+                (*self.store.tracking_row(CURRENT_FACTS, upto)[1:], CURRENT_FACTS, after),
+            )
+            if cur.rowcount != 1:
+                raise LostRace(after)
+            FactsBatch(self.store, cur).apply_all(records)
+            anchor_to_chain(cur, self.store, CURRENT_FACTS, upto, link)
+
+        return write
+
+    def update(self, as_of: date | None = None, params: Params | None = None,
+               position: int | None = None, batch: int = 5000,
+               should_stop: Callable[[], bool] = lambda: False,
+               on_batch: Callable[[int, int], None] | None = None) -> Updated:
+        """Bring the current facts and the figure snapshots of (as_of, params) to
+        ``position`` (default: the head), as :meth:`catch_up` then :meth:`refresh` do, but
+        with the last batch of facts applied in the same transaction as the snapshots' move:
+        one commit, and the facts read once, when a few facts were recorded (what ``follow``
+        does). Stopped by ``should_stop`` between batches, it refreshes nothing."""
+        head = self.ledger.head() if position is None else position
+        tracked = self.catch_up(batch, max(head - batch, 0), should_stop, on_batch)
+        if should_stop():
+            return Updated(tracked, [])
+        since = None
+        if tracked < head:
+            since = _Since(tracked, head, list(self.ledger.records(start=tracked, stop=head,
+                                                                   batch=batch)))
+        families, applied = self._refresh(as_of, params, head, None, since)
+        if since is None:
+            return Updated(tracked, families)
+        if not applied:  # another worker applied them first
+            return Updated(self.tracked(), families)
+        if on_batch is not None:
+            on_batch(head, head)
+        return Updated(head, families)
 
     # -- figure snapshots -----------------------------------------------------------------
 
@@ -186,6 +225,13 @@ class PersistedViews:
         """Bring the figure snapshots of (as_of, params) to ``position`` (default: the head);
         returns the families recomputed (the others only moved their position)."""
         position = self.ledger.head() if position is None else position
+        return self._refresh(as_of, params, position, families, None)[0]
+
+    def _refresh(self, as_of: date | None, params: Params | None, position: int,
+                 families: Iterable[str] | None, since: _Since | None) -> tuple[list[str], bool]:
+        """:meth:`refresh`; with ``since``, the facts not yet applied to the current facts,
+        applied in the same transaction (and read from there rather than from the ledger
+        again). Also returns whether they were applied (by this call, not another worker)."""
         day = as_of or date.today()
         stale: dict[str, int | None] = {}
         moved: dict[str, int] = {}
@@ -194,7 +240,9 @@ class PersistedViews:
         recomputed: list[str] = []
         writes: list[SnapshotWrite] = []
         link = self.ledger.chain_link(position)
-        known = self._known([view_name(f, as_of, params) for f in chosen])
+        if since is not None:
+            writes.append(self._apply(since.records, since.after, since.upto, link))
+        known = self._known([view_name(f, as_of, params) for f in chosen], since)
         if "costs" in chosen:
             chosen.remove("costs")
             write, again = self._refresh_costs(as_of, day, params, position, link, known)
@@ -209,8 +257,8 @@ class PersistedViews:
                 continue
             if snapshot.position not in names:
                 names[snapshot.position] = self._reached(
-                    snapshot.position, position,
-                    names_between(self.ledger, snapshot.position, position))
+                    snapshot.position, position, known.names_between(snapshot.position, position),
+                    known)
             wanted = FAMILIES[family].names(
                 FAMILIES[family].params(day, self.ledger, position,
                                         **dict((params or {}).get(family, {}))))
@@ -228,30 +276,30 @@ class PersistedViews:
         for family, old in moved.items():
             writes.append(snapshot_write(self.store, family, as_of, day, params, old, position,
                                          None, link))
-        if writes:  # one commit for every family
-            write_snapshots(self.store, writes)
-        return [f for f in (families or FAMILIES) if f in stale or f in recomputed]
+        done = write_snapshots(self.store, writes) if writes else []  # one commit for all
+        recomputed = [f for f in (families or FAMILIES) if f in stale or f in recomputed]
+        return recomputed, since is not None and done[0]
 
-    def _reached(self, after: int, upto: int, names: frozenset[str]) -> frozenset[str]:
+    def _reached(self, after: int, upto: int, names: frozenset[str],
+                 known: _Known) -> frozenset[str]:
         """The names of the facts recorded in (after, upto] and of those their corrections
         and voids reach, in place of the corrections' own names (kept when a target is not
         found): a correction matters to a family only if the fact it reaches does."""
         if not names & CORRECTIONS:
             return names
-        refs = {r.fact["target"] for r in self.ledger.records(start=after, stop=upto,
-                                                              names=CORRECTIONS)}
+        refs = {r.fact["target"] for r in known.records(after, upto, CORRECTIONS)}
         with self.store.read() as cur:
             reached = target_names(self.store, cur, self.ledger, refs)
         return names if reached is None else (names - CORRECTIONS) | reached
 
-    def _known(self, views: list[str]) -> _Known:
+    def _known(self, views: list[str], since: _Since | None = None) -> _Known:
         """The snapshots of ``views`` and their chain anchors, read in one transaction."""
         with self.store.read() as cur:
             snapshots = {s.view: s for s in select_snapshots(self.store, cur) if s.view in views}
             pins = {view: (int(p), link) for view, p, link in select_in(
                 cur, f"SELECT view, position, link FROM {self.store.table('pins')} WHERE",
                 "view", views)}
-        return _Known(snapshots, pins, self.ledger)
+        return _Known(snapshots, pins, self.ledger, since)
 
     def _refresh_costs(self, as_of: date | None, day: date, params: Params | None,
                        position: int, link: str | None,
@@ -274,10 +322,10 @@ class PersistedViews:
                 found = costs.read_some(self.store, cur, view, ["O", "A"])
             # the groups are the snapshot's (a writer that knew no groups did not move it)
             kept = "O" in found and found.get("A", {}).get("at") == snapshot.position
-            new = list(self.ledger.records(start=snapshot.position, stop=position,
-                                           names=COST_NAMES | CORRECTIONS)) if kept else []
+            new = known.records(snapshot.position, position,
+                                COST_NAMES | CORRECTIONS) if kept else []
             if new and any(r.fact["fact"] in CORRECTIONS for r in new):
-                reached = self._reached(snapshot.position, position, CORRECTIONS)
+                reached = self._reached(snapshot.position, position, CORRECTIONS, known)
                 if not reached & (COST_NAMES | CORRECTIONS):  # no cost fact was amended
                     new = [r for r in new if r.fact["fact"] not in CORRECTIONS]
             if kept and not new:
@@ -395,12 +443,50 @@ class PersistedViews:
         return position
 
 
+class Updated(NamedTuple):
+    """What :meth:`PersistedViews.update` did: the tracked position of the current facts
+    now, and the families whose figures were recomputed."""
+
+    tracked: int
+    families: list[str]
+
+
+class _Since(NamedTuple):
+    """The facts recorded in (after, upto], read once: to apply to the current facts, and to
+    tell a refresh from ``after`` what changed."""
+
+    after: int
+    upto: int
+    records: list[FactRecord]
+
+
 class _Known(NamedTuple):
-    """What a refresh reads of the store first: snapshots and chain anchors, by view."""
+    """What a refresh reads of the store first: snapshots and chain anchors, by view; and
+    the facts recorded since the tracked position, when already read."""
 
     snapshots: dict[str, Snapshot]
     pins: dict[str, tuple[int, str | None]]
     ledger: LedgerReader
+    since: _Since | None = None
+
+    def _read(self, after: int, upto: int) -> list[FactRecord] | None:
+        since = self.since
+        return since.records if since is not None and (since.after, since.upto) == (
+            after, upto) else None
+
+    def names_between(self, after: int, upto: int) -> frozenset[str]:
+        """The names of the facts recorded in (after, upto]."""
+        read = self._read(after, upto)
+        if read is None:
+            return names_between(self.ledger, after, upto)
+        return frozenset(r.fact["fact"] for r in read)
+
+    def records(self, after: int, upto: int, names: frozenset[str]) -> list[FactRecord]:
+        """The facts named ``names`` recorded in (after, upto], in ledger order."""
+        read = self._read(after, upto)
+        if read is None:
+            return list(self.ledger.records(start=after, stop=upto, names=names))
+        return [r for r in read if r.fact["fact"] in names]
 
     def foreign(self, snapshot: Snapshot) -> bool:
         """As :meth:`PersistedViews.from_another_history`, from the anchors read."""

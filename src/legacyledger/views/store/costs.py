@@ -329,16 +329,23 @@ def kept_state(rows: Rows, params: CostParams, made: dict[str, PositionSet] | No
                 tally.mentors = set(held["m"])
         elif kind == "x":
             partnership, month = rest.split("|")
-            state.cancelled_cost[(partnership, month)] = (
-                [Decimal(c) for c in body["c"]], [tuple(q) for q in body["q"]])
+            state.cancelled_cost[(partnership, month)] = _listed(body, held)
         else:
             partnership, month, category = rest.split("|")
-            state.event_cost[(partnership, month, category)] = (
-                [Decimal(c) for c in body["c"]], [tuple(q) for q in body["q"]])
+            state.event_cost[(partnership, month, category)] = _listed(body, held)
     state.funding = [(p, label, Decimal(amount), tuple(positions))
                      for p, label, amount, positions in rows.get("f", [])
                      if fys is None or label in fys]
     return state
+
+
+def _listed(body: Any, held: Any) -> tuple[list[Decimal], list[Any]]:
+    """A month's cost booked to (cancelled) events as the state holds it: its costs (their
+    exact sum: the figures only add them up) and, when read, the parts of its positions (a
+    group that stands for its stored part needs none)."""
+    with localcontext(SUM_CTX):
+        total = sum((Decimal(c) for c in body["c"]), ZERO)
+    return [total], [] if held is None else [tuple(q) for q in held["q"]]
 
 
 # -- the persisted groups ----------------------------------------------------------------

@@ -70,10 +70,15 @@ class PostgresStore(Store):
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Cursor]:
+        """A write transaction whose commit does not wait for its WAL to reach the disk
+        (``synchronous_commit = off``, for this transaction only): a crash of the server can
+        lose the views' last transactions (a fraction of a second's), never part of one, and
+        the next catch-up applies those facts again."""
         conn = self.conn
         conn.isolation_level = None
         conn.read_only = None
         with conn.transaction(), conn.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit = off")
             yield Cursor(cur, "%s")
 
     @contextlib.contextmanager

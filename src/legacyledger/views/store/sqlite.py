@@ -1,16 +1,25 @@
 """Persisted views in a SQLite file beside the ledger (``X.db.views``).
 
-The file uses the rollback journal, not WAL: a blue/green rebuild replaces the file by name
-(``os.replace``), and WAL's ``-wal``/``-shm`` files, which are found by name, would then be
-shared by the old and the new database. Writers check, once they hold the write lock, that
-the file they have open is still the one at the path, so nobody writes into a replaced file;
-readers that opened the old file keep reading it, whole.
+The file is in WAL mode with ``synchronous=NORMAL``: a commit is appended to the write-ahead
+log without waiting for the disk (the log is synced at each checkpoint, every 1,000 pages or
+so). A crash of the process loses nothing committed; a crash of the machine (power, kernel)
+can lose the transactions committed since the last checkpoint, never part of one: the views
+then stand whole at an earlier tracked position, and the next catch-up and refresh apply those
+facts again (each batch moves its tracked position in its own transaction, so still once).
+
+A blue/green rebuild builds a new file (``X.db.views.<token>``) and swaps it in by pointing
+the name ``X.db.views`` at it: a symbolic link, replaced atomically (``os.replace``). SQLite
+names a database's ``-wal``/``-shm`` files after the file the link points to, so the old and
+the new database never share them. Writers check, once they hold the write lock, that the file
+they have open is still the one at the path, so nobody writes into a replaced file; readers
+that opened the old file keep reading it, whole.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 
@@ -35,7 +44,8 @@ class SQLiteStore(Store):
             before = self._stat()
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                    check_same_thread=False, uri=self.memory)
-            conn.execute("PRAGMA journal_mode=DELETE")  # (this creates a new file)
+            conn.execute("PRAGMA journal_mode=WAL")  # (this creates a new file)
+            conn.execute("PRAGMA synchronous=NORMAL")
             after = self._stat()
             if self.memory or before is None or before == after:
                 break
@@ -113,14 +123,37 @@ class SQLiteStore(Store):
         if self.memory:
             base, _, query = self.path.partition("?")
             return SQLiteStore(f"{base}-{os.urandom(4).hex()}?{query}", self.sealer)
-        new = self.path + ".new"
-        for leftover in (new, new + "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(leftover)
-        return SQLiteStore(new, self.sealer)
+        self._remove_leftovers()
+        return SQLiteStore(f"{self.path}.{os.urandom(4).hex()}", self.sealer)
+
+    def _generations(self) -> list[str]:
+        """The files of stores at the path: its own logs, and rebuilt stores beside it
+        (``X.db.views.<token>``, and ``X.db.views.new`` of releases that swapped by renaming)
+        with theirs, the one in use too."""
+        folder, name = os.path.split(os.path.abspath(self.path))
+        pattern = re.escape(name) + r"(\.[0-9a-f]{8}|\.new)?(-wal|-shm|-journal)?"
+        return [os.path.join(folder, entry) for entry in os.listdir(folder)
+                if entry != name and re.fullmatch(pattern, entry)]
+
+    def _target(self) -> str:
+        """The file the path names: itself, or the rebuilt store its link points to."""
+        path = os.path.abspath(self.path)
+        if not os.path.islink(path):
+            return path
+        return os.path.join(os.path.dirname(path), os.readlink(path))
+
+    def _remove_leftovers(self) -> None:
+        """Remove the files of rebuilds that never swapped in (killed midway) and of replaced
+        stores (SQLite leaves a moved database's logs): all but the file in use and its logs.
+        A reader still in a replaced store keeps the files it has open."""
+        current = self._target()
+        for leftover in self._generations():
+            if re.sub("-(wal|shm|journal)$", "", leftover) != current:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(leftover)
 
     def swap_in(self, new: Store) -> None:
-        """Replace the file by the complete new one while holding the write lock on the old
+        """Point the path at the complete new file while holding the write lock on the old
         one: no writer is mid-transaction on it, and every later writer sees the swap."""
         assert isinstance(new, SQLiteStore)
         new.close()
@@ -132,12 +165,18 @@ class SQLiteStore(Store):
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            os.replace(new.path, self.path)
+            old = self._target()
+            link = f"{new.path}.link"
+            os.symlink(os.path.basename(new.path), link)
+            os.replace(link, self.path)
             _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
+            if old != os.path.abspath(self.path):  # a store rebuilt before: named no more
+                os.remove(old)
         finally:
             conn.execute("ROLLBACK")
         self.close()
         self._open()
+        self._remove_leftovers()
 
     def close(self) -> None:
         if self._conn is not None:
