@@ -12,8 +12,9 @@ second, on the event.
 from __future__ import annotations
 
 import queue
+import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, TypeVar
 
 import pytest
@@ -50,3 +51,14 @@ def lines_of(stream: IO[bytes]) -> queue.Queue[str | None]:
 
     threading.Thread(target=read, daemon=True).start()
     return lines
+
+
+def release_together(children: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Children that print ``ready`` and then wait for ``go`` on stdin: once every one is up
+    (its interpreter started, its imports done), release them all at once."""
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write(b"go\n")
+        child.stdin.flush()

@@ -23,7 +23,7 @@ from tests.builders import (
     partnership_formed,
     registrant_enrolled,
 )
-from tests.sync import HUNG
+from tests.sync import HUNG, release_together
 
 pytestmark = pytest.mark.concurrency
 
@@ -82,12 +82,7 @@ def test_two_processes_recording_at_once_store_every_fact_once(
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for f in files
     ]
-    for writer in writers:  # both interpreters up: then released together
-        assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
-    for writer in writers:
-        assert writer.stdin is not None
-        writer.stdin.write(b"go\n")
-        writer.stdin.flush()
+    release_together(writers)  # both interpreters up: then released together
     retried = 0
     for writer in writers:
         out, err = writer.communicate(timeout=HUNG)

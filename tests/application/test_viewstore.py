@@ -36,7 +36,7 @@ from tests.builders import (
     registrant_enrolled,
     voided,
 )
-from tests.sync import HUNG, lines_of, until
+from tests.sync import HUNG, lines_of, release_together, until
 
 AS_OF = date(2026, 3, 31)
 FAMILIES = ("retention", "costs", "compliance", "reach")
@@ -460,12 +460,7 @@ def test_a_follower_keeps_up_with_two_concurrent_writers(location: str, tmp_path
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE) for f in files]
     try:
-        for writer in writers:  # both interpreters up: then released together
-            assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
-        for writer in writers:
-            assert writer.stdin is not None
-            writer.stdin.write(b"go\n")
-            writer.stdin.flush()
+        release_together(writers)  # both interpreters up: then released together
         for writer in writers:
             _, err = writer.communicate(timeout=HUNG)
             assert writer.returncode == 0, err.decode()[-2000:]
