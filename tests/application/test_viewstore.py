@@ -209,11 +209,13 @@ def test_two_workers_catching_up_at_once_apply_each_batch_once(location: str) ->
 
 
 @pytest.fixture(scope="module")
-def facts_30k(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def many_facts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from legacyledger.synthetic import SyntheticConfig, write_jsonl
 
     path = tmp_path_factory.mktemp("facts") / "facts.jsonl"
-    write_jsonl(path, SyntheticConfig.for_facts(30_000))
+    # 6,000 facts: over a hundred 50-fact batches to kill a catch-up in, yet cheap enough
+    # for the stress loop (`make stress`) to run hundreds of times.
+    write_jsonl(path, SyntheticConfig.for_facts(6_000))
     return path
 
 
@@ -262,11 +264,11 @@ with Ledger(sys.argv[1]) as ledger, PersistedViews(ledger) as views:
 @pytest.mark.concurrency
 @pytest.mark.slow
 def test_a_worker_killed_mid_catch_up_resumes_to_the_same_views(
-    location: str, facts_30k: Path
+    location: str, many_facts: Path
 ) -> None:
     batch = 50
     with Ledger(location) as ledger:
-        ledger.import_file(facts_30k)
+        ledger.import_file(many_facts)
         head = ledger.head()
     worker = subprocess.Popen([sys.executable, "-c", CATCHING_UP, location, str(batch)],
                               env=ENV, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
