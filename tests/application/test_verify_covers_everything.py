@@ -97,8 +97,7 @@ def test_editing_a_figure_in_the_persisted_views_file_fails_verify(tmp_path: Pat
         assert figure_id in message and "changed outside legacyledger" in message
 
 
-def test_verify_anchor_detects_a_truncated_tail_with_a_recomputed_chain(tmp_path: Path) -> None:
-    location = str(tmp_path / "ledger.db")
+def test_verify_anchor_detects_a_truncated_tail_with_a_recomputed_chain(location: str) -> None:
     runner = CliRunner()
     with Ledger(location) as ledger:
         ledger.import_facts(programme())
@@ -106,15 +105,22 @@ def test_verify_anchor_detects_a_truncated_tail_with_a_recomputed_chain(tmp_path
     position = int(published.partition(":")[0])
     verified = runner.invoke(main, ["--ledger", location, "verify", "--anchor", published])
     assert verified.exit_code == 0, verified.stdout
-    with unguarded_sqlite(location) as conn:  # cut the last fact and its link and ref
-        conn.execute("DELETE FROM stored_events WHERE rowid = ?", (position,))
-        conn.execute("DELETE FROM fact_chain WHERE position = ?", (position,))
-        last = conn.execute("SELECT source_ref FROM source_refs EXCEPT SELECT "
-                            "json_extract(state, '$.source_ref') FROM stored_events").fetchall()
-        for (gone,) in last:
-            conn.execute("DELETE FROM source_refs WHERE source_ref = ?", (gone,))
+    # Cut the last fact, its link and its source_ref: what is left is a sound shorter ledger.
+    tamper(
+        location,
+        "DELETE FROM source_refs WHERE (originator_id, originator_version) IN (SELECT "
+        f"originator_id, originator_version FROM stored_events WHERE rowid = {position}); "
+        f"DELETE FROM stored_events WHERE rowid = {position}; "
+        f"DELETE FROM fact_chain WHERE position = {position};",
+        "DELETE FROM {schema}.legacyledger_source_refs WHERE (originator_id, "
+        "originator_version) IN (SELECT originator_id, originator_version FROM "
+        f"{{schema}}.legacyledger_events WHERE notification_id = {position}); "
+        f"DELETE FROM {{schema}}.legacyledger_events WHERE notification_id = {position}; "
+        f"DELETE FROM {{schema}}.legacyledger_chain WHERE position = {position};",
+    )
     with Ledger(location) as ledger:
-        assert ledger.verify_chain().ok  # the chain alone still verifies
+        assert ledger.head() == position - 1
+        assert check_ledger(ledger).ok  # without the anchor, nothing looks wrong
         checked = check_ledger(ledger, [anchored(position, published.partition(":")[2])])
         (problem,) = checked.problems
         assert "cut off" in problem.message
@@ -122,14 +128,13 @@ def test_verify_anchor_detects_a_truncated_tail_with_a_recomputed_chain(tmp_path
     assert result.exit_code == 1 and "cut off" in result.stdout
 
 
-def test_verify_anchor_detects_a_rewritten_tail(tmp_path: Path) -> None:
-    location = str(tmp_path / "ledger.db")
-    with Ledger(location) as ledger:
+def test_verify_anchor_detects_a_rewritten_tail(location: str, tmp_path: Path) -> None:
+    original = str(tmp_path / "original.db")
+    with Ledger(original) as ledger:
         ledger.import_facts(programme())
         position, link = ledger.chain_head()
         assert link is not None
-    rewritten = str(tmp_path / "rewritten.db")
-    with Ledger(location) as source, Ledger(rewritten) as copy:
+    with Ledger(original) as source, Ledger(location) as copy:
         facts = [r.fact for r in source.records()]
         copy.import_facts([{k: v for k, v in f.items() if k != "recorded_at"}
                            for f in facts[:-1]])
