@@ -8,10 +8,13 @@ from __future__ import annotations
 import types
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
+import orjson
 import pytest
 from annotated_types import Ge, Le, Lt
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +23,7 @@ from legacyledger.domain import FACT_TYPES
 from legacyledger.domain.base import ENVELOPE, field_types
 from legacyledger.domain.values import DECIMAL_PLACES, FIRST_DAY, LAST_DAY
 from legacyledger.reports import build_report
+from legacyledger_cli import main
 from legacyledger_cli.report_render import FORMATS, render
 from tests.builders import (
     cost_incurred,
@@ -183,6 +187,33 @@ def test_nul_in_free_text_is_refused_on_every_store(location: str) -> None:
         with pytest.raises(ImportRejected):
             ledger.record(cost_incurred(note="a\u0000b"))
         assert ledger.count() == len(base())
+
+
+def test_an_escaped_nul_in_free_text_is_refused_and_follow_rebuild_and_known_at_work(
+    location: str, tmp_path: Path
+) -> None:
+    """A JSON line's escaped ``\\u0000`` was stored; then on PostgreSQL ``follow``, ``views
+    rebuild`` and every ``--known-at <datetime>`` query failed for good."""
+    facts = tmp_path / "facts.jsonl"
+    facts.write_bytes(b"".join(orjson.dumps(f) + b"\n" for f in programme()))
+    hostile = tmp_path / "hostile.jsonl"
+    line = orjson.dumps(cost_incurred(description="room hire"))
+    hostile.write_bytes(line.replace(b"room hire", b"room\\u0000hire") + b"\n")
+    assert b"\\u0000" in hostile.read_bytes()
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(main, ["--ledger", location, *args])
+
+    assert run("init").exit_code == 0 and run("import", str(facts)).exit_code == 0
+    refused = run("import", str(hostile))
+    assert refused.exit_code == 1 and "U+0000" in refused.stderr, refused.output
+    for args in (["follow", "--once"], ["views", "rebuild"],
+                 ["report", "costs", "--known-at", "2099-01-01T00:00:00"]):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.output)
+    with Ledger(location) as ledger:
+        assert ledger.count() == len(programme())
 
 
 def test_framework_adopted_naming_a_version_that_does_not_exist_is_refused() -> None:
