@@ -49,6 +49,7 @@ from legacyledger.persistence import (
     iter_states,
     loader,
     read_only_uri,
+    readable_in_place,
     schema_lock,
     topics_of,
     verify_chain,
@@ -337,18 +338,11 @@ class LedgerClosed(RuntimeError):
 
 
 def _opened(env: dict[str, str]) -> LedgerApplication:
-    """The application on ``env``; a SQLite file opened read-only whose directory cannot be
-    written (no ``-shm`` beside it) is opened again as immutable."""
-    app = LedgerApplication(env=env)
-    if not env.get(READ_ONLY) or SQLITE_PATH not in env:
-        return app
-    try:
-        app.recorder.max_notification_id()
-    except Exception:  # cannot open the file read-only here: read-only media
-        app.close()
+    """The application on ``env``; a SQLite file opened read-only that cannot be read so
+    (its directory cannot be written: no ``-shm`` beside it) is opened as immutable."""
+    if env.get(READ_ONLY) and SQLITE_PATH in env and not readable_in_place(env[SQLITE_PATH]):
         env["SQLITE_DBNAME"] = read_only_uri(env[SQLITE_PATH], immutable=True)
-        app = LedgerApplication(env=env)
-    return app
+    return LedgerApplication(env=env)
 
 
 def subject_class(kind: str) -> type[Subject]:

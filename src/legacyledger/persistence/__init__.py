@@ -27,6 +27,7 @@ from legacyledger.persistence.environment import (
     environment_for,
     iter_states,
     read_only_uri,
+    readable_in_place,
     schema_lock,
 )
 from legacyledger.persistence.mapper import ENVELOPE_KEYS, FactMapper, fact_of, layout, loader
@@ -60,6 +61,7 @@ __all__ = [
     "name_of",
     "postgres_recorder_topic",
     "read_only_uri",
+    "readable_in_place",
     "schema_lock",
     "stamp_of",
     "topic_of",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,21 @@ def read_only_uri(path: str, immutable: bool = False) -> str:
     """A SQLite URI opening ``path`` read-only; ``immutable`` also for a file whose
     directory cannot be written (no ``-shm`` can be made beside it: read-only media)."""
     return Path(path).absolute().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
+
+
+def readable_in_place(path: str) -> bool:
+    """Whether SQLite reads ``path`` opened read-only (``mode=ro``): it cannot on read-only
+    media, where no ``-shm`` can be made beside a write-ahead-logged file (open it
+    immutable there). Asked on a connection closed at once, whatever happens: a pool
+    connection that fails while it opens is left open until the garbage collector runs, and
+    keeps the file, and so the filesystem, busy."""
+    try:
+        with contextlib.closing(sqlite3.connect(read_only_uri(path), uri=True)) as conn:
+            conn.execute("PRAGMA journal_mode").fetchone()
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def _postgres_env(dsn: str) -> dict[str, str]:
