@@ -22,7 +22,8 @@ from legacyledger import ImportRejected, Ledger
 from legacyledger.domain import FACT_TYPES
 from legacyledger.domain.base import ENVELOPE, field_types
 from legacyledger.domain.values import DECIMAL_PLACES, FIRST_DAY, LAST_DAY
-from legacyledger.reports import build_report
+from legacyledger.reports import build_report, check_ledger
+from legacyledger.views.follow import follow
 from legacyledger_cli import main
 from legacyledger_cli.report_render import FORMATS, render
 from tests.builders import (
@@ -230,3 +231,29 @@ def test_a_fact_left_on_the_last_day_reports() -> None:
         report = build_report(ledger, as_of=LAST_DAY)
         for fmt in FORMATS:
             assert render(report, fmt)
+
+
+def test_facts_at_the_top_of_every_bound_are_stored_and_reported_on_every_store(
+    location: str,
+) -> None:
+    """The Hypothesis test above runs in memory; here every bounded number at the top of its
+    bound, and the last day, go through each store and its persisted views, and every format
+    renders (HTML from folded views, as ``report`` makes it: it draws rows snapshots lack)."""
+    last = LAST_DAY.isoformat()
+    facts = [*programme(), cost_incurred(), recruitment_target_set(),
+             time_logged(hours="2", on=last), cost_incurred(on=last)]
+    topped = []
+    for fact in facts:
+        bounds = bounded_fields(fact["fact"]) if fact["fact"] in FACT_TYPES else {}
+        topped.append({**fact, **{f: values[-1] for f, values in bounds.items() if f in fact}})
+    topped = [consistent(fact, topped) for fact in topped]
+    with Ledger(location) as ledger:
+        ledger.import_facts(topped)
+        follow(ledger, once=True, as_of=LAST_DAY)
+        assert check_ledger(ledger).ok, check_ledger(ledger).problems
+        persisted = build_report(ledger, as_of=LAST_DAY, persisted=True)
+        folded = build_report(ledger, as_of=LAST_DAY)
+        assert set(persisted.sources.values()) == {"persisted"}
+        assert persisted.figures == folded.figures
+        for fmt in FORMATS:
+            assert render(folded if fmt == "html" else persisted, fmt), fmt
