@@ -111,6 +111,52 @@ def test_a_framework_loaded_fact_with_deep_content_is_refused_with_its_line() ->
     assert error.line == 1 and error.field == "content"
 
 
+BROKE_LOADING = {
+    "invalid UTF-8": json.dumps(content()).encode()[:20] + b"\xff\xfe}",
+    "deep JSON": ("[" * 100_000 + "]" * 100_000).encode(),
+    "a 300-character id": json.dumps(content(id="f" * 300)).encode(),
+    "dropout_rate 1": json.dumps(with_rule("over_recruitment", dropout_rate="1")).encode(),
+    "window_months 1e30": json.dumps(with_rule("ongoing_cpd", window_months=1e30)).encode(),
+}
+
+
+@pytest.mark.parametrize("broken", BROKE_LOADING)
+def test_a_framework_file_that_gave_a_traceback_is_one_line_from_frameworks_load(
+    tmp_path: Path, broken: str
+) -> None:
+    """``legacyledger frameworks load`` of each file gave a traceback, or loaded a framework
+    the compliance report then crashed on; now one line, and nothing is recorded."""
+    from click.testing import CliRunner
+
+    from legacyledger_cli import main
+
+    ledger = str(tmp_path / "ledger.db")
+    path = tmp_path / "framework.json"
+    path.write_bytes(BROKE_LOADING[broken])
+    runner = CliRunner()
+    assert runner.invoke(main, ["--ledger", ledger, "init"]).exit_code == 0
+    result = runner.invoke(main, ["--ledger", ledger, "frameworks", "load", str(path)])
+    assert result.exit_code == 1 and not isinstance(result.exception, Exception)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    with Ledger(ledger) as opened:
+        assert opened.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "params"),
+    [("over_recruitment", {"dropout_rate": "1"}), ("ongoing_cpd", {"window_months": 1e30})],
+)
+def test_rule_parameters_out_of_range_in_an_imported_framework_fact_are_refused(
+    rule: str, params: dict[str, Any]
+) -> None:
+    """The same ranges hold for a ``FrameworkLoaded`` fact imported from a file."""
+    with Ledger(":memory:") as ledger, pytest.raises(ImportRejected) as caught:
+        ledger.import_facts([framework_loaded(with_rule(rule, **params))])
+    (error,) = caught.value.errors
+    assert (error.line, error.field) == (1, "content")
+    assert f"parameter {next(iter(params))!r} must be" in error.message
+
+
 HOSTILE = ["=HYPERLINK(\"http://x\",\"a\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "=1+1"]
 
 
