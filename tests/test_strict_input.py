@@ -108,6 +108,14 @@ def test_unserialisable_values_through_the_api_are_refused(value: object) -> Non
     assert error.field == "evidence"
 
 
+def test_a_whole_number_too_large_for_a_json_line_through_the_api_is_refused_in_words() -> None:
+    """It was told as "is of type Integer exceeds 64-bit range, which a JSON line cannot
+    hold (give a list, not a set)"."""
+    (error,) = rejected(":memory:", [cost_incurred(amount=10**30)]).errors
+    assert error.field == "amount"
+    assert error.message == "is a whole number too large for a JSON line (over 64 bits)"
+
+
 def test_values_in_errors_are_cut_to_a_readable_length() -> None:
     huge = "Z" * 100_000
     errors = rejected(":memory:", [{"fact": huge}, cost_incurred(**{huge: 1})]).errors

@@ -187,12 +187,17 @@ def _json_of(fact: Mapping[str, Any]) -> bytes:
             try:
                 orjson.dumps(value, default=_plain)
             except TypeError as error:
-                kind = str(error).rsplit(":", 1)[-1].strip() or "?"
-                raise Unserialisable(
-                    fact, str(key),
-                    f"is of type {kind}, which a JSON line cannot hold (give a list, not a set)",
-                ) from None
+                raise Unserialisable(fact, str(key), _not_json(str(error))) from None
         raise Unserialisable(fact, None, "is not a JSON object") from None
+
+
+def _not_json(said: str) -> str:
+    """Why a value is no JSON, in words, from what orjson said of it."""
+    if "64-bit" in said:
+        return "is a whole number too large for a JSON line (over 64 bits)"
+    kind = said.rsplit(":", 1)[-1].strip() or "?"
+    hint = " (give a list, not a set)" if kind in ("set", "frozenset") else ""
+    return f"is of type {kind}, which a JSON line cannot hold{hint}"
 
 
 #: A quote then whitespace before a colon: a key written as ``"key" : value``.
