@@ -46,3 +46,21 @@ def test_a_report_on_an_empty_ledger_says_it_is_empty(cli: Cli) -> None:
 
 def test_a_report_on_facts_says_nothing_of_the_kind(imported: Cli) -> None:
     assert "Warning" not in imported("report", "retention", "--as-of", "2025-09-30").stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("report", "all"), ("report", "retention", "--format", "html"), ("follow", "--once"),
+     ("explain", "retention.cohort_size/cohort=2024-25/scope=nhs"), ("replay",),
+     ("diff", "retention.cohort_size/cohort=2024-25/scope=nhs", "--known-at", "1",
+      "--known-at", "2")],
+)
+def test_report_as_of_9999_12_31_is_one_line_not_an_overflow(
+    imported: Cli, command: tuple[str, ...]
+) -> None:
+    """``report --as-of 9999-12-31`` gave an OverflowError on any ledger (then an error
+    from report, and a traceback from explain and replay)."""
+    result = imported(*command, "--as-of", "9999-12-31")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--as-of': 9999-12-31 is outside 1900-01-01 to 2099-12-31")
