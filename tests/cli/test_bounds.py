@@ -224,6 +224,23 @@ def test_framework_adopted_naming_a_version_that_does_not_exist_is_refused() -> 
     assert "no version '99'" in message
 
 
+def test_framework_adopted_naming_a_version_no_loaded_framework_has_is_refused_on_every_store(
+    location: str,
+) -> None:
+    """The versions of a framework loaded into the ledger are read back from the store."""
+    from tests.builders import framework_adopted, framework_loaded
+
+    with Ledger(location) as ledger:
+        ledger.import_facts([framework_loaded(), partnership_formed()])
+    with Ledger(location) as ledger:
+        with pytest.raises(ImportRejected) as caught:
+            ledger.record(framework_adopted(framework="custom-csf", version="2"))
+        (error,) = caught.value.errors
+        assert error.field == "version" and "no version '2' (versions: 1)" in error.message
+        ledger.record(framework_adopted(framework="custom-csf", version="1"))
+        assert build_report(ledger, families=["compliance"]).figures
+
+
 def test_a_fact_left_on_the_last_day_reports() -> None:
     with Ledger(":memory:") as ledger:
         facts = [f for f in programme() if f["fact"] != "RegistrantLeft"]
