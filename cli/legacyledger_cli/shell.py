@@ -49,6 +49,10 @@ def display_location(location: str) -> str:
     return urlunparse(url._replace(netloc=netloc))
 
 
+#: Why a ledger is read-only here (the CLI opens a SQLite file read-only when it must).
+CANNOT_WRITE = "the file or its folder cannot be written"
+
+
 @attrs.frozen
 class Shell:
     """The group's options, passed to every command as ``ctx.obj``."""
@@ -72,7 +76,11 @@ class Shell:
         return not is_postgres(self.location)
 
     @contextlib.contextmanager
-    def ledger(self, *, create: bool = False, batch_size: int | None = None) -> Iterator[Ledger]:
+    def ledger(
+        self, *, create: bool = False, batch_size: int | None = None, writes_views: bool = False
+    ) -> Iterator[Ledger]:
+        """The ledger, opened read-only where it cannot be written; ``writes_views``: the
+        command writes its persisted views, which a read-only ledger refuses up front."""
         if not create and not self.exists():
             raise Failure(
                 f"no ledger at {self.where}",
@@ -83,10 +91,12 @@ class Shell:
             )
         opened = self._open(batch_size, create)
         try:
+            if writes_views and opened.read_only:
+                raise Failure(f"the ledger at {self.where} is read-only: its persisted views "
+                              "cannot be written", [CANNOT_WRITE])
             yield opened
         except LedgerReadOnly as error:
-            raise Failure(str(error).partition(" (")[0],
-                          ["the file or its folder cannot be written"]) from None
+            raise Failure(str(error).partition(" (")[0], [CANNOT_WRITE]) from None
         finally:
             opened.close()
 

@@ -51,7 +51,7 @@ def follow(shell: Shell, poll: float, batch: int, as_of: datetime | None, once: 
         elif event == "stopped":
             shell.say(f"stopped at {position} (head {head})")
 
-    with shell.ledger() as ledger:
+    with shell.ledger(writes_views=True) as ledger:
         shell.say(f"following {shell.where}")
         run(ledger, poll_seconds=poll, batch=batch, on_progress=progress,
             as_of=as_date(as_of), once=once)

@@ -58,7 +58,7 @@ def rebuild(shell: Shell, batch: int) -> None:
     Readers never see a half-built view: they read the old store until the swap, the new
     one after it. A running `legacyledger follow` carries on from the rebuilt position.
     """
-    with shell.ledger() as ledger, PersistedViews(ledger) as persisted:
+    with shell.ledger(writes_views=True) as ledger, PersistedViews(ledger) as persisted:
         position = persisted.rebuild(batch)
         views_built = len(persisted.status().snapshots)
     shell.say(f"rebuilt the views at position {position} ({views_built} figure views) "
