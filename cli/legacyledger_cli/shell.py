@@ -49,6 +49,23 @@ def display_location(location: str) -> str:
     return urlunparse(url._replace(netloc=netloc))
 
 
+#: PostgreSQL's codes for a write refused to the user: no privilege, a read-only transaction.
+REFUSED_WRITES = frozenset({"42501", "25006"})
+
+
+def refused_write(error: BaseException) -> str | None:
+    """PostgreSQL's words when it refused this user a write (a role that may only read, a
+    read-only server), from ``error`` or what it was raised from; else None."""
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        if getattr(found, "sqlstate", None) in REFUSED_WRITES:
+            return str(found).splitlines()[0]
+        found = found.__cause__ or found.__context__
+    return None
+
+
 #: Why a ledger is read-only here (the CLI opens a SQLite file read-only when it must).
 CANNOT_WRITE = "the file or its folder cannot be written"
 
@@ -97,6 +114,12 @@ class Shell:
             yield opened
         except LedgerReadOnly as error:
             raise Failure(str(error).partition(" (")[0], [CANNOT_WRITE]) from None
+        except Exception as error:
+            reason = refused_write(error)
+            if reason is None:
+                raise
+            raise Failure(f"the ledger at {self.where} cannot be written by this user",
+                          [reason]) from None
         finally:
             opened.close()
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -205,3 +206,46 @@ def test_reading_commands_work_on_a_real_read_only_filesystem(read_only_filesyst
         assert result.exit_code == 1 and "read-only" in result.stderr, (args, result.output)
         assert not isinstance(result.exception, Exception), (args, result.exception)
     assert files_of(folder) == before
+
+
+@pytest.fixture
+def reader_dsn(pg_dsn: str) -> Any:
+    """A DSN for a PostgreSQL role that may read the ledger (USAGE, SELECT) and no more."""
+    import psycopg
+
+    from tests.conftest import PG_DSN
+
+    schema = pg_dsn.partition("?schema=")[2]
+    role = f"ll_reader_{schema[-12:]}"
+    with Ledger(pg_dsn) as ledger:
+        ledger.import_file(EXAMPLE)
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        try:
+            admin.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+            yield PG_DSN.replace("postgres@", f"{role}@", 1) + f"?schema={schema}"
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
+def test_a_postgres_role_that_may_only_read_reads_and_each_write_is_one_clear_error(
+    reader_dsn: str, tmp_path: Path
+) -> None:
+    """Writes as a role without INSERT gave a traceback (import: permission denied for
+    table legacyledger_source_refs; follow: for the schema)."""
+    runner = CliRunner()
+    for args in (["verify"], ["export"], ["report", "all"], ["explain", FIGURE], ["head"]):
+        result = runner.invoke(main, ["--ledger", reader_dsn, *args])
+        assert result.exit_code == 0, (args, result.output)
+    new = tmp_path / "new.jsonl"
+    new.write_bytes(orjson.dumps(cost_incurred(key="wy-legacy")) + b"\n")
+    for args in [["import", str(new)], *WRITES[1:]]:
+        result = runner.invoke(main, ["--ledger", reader_dsn, *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert not isinstance(result.exception, Exception), (args, result.exception)
+        assert "cannot be written" in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) <= 2, result.stderr
+    with Ledger(reader_dsn, create=False) as ledger:
+        assert ledger.count() == 17
