@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from legacyledger.views import Views
 from legacyledger_cli.html.report import (
     partnership_names,
     programme_title,
+    reading_money,
     render_html,
+    short_money,
     title_of,
 )
 from tests.cli import test_html_report as base
@@ -271,3 +274,30 @@ def test_the_year_table_reads_in_whole_pounds(nhs: Rendered) -> None:
                  if "whole pounds" in "".join(c.text() for c in t.iter("caption")))  # fmt: skip
     money = [cell for row in rows(table) for cell in row[2:5] if cell.startswith(("£", "\u2212£"))]
     assert money and all(re.fullmatch(r"\u2212?£[0-9,]+", cell) for cell in money), money
+
+
+def without_a_click(node: Node) -> str:
+    """The words a reader sees without opening anything: not inside a folded ``<details>``
+    (its summary aside), not a chart's hover ``<title>``."""
+    parts = []
+    for child in node.children:
+        if isinstance(child, str):
+            parts.append(child)
+        elif child.tag == "details":
+            parts.extend(without_a_click(s) for s in child.iter("summary"))
+        elif child.tag not in ("title", "style"):
+            parts.append(without_a_click(child))
+    return " ".join(parts)
+
+
+def test_money_from_ten_pounds_reads_in_whole_pounds_without_a_click(nhs: Rendered) -> None:
+    """Unit costs, differences and cancelled-event costs under £100 kept their pence beside
+    whole pounds (£68.25 by £129); only an amount under £10 keeps them, where a pound is more
+    than a twentieth of it."""
+    seen = without_a_click(Page(render_html(nhs.report, nhs.timeline)).root)
+    pence = re.findall(r"£([0-9,]+)\.[0-9]{2}", seen)
+    assert [p for p in pence if int(p.replace(",", "")) >= 10] == []
+    assert re.search(r"£[0-9]{2,3}(?![0-9.,])", seen)  # amounts of £10 to £999 are there
+    assert reading_money(Decimal("68.25")) == "£68"
+    assert reading_money(Decimal("-89.79")) == "\u2212£90"
+    assert reading_money(Decimal("3.47")) == "£3.47" and short_money(Decimal("0.4")) == "£0.40"

@@ -61,11 +61,18 @@ def money(value: object) -> str:
     return f"{MINUS if rounded < 0 else ''}£{abs(rounded):,.2f}"
 
 
+#: Money reads in whole pounds from here up; the exact amount is one click away.
+WHOLE_POUNDS_FROM = Decimal(10)
+
+
 def reading_money(value: object) -> str:
-    """Money rounded for reading: whole pounds from £100 (£4,842), to the penny below it
-    (£3.47), where a whole pound would be a large part of the amount."""
+    """Money rounded for reading: whole pounds (£4,842; £68 per contact hour), as a board
+    reads it, with the amount to the penny one click away. The one exception is an amount
+    under £10 (£3.47 per audience member, a 40p difference): a pound is more than a twentieth
+    of it, so rounding would misstate it (£3, or £0 for 40p), and it keeps its pence. Charts
+    use the same threshold (:func:`short_money`)."""
     amount = Decimal(str(value))
-    if abs(amount) < 100:
+    if abs(amount) < WHOLE_POUNDS_FROM:
         return money(amount)
     whole = amount.quantize(Decimal(1), ROUND_HALF_UP)
     return f"{MINUS if whole < 0 else ''}£{abs(whole):,}"
@@ -82,7 +89,7 @@ def short_money(value: object) -> str:
             short = (size / scale).quantize(Decimal("0.1") if size < 10 * scale else Decimal(1),
                                             ROUND_HALF_UP)  # fmt: skip
             return f"{sign}£{short.normalize():f}{suffix}"
-    return reading_money(amount) if size < 10 else f"{sign}£{size.quantize(1, ROUND_HALF_UP)}"
+    return reading_money(amount)
 
 
 @attrs.frozen
@@ -1061,7 +1068,7 @@ def costs_section(report: Any, figures: Figures) -> str:
             paragraph(
                 "Mentor time is valued at the pay rate in force on the day of the activity "
                 f"(salary ÷ hours per year {TIMES} (1 + on-costs)); costs are exact until shown, "
-                "then rounded to the penny."
+                "then read in whole pounds, to the penny one click away."
             ),
             quarter_figure(view, figures),
             restatement_table(view),
