@@ -123,14 +123,17 @@ def test_only_the_appendix_has_a_column_of_figure_ids(nhs: Rendered) -> None:
 
 #: A page that loads the report in a frame of the given width and writes, as JSON, how wide
 #: the report's page is, and for each chart shown (of the two layouts, the one the CSS shows
-#: at that width) where it sits, its smallest text as rendered, and its figure's box; and for
-#: each table shown, whether it can scroll in its own box (the report itself runs no script).
+#: at that width) where it sits, its smallest text as rendered, and its figure's box; for
+#: each table shown, whether it can scroll in its own box; and for every table, how its header
+#: and total rows are laid out and how many of its rows may not be cut by a page break (the
+#: report itself runs no script).
 MEASURE = """<!DOCTYPE html><html><body style="margin:0">
 <iframe id="f" src="report.html" style="width:{width}px;height:900px;border:0"></iframe>
 <script>
 document.getElementById("f").addEventListener("load", function () {{
   var d = this.contentDocument, w = this.contentWindow, page = d.documentElement;
-  var out = {{scroll: page.scrollWidth, client: page.clientWidth, charts: [], tables: []}};
+  var out = {{scroll: page.scrollWidth, client: page.clientWidth, charts: [], tables: [],
+    printed: []}};
   d.querySelectorAll("svg.chart").forEach(function (s) {{
     if (w.getComputedStyle(s).display === "none") return;
     var box = s.getBoundingClientRect(), scale = s.getScreenCTM().a, smallest = 1e9;
@@ -142,6 +145,13 @@ document.getElementById("f").addEventListener("load", function () {{
       left: box.left, right: box.right, font: smallest,
       height: figure.getBoundingClientRect().height, avoid: style.breakInside,
       inside: figure.scrollWidth <= figure.clientWidth}});
+  }});
+  d.querySelectorAll("table").forEach(function (t) {{
+    var rows = t.querySelectorAll("tbody tr"), whole = 0, style = function (part) {{
+      return part ? w.getComputedStyle(part).display : null; }};
+    rows.forEach(function (r) {{ if (w.getComputedStyle(r).breakInside === "avoid") whole++; }});
+    out.printed.push({{kind: t.className, head: style(t.tHead), foot: style(t.tFoot),
+      rows: rows.length, whole: whole}});
   }});
   d.querySelectorAll(".table-scroll").forEach(function (box) {{
     if (!box.getBoundingClientRect().width) return;
@@ -227,6 +237,21 @@ def test_in_print_every_chart_fits_a_page_whole_and_is_never_split(
         assert chart["layout"] == "wide" and chart["inside"], chart  # nothing clipped
         assert chart["right"] <= page["client"], chart
         assert chart["avoid"] == "avoid" and chart["height"] <= A4_HEIGHT_PX, chart  # never split
+
+
+@pytest.mark.slow
+def test_a_table_longer_than_a_page_repeats_its_header_and_never_cuts_a_row(
+    nhs: Rendered, tmp_path: Path
+) -> None:
+    """The compliance table of a long framework ran on to the next page without its header,
+    and a row could be cut between pages; its total row printed at the foot of every page."""
+    tables = measured(as_printed(nhs.html), A4_WIDTH_PX, tmp_path / "m")["printed"]
+    assert any(t["kind"] == "heat" for t in tables) and all(t["rows"] for t in tables)
+    for found in tables:
+        assert found["head"] in ("table-header-group", None), found  # repeats on each page
+        assert found["whole"] == found["rows"], found  # no row cut between pages
+        assert found["foot"] in ("table-row-group", None), found  # the total, once, at the end
+    assert any(t["foot"] for t in tables) and all(t["head"] for t in tables if t["kind"] == "heat")
 
 
 def printed(html: str, where: Path) -> bytes:

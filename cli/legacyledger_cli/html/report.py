@@ -2032,7 +2032,9 @@ main,.title-block .inner,.provenance .inner{max-width:none;padding:0}
 nav.contents{display:none}
 section.report-section{break-before:page}
 h2,h3{break-after:avoid}
-figure.chart-figure,table.actions tr,.card{break-inside:avoid}
+/* a table longer than a page: its header repeats, no row is cut, its total prints once */
+figure.chart-figure,tr,.card{break-inside:avoid}
+thead{display:table-header-group}tfoot{display:table-row-group}
 .cards{gap:8px;margin-right:2px}.card{padding:8px 10px;min-width:0;overflow-wrap:break-word}
 .card-value{font-size:1.35rem}
 details.all-figures{display:none}
@@ -2075,7 +2077,7 @@ figure.heat-figure{margin:16px 0 22px}
 table.heat td[class^=st-]::before{width:6.5rem}}
 @media (max-width:480px){main,.title-block .inner,.provenance .inner{padding:0 12px}
 .meta{grid-template-columns:1fr}.provenance dl{grid-template-columns:1fr}}
-@media print{.table-scroll{overflow:visible}table.heat tr{break-inside:avoid}
+@media print{.table-scroll{overflow:visible}
 .card details,details.exact{display:none}figure.heat-figure{margin:0;break-inside:avoid}
 .heat-figure figcaption,.heat-key,table.heat thead{break-after:avoid}}
 .heat-figure figcaption{margin:0 0 4px}
