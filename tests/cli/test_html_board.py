@@ -15,7 +15,9 @@ import pytest
 
 from legacyledger import Ledger
 from legacyledger.views import Views
+from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.report import (
+    CSS,
     partnership_names,
     programme_title,
     reading_money,
@@ -123,7 +125,8 @@ def test_only_the_appendix_has_a_column_of_figure_ids(nhs: Rendered) -> None:
 
 #: A page that loads the report in a frame of the given width and writes, as JSON, how wide
 #: the report's page is, and for each chart shown (of the two layouts, the one the CSS shows
-#: at that width) where it sits, its smallest text as rendered, and its figure's box; for
+#: at that width) where it sits, its smallest text as rendered, the words drawn past its
+#: edges, the pairs of words closer than APART px side by side, and its figure's box; for
 #: each table shown, whether it can scroll in its own box; and for every table, how its header
 #: and total rows are laid out and how many of its rows may not be cut by a page break (the
 #: report itself runs no script).
@@ -137,12 +140,23 @@ document.getElementById("f").addEventListener("load", function () {{
   d.querySelectorAll("svg.chart").forEach(function (s) {{
     if (w.getComputedStyle(s).display === "none") return;
     var box = s.getBoundingClientRect(), scale = s.getScreenCTM().a, smallest = 1e9;
+    var view = s.viewBox.baseVal, words = [], beyond = [], crowded = [];
     s.querySelectorAll("text").forEach(function (t) {{
       smallest = Math.min(smallest, parseFloat(w.getComputedStyle(t).fontSize) * scale);
+      var b = t.getBBox();
+      if (!b.width) return;
+      if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > view.width + 0.5
+          || b.y + b.height > view.height + 0.5) beyond.push(t.textContent);
+      words.forEach(function (a) {{
+        var across = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+        var down = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+        if (across * scale > -APART && down * scale > 0.5) crowded.push([a.said, t.textContent]);
+      }});
+      words.push({{x: b.x, y: b.y, width: b.width, height: b.height, said: t.textContent}});
     }});
     var figure = s.closest("figure"), style = w.getComputedStyle(figure);
     out.charts.push({{name: s.getAttribute("data-chart"), layout: s.getAttribute("data-layout"),
-      left: box.left, right: box.right, font: smallest,
+      left: box.left, right: box.right, font: smallest, beyond: beyond, crowded: crowded,
       height: figure.getBoundingClientRect().height, avoid: style.breakInside,
       inside: figure.scrollWidth <= figure.clientWidth}});
   }});
@@ -179,7 +193,8 @@ def measured(html: str, width: int, where: Path) -> dict[str, Any]:
     """The report laid out by Chromium in a frame ``width`` px wide, as MEASURE writes it."""
     where.mkdir()
     (where / "report.html").write_text(html, encoding="utf-8")
-    (where / "measure.html").write_text(MEASURE.format(width=width), encoding="utf-8")
+    page = MEASURE.format(width=width).replace("APART", str(APART_PX))
+    (where / "measure.html").write_text(page, encoding="utf-8")
     done = headless("--allow-file-access-from-files", "--hide-scrollbars",
                     f"--window-size={width + 40},1000",
                     "--virtual-time-budget=15000", "--dump-dom",
@@ -192,14 +207,31 @@ def measured(html: str, width: int, where: Path) -> dict[str, Any]:
 
 #: Smallest chart text, in CSS px as rendered, that still reads on a screen.
 READABLE_PX = 10.0
+#: Two words side by side in a chart closer than this, in CSS px, read as one.
+APART_PX = 2.0
+
+
+@pytest.fixture(scope="module")
+def board(ledger_views: tuple[Ledger, Views], nhs: Rendered) -> str:
+    """The page as the command writes it: partnerships by name (the longest labels), with the
+    appendix of figure ids (the widest table)."""
+    names = partnership_names(ledger_views[0], nhs.report)
+    return render_html(nhs.report, nhs.timeline, names=names, appendix=True)
+
+
+def words_apart_and_inside(chart: dict[str, Any]) -> None:
+    assert chart["beyond"] == [], chart  # cut at the chart's edge
+    assert chart["crowded"] == [], chart  # two labels touching or on top of each other
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("width", "layout"), [(360, "narrow"), (1280, "wide")])
 def test_on_a_phone_and_a_desktop_charts_scale_and_the_page_never_scrolls_sideways(
-    nhs: Rendered, tmp_path: Path, width: int, layout: str
+    nhs: Rendered, board: str, tmp_path: Path, width: int, layout: str
 ) -> None:
-    page = measured(nhs.html, width, tmp_path / "m")
+    """Also: no label is cut at a chart's edge (partnerships' names were, in the drop-out
+    chart) and no two touch."""
+    page = measured(board, width, tmp_path / "m")
     assert page["scroll"] <= page["client"], f"the page is {page['scroll']}px in {page['client']}"
     charts = page["charts"]
     assert sorted(c["name"] for c in charts) == sorted(base.expected_charts(nhs.report.views))
@@ -207,6 +239,7 @@ def test_on_a_phone_and_a_desktop_charts_scale_and_the_page_never_scrolls_sidewa
         assert chart["layout"] == layout, chart
         assert chart["left"] >= 0 and chart["right"] <= page["client"] and chart["inside"], chart
         assert chart["font"] >= READABLE_PX, chart
+        words_apart_and_inside(chart)
     wide = [t for t in page["tables"] if t["right"] > page["client"] + 0.5]
     assert not wide, wide
     assert page["tables"] and all(t["overflow"] == "auto" for t in page["tables"])
@@ -227,9 +260,9 @@ def as_printed(html: str) -> str:
 
 @pytest.mark.slow
 def test_in_print_every_chart_fits_a_page_whole_and_is_never_split(
-    nhs: Rendered, tmp_path: Path
+    nhs: Rendered, board: str, tmp_path: Path
 ) -> None:
-    page = measured(as_printed(nhs.html), A4_WIDTH_PX, tmp_path / "m")
+    page = measured(as_printed(board), A4_WIDTH_PX, tmp_path / "m")
     assert page["scroll"] <= page["client"]
     assert sorted(c["name"] for c in page["charts"]) == sorted(
         base.expected_charts(nhs.report.views))
@@ -237,6 +270,7 @@ def test_in_print_every_chart_fits_a_page_whole_and_is_never_split(
         assert chart["layout"] == "wide" and chart["inside"], chart  # nothing clipped
         assert chart["right"] <= page["client"], chart
         assert chart["avoid"] == "avoid" and chart["height"] <= A4_HEIGHT_PX, chart  # never split
+        words_apart_and_inside(chart)
 
 
 @pytest.mark.slow
@@ -326,3 +360,30 @@ def test_money_from_ten_pounds_reads_in_whole_pounds_without_a_click(nhs: Render
     assert reading_money(Decimal("68.25")) == "£68"
     assert reading_money(Decimal("-89.79")) == "\u2212£90"
     assert reading_money(Decimal("3.47")) == "£3.47" and short_money(Decimal("0.4")) == "£0.40"
+
+
+def bars(*pairs: tuple[float | None, str, float | None, str]) -> svg.BarPanel:
+    groups = [svg.BarGroup(label, (svg.Bar("Mentored", a, said_a, "n=165"),
+                                   svg.Bar("Comparator", b, said_b, "n=45")))
+              for (a, said_a, b, said_b), label in zip(
+                  pairs, ("6 months", "12 months", "18 months", "24 months", "Whole window"),
+                  strict=False)]  # fmt: skip
+    return svg.BarPanel("2024/25 cohort", tuple(groups))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [360, 1280])
+def test_labels_of_bars_of_near_heights_never_touch_on_a_phone(tmp_path: Path, width: int) -> None:
+    """At 360 px the retention bars' labels ran into each other (93.9% beside 100%), and so
+    did the eligible counts under them (n=165 beside n=45) and a long group's name."""
+    panels = [bars((0.939, "93.9%", 1.0, "100%"), (0.926, "92.6%", 0.9, "90%"),
+                   (1.0, "100%", 1.0, "100%"), (0.875, "87.5%", None, "*"),
+                   (0.813, "81.3%", 0.5, "50%"))]  # fmt: skip
+    ticks = [(v / 4, f"{v * 25}%") for v in range(5)]
+    chart = svg.responsive(lambda w: svg.bar_panels(
+        "bars", "Bars", "Two series", panels, ["Mentored", "Comparator"], ticks, width=w))
+    page = (f"<!DOCTYPE html><html><head><style>{CSS}</style></head><body><main>"
+            f'<figure class="chart-figure">{chart}</figure></main></body></html>')  # fmt: skip
+    found = measured(page, width, tmp_path / "m")["charts"]
+    assert len(found) == 1 and found[0]["layout"] == ("narrow" if width < 820 else "wide")
+    words_apart_and_inside(found[0])
