@@ -84,6 +84,15 @@ def test_parameters_read_as_words_not_python(nhs: Rendered) -> None:
     assert "`" not in "".join(p.text() for p in page.root.iter("p"))
 
 
+def test_a_parameters_source_is_named_and_never_broken_mid_word(nhs: Rendered) -> None:
+    """On a phone and in print the third column read "def" over "ault", under no heading."""
+    table = next(t for t in Page(nhs.html).root.iter("table")
+                 if t.attrs.get("class") == "parameters")  # fmt: skip
+    assert [th.text() for th in table.iter("th")][2] == "Set by"
+    assert {row[2] for row in rows(table)} <= {"given", "default"}
+    assert "table.parameters td:last-child{white-space:nowrap}" in nhs.html
+
+
 def test_the_title_names_the_partnerships_not_their_keys(
     ledger_views: tuple[Ledger, Views], nhs: Rendered
 ) -> None:

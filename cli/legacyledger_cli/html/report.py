@@ -1922,7 +1922,7 @@ def parameters_table(report: Any) -> str:
             rows.update(_flatten(described(), f"{family}."))
     rows.update(given)
     shown = [(k, v, "given" if k in given else "default") for k, v in sorted(rows.items())]
-    return table(("Parameter", "Value", ""), shown, cls="parameters") if shown else "defaults"
+    return table(("Parameter", "Value", "Set by"), shown, cls="parameters") if shown else "defaults"
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -2021,6 +2021,7 @@ font-size:.9rem;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .provenance dt{font-weight:bold}
 .provenance dd{margin:0;word-break:break-word}
 .provenance table{background:#fff;font-size:.8rem}
+table.parameters td:last-child{white-space:nowrap}
 @page{size:A4;margin:14mm 12mm 16mm 12mm;
 @bottom-left{content:"RUNNING_FOOTER";font:7.5pt Arial,sans-serif;color:#4c6272}
 @bottom-right{content:"Page " counter(page) " of " counter(pages);font:7.5pt Arial,sans-serif;
