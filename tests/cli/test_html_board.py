@@ -18,6 +18,7 @@ from legacyledger.views import Views
 from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.report import (
     CSS,
+    human,
     partnership_names,
     programme_title,
     reading_money,
@@ -396,3 +397,9 @@ def test_labels_of_bars_of_near_heights_never_touch_on_a_phone(tmp_path: Path, w
     found = measured(page, width, tmp_path / "m")["charts"]
     assert len(found) == 1 and found[0]["layout"] == ("narrow" if width < 820 else "wide")
     words_apart_and_inside(found[0])
+
+
+def test_categories_made_of_initials_read_in_capitals() -> None:
+    """Events by kind read "Cpd" and --by profession "Ahp"."""
+    assert [human(k) for k in ("cpd", "ahp", "left_uk", "nhs_trust", "careers_fair")] == [
+        "CPD", "AHP", "Left UK", "NHS trust", "Careers fair"]

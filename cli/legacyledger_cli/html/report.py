@@ -150,8 +150,14 @@ def as_float(figure: DisclosedFigure | None) -> float | None:
     return float(figure.display)
 
 
+#: Words of the facts' values that are initials, as a reader writes them.
+INITIALS = {"ahp": "AHP", "cpd": "CPD", "nhs": "NHS", "uk": "UK", "ica": "ICA"}
+
+
 def human(key: str) -> str:
-    return key.replace("_", " ").replace("-", " ").capitalize()
+    """A key or category as words: ``careers_fair`` → ``Careers fair``, ``cpd`` → ``CPD``."""
+    said = key.replace("_", " ").replace("-", " ").capitalize().split(" ")
+    return " ".join(INITIALS.get(word.lower(), word) for word in said)
 
 
 def fy(label: str) -> str:
