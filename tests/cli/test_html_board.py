@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from legacyledger import Ledger
-from legacyledger.views import Views
+from legacyledger.views import Views, build_views
 from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.report import (
     CSS,
@@ -403,3 +403,17 @@ def test_categories_made_of_initials_read_in_capitals() -> None:
     """Events by kind read "Cpd" and --by profession "Ahp"."""
     assert [human(k) for k in ("cpd", "ahp", "left_uk", "nhs_trust", "careers_fair")] == [
         "CPD", "AHP", "Left UK", "NHS trust", "Careers fair"]
+
+
+def test_an_empty_ledgers_board_pack_says_it_is_empty_first(tmp_path: Path) -> None:
+    """The command warned on stderr, but the page itself, read by a board, did not say why
+    every headline was n/a."""
+    with Ledger(tmp_path / "empty.db") as ledger:
+        html = base.rendered(ledger, build_views(ledger, as_of=base.AS_OF), "nhs").html
+    summary = next(s for s in Page(html).root.iter("section") if s.attrs.get("id") == "summary")
+    first = next(p for p in summary.iter("p"))
+    assert first.attrs.get("class") == "callout" and "held no facts" in first.text()
+
+
+def test_a_ledger_with_facts_says_nothing_of_the_kind(nhs: Rendered) -> None:
+    assert "held no facts" not in nhs.html

@@ -627,8 +627,18 @@ def summary_section(report: Any, figures: Figures) -> str:
     )
     return (
         '<section class="summary" id="summary" aria-labelledby="summary-h">'
-        f'<h2 id="summary-h">Summary</h2>{lead}<div class="cards">{html_cards}</div></section>'
+        f'<h2 id="summary-h">Summary</h2>{_empty(report)}{lead}'
+        f'<div class="cards">{html_cards}</div></section>'
     )
+
+
+def _empty(report: Any) -> str:
+    """A report of no facts says so first: its zeros and blanks are not a programme's."""
+    if report.known_at:
+        return ""
+    return ('<p class="callout"><strong>The ledger held no facts</strong> at this position, '
+            "so every figure below is zero or not computable. Import facts first "
+            "(<code>legacyledger import FILE</code>).</p>")
 
 
 def worked_out(report: Any, figure_id: str, policy: str) -> str:
