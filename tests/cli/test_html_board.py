@@ -23,6 +23,7 @@ from legacyledger_cli.html.report import (
     programme_title,
     reading_money,
     render_html,
+    series_of,
     short_money,
     title_of,
 )
@@ -417,3 +418,14 @@ def test_an_empty_ledgers_board_pack_says_it_is_empty_first(tmp_path: Path) -> N
 
 def test_a_ledger_with_facts_says_nothing_of_the_kind(nhs: Rendered) -> None:
     assert "held no facts" not in nhs.html
+
+
+def test_mentored_and_comparator_keep_their_colours_beside_all_registrants() -> None:
+    """Under --by the first panel can be one group of all registrants: it took the first
+    colour, and mentored and comparator changed colour from the report without --by."""
+    key = ("2021/22", (("profession", "ahp"),))
+    other = ("2023/24", (("profession", "nurse"),))
+    panels = {key: [("All registrants", None)],
+              other: [("Mentored", None), ("Comparator", None)]}  # fmt: skip
+    assert series_of(panels) == ["Mentored", "Comparator", "All registrants"]
+    assert series_of({key: [("All registrants", None)]}) == ["All registrants"]

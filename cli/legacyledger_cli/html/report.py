@@ -800,6 +800,16 @@ def _panels(view: Any) -> dict[PanelKey, list[tuple[str, Any]]]:
     return panels
 
 
+#: The groups compared, first: they keep their colours (and dashes) in every report.
+COMPARED = ("Mentored", "Comparator")
+
+
+def series_of(panels: Mapping[PanelKey, list[tuple[str, Any]]]) -> list[str]:
+    """The retention charts' series, mentored and comparator first, then as they come."""
+    found = dict.fromkeys(s for rows in panels.values() for s, _ in rows)
+    return [s for s in COMPARED if s in found] + [s for s in found if s not in COMPARED]
+
+
 def _panel_title(key: PanelKey) -> str:
     return " · ".join([f"{key[0]} cohort", *(human(v) for _, v in key[1])])
 
@@ -808,7 +818,7 @@ def retention_section(report: Any, figures: Figures) -> str:
     view = report.views.families["retention"]
     p = view.params
     panels = _panels(view)
-    series = list(dict.fromkeys(s for rows in panels.values() for s, _ in rows))
+    series = series_of(panels)
     intro = paragraph(
         f"Registrants are grouped into cohorts by the {p.period.upper()} of their "
         f"{p.anchor.replace('_', ' ')} date. Scope “{p.scope}” decides what counts as leaving.",
