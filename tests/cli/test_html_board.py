@@ -169,6 +169,8 @@ document.getElementById("f").addEventListener("load", function () {{
     out.charts.push({{name: s.getAttribute("data-chart"), layout: s.getAttribute("data-layout"),
       left: box.left, right: box.right, font: smallest, beyond: beyond, crowded: crowded,
       height: figure.getBoundingClientRect().height, avoid: style.breakInside,
+      part: Number(s.getAttribute("data-part") || 1), partHeight: box.height,
+      partAvoid: w.getComputedStyle(s).breakInside,
       inside: figure.scrollWidth <= figure.clientWidth}});
   }});
   d.querySelectorAll("table").forEach(function (t) {{
@@ -245,7 +247,8 @@ def test_on_a_phone_and_a_desktop_charts_scale_and_the_page_never_scrolls_sidewa
     page = measured(board, width, tmp_path / "m")
     assert page["scroll"] <= page["client"], f"the page is {page['scroll']}px in {page['client']}"
     charts = page["charts"]
-    assert sorted(c["name"] for c in charts) == sorted(base.expected_charts(nhs.report.views))
+    assert sorted(c["name"] for c in charts if c["part"] == 1) == sorted(
+        base.expected_charts(nhs.report.views))
     for chart in charts:  # one layout shown, inside the page and its own box, text readable
         assert chart["layout"] == layout, chart
         assert chart["left"] >= 0 and chart["right"] <= page["client"] and chart["inside"], chart
@@ -275,12 +278,39 @@ def test_in_print_every_chart_fits_a_page_whole_and_is_never_split(
 ) -> None:
     page = measured(as_printed(board), A4_WIDTH_PX, tmp_path / "m")
     assert page["scroll"] <= page["client"]
-    assert sorted(c["name"] for c in page["charts"]) == sorted(
+    assert sorted(c["name"] for c in page["charts"] if c["part"] == 1) == sorted(
         base.expected_charts(nhs.report.views))
     for chart in page["charts"]:
         assert chart["layout"] == "wide" and chart["inside"], chart  # nothing clipped
         assert chart["right"] <= page["client"], chart
-        assert chart["avoid"] == "avoid" and chart["height"] <= A4_HEIGHT_PX, chart  # never split
+        printed_whole(chart)
+        words_apart_and_inside(chart)
+
+
+def printed_whole(chart: dict[str, Any]) -> None:
+    """A chart (with its caption) or, drawn in parts, each of its parts fits an A4 page and
+    is never split across two."""
+    if chart["avoid"] == "avoid":
+        assert chart["height"] <= A4_HEIGHT_PX, chart
+    else:
+        assert chart["partAvoid"] == "avoid" and chart["partHeight"] <= A4_HEIGHT_PX, chart
+
+
+@pytest.mark.slow
+def test_a_report_by_two_dimensions_prints_its_many_panels_in_parts_each_whole(
+    ledger_views: tuple[Ledger, Views], tmp_path: Path
+) -> None:
+    """With --by, the retention charts had a panel per cohort and group in one picture taller
+    than a page: printed, it was cut across pages and left a page blank before it."""
+    ledger, _ = ledger_views
+    views = build_views(ledger, as_of=base.AS_OF,
+                        params={**base.PARAMETERS, "retention": {"by": ("profession", "employer")}})
+    html = base.rendered(ledger, views, "nhs").html
+    charts = measured(as_printed(html), A4_WIDTH_PX, tmp_path / "m")["charts"]
+    parted = {c["name"] for c in charts if c["part"] > 1}
+    assert {"retention-km", "retention-horizons"} <= parted
+    for chart in charts:
+        printed_whole(chart)
         words_apart_and_inside(chart)
 
 
@@ -429,3 +459,18 @@ def test_mentored_and_comparator_keep_their_colours_beside_all_registrants() -> 
               other: [("Mentored", None), ("Comparator", None)]}  # fmt: skip
     assert series_of(panels) == ["Mentored", "Comparator", "All registrants"]
     assert series_of({key: [("All registrants", None)]}) == ["All registrants"]
+
+
+def test_a_chart_of_many_panels_is_drawn_in_parts_each_with_its_key() -> None:
+    panels = [bars((0.5, "50%", 0.4, "40%"))] * 13
+    ticks = [(v / 4, f"{v * 25}%") for v in range(5)]
+    drawn = svg.in_parts(lambda part_of, width, part: svg.bar_panels(
+        "bars", "Bars", "Two series", part_of, ["Mentored", "Comparator"], ticks, width=width,
+        part=part), panels, svg.PANELS_PER_PART)
+    page = Page(f"<div>{drawn}</div>")
+    charts = [n for n in page.root.iter("svg")]
+    assert [(c.attrs["data-layout"], c.attrs.get("data-part", "1")) for c in charts] == [
+        (layout, part) for part in "123" for layout in ("wide", "narrow")]
+    assert [len(list(c.iter("g"))) - 1 for c in charts] == [6, 6, 6, 6, 1, 1]  # a key each
+    ids = [n.attrs["id"] for n in page.root.iter() if "id" in n.attrs]
+    assert len(ids) == len(set(ids)) and page.problems == []

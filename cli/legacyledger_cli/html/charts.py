@@ -17,10 +17,12 @@ supplies the namespace), so the report holds no web address at all.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -35,6 +37,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 DASHES = ("", "7 3", "2 2.5", "9 3 2 3", "4 4", "1 3", "12 4")
 WITHHELD_GREY = "#c9d1d6"
 Ticks = Sequence[tuple[float, str]]
+T = TypeVar("T")
 Styles = Mapping[str, tuple[str, str]]
 
 
@@ -102,6 +105,24 @@ def responsive(draw: Callable[[float], str]) -> str:
     return draw(WIDTH) + draw(NARROW)
 
 
+#: Panels (three rows of two, wide) and bar rows a chart part holds: it fits an A4 page.
+PANELS_PER_PART, ROWS_PER_PART = 6, 30
+
+
+def in_parts(draw: Callable[[Sequence[T], float, int], str], items: Sequence[T], size: int) -> str:
+    """A chart of many panels or rows (a report ``--by`` a dimension) drawn responsive in
+    parts of at most ``size`` (``draw(items, width, part)``), each with its own key, so a
+    printed page holds a part whole and may break between two."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [items]
+    return "".join(responsive(functools.partial(_part, draw, chunk, part))
+                   for part, chunk in enumerate(chunks, start=1))  # fmt: skip
+
+
+def _part(draw: Callable[[Sequence[T], float, int], str], chunk: Sequence[T], part: int,
+          width: float) -> str:  # fmt: skip
+    return draw(chunk, width, part)
+
+
 def layout(width: float) -> str:
     return "wide" if width >= WIDTH else "narrow"
 
@@ -112,9 +133,12 @@ def ident(name: str, width: float) -> str:
 
 
 def chart(
-    name: str, title: str, desc: str, height: float, body: Iterable[str], width: float = WIDTH
+    name: str, title: str, desc: str, height: float, body: Iterable[str], width: float = WIDTH,
+    part: int = 1,
 ) -> str:
-    known = f"chart-{ident(name, width)}"
+    """An SVG chart; ``part`` 2 and on: a later part of one chart (:func:`in_parts`)."""
+    known = f"chart-{ident(name, width)}" + (f"-{part}" if part > 1 else "")
+    title += f" (part {part})" if part > 1 else ""
     return tag(
         "svg",
         tag("title", esc(title), id=f"{known}-title")
@@ -126,6 +150,7 @@ def chart(
         aria_label=title,
         aria_describedby=f"{known}-desc",
         data_chart=name,
+        data_part=part if part > 1 else None,
         data_layout=layout(width),
         class_=f"chart {layout(width)}",
         font_family="Arial, 'Liberation Sans', Helvetica, sans-serif",
@@ -302,6 +327,7 @@ def survival_chart(
     series: Sequence[str],
     y_min: float,
     width: float = WIDTH,
+    part: int = 1,
 ) -> str:
     if not panels:
         return empty(name, title, desc, "No cohort has anyone to follow yet.", width)
@@ -317,7 +343,7 @@ def survival_chart(
         x0, y0 = (i % columns) * (width + 14), key_h + 6 + (i // columns) * height
         body.append(_survival_panel(panel, x0, y0, width, ticks, styles, y_min))
     return chart(name, title, desc, key_h + 6 + math.ceil(len(panels) / columns) * height, body,
-                 full)  # fmt: skip
+                 full, part)  # fmt: skip
 
 
 def _survival_panel(
@@ -456,6 +482,7 @@ def bar_panels(
     columns: int = 2,
     panel_height: float = 200,
     width: float = WIDTH,
+    part: int = 1,
 ) -> str:
     """Grouped bars, one panel per entry, all on one y scale (up to ``y_ticks[-1]``). Where two
     bars' labels would touch (narrow bars, near heights), the taller bar's label goes a line
@@ -476,7 +503,7 @@ def bar_panels(
         x0, y0 = (i % columns) * (width + 14), key_h + 4 + (i // columns) * panel_height
         body.append(_bar_panel(panel, x0, y0, width, panel_height, styles, y_ticks, room))
     rows = math.ceil(len(panels) / columns)
-    return chart(name, title, desc, key_h + 4 + rows * panel_height, body, full)
+    return chart(name, title, desc, key_h + 4 + rows * panel_height, body, full, part)
 
 
 #: A line of a chart's small text, and the least space kept between two words side by side.
@@ -904,6 +931,7 @@ def hbar_chart(
     reference_name: str = "",
     x_title: tuple[str, str] = ("", ""),
     width: float = WIDTH,
+    part: int = 1,
 ) -> str:
     """One row each; negative values run left of the zero line. ``x_title``: words under the
     axis, left and right of zero (e.g. which group a bar on that side favours). Narrow, each
@@ -936,7 +964,7 @@ def hbar_chart(
     if any(x_title):
         parts.append(text(xs(0) - 8, bottom + 30, x_title[0], 9.5, text_anchor="end", fill=MUTED))
         parts.append(text(xs(0) + 8, bottom + 30, x_title[1], 9.5, fill=MUTED))
-    return chart(name, title, desc, bottom + (40 if any(x_title) else 24), parts, width)
+    return chart(name, title, desc, bottom + (40 if any(x_title) else 24), parts, width, part)
 
 
 def wrap(words: str, size: float, width: float) -> list[str]:

@@ -526,9 +526,11 @@ def _head_position(report: Any) -> int:
 
 
 def figure_block(chart: str, caption: str, note: str = "", exact: str = "") -> str:
-    """A chart with its caption; ``exact``: the chart's amounts to the penny, folded."""
+    """A chart with its caption; ``exact``: the chart's amounts to the penny, folded. A chart
+    in parts (:func:`~legacyledger_cli.html.charts.in_parts`) may break between them."""
     extra = f'<p class="callout">{note}</p>' if note else ""
-    return (f'<figure class="chart-figure">{chart}<figcaption>{caption}</figcaption>{extra}'
+    kind = "chart-figure in-parts" if 'data-part="' in chart else "chart-figure"
+    return (f'<figure class="{kind}">{chart}<figcaption>{caption}</figcaption>{extra}'
             f"{exact}</figure>")  # fmt: skip
 
 
@@ -848,17 +850,17 @@ def km_figure(
         (s.lower for p in drawn for c in p.curves for s in c.steps if s.x <= ticks[-1]), default=1.0
     )
     y_min = min(0.5, math.floor(lowest * 10) / 10)
-    chart = svg.responsive(lambda width: svg.survival_chart(
+    chart = svg.in_parts(lambda part_of, width, part: svg.survival_chart(
         "retention-km",
         f"Kaplan{EN_DASH}Meier retention curves by cohort, with 95% confidence bands",
         "Share of each cohort still in post (by the report's scope) against months since the "
         "anchor date, as step lines with shaded log-log 95% confidence bands; numbers at risk "
         f"at {', '.join(num_months(t) for t in ticks)} months under each panel.",
-        drawn,
+        part_of,
         ticks,
         series,
-        y_min, width=width,
-    ))
+        y_min, width=width, part=part,
+    ), drawn, svg.PANELS_PER_PART)
     steps = (
         "Each step down is a leaving. "
         if figures.policy == "none"
@@ -970,16 +972,16 @@ def horizons_figure(
             bars = tuple(_horizon_bar(name, row, h, maker, figures) for name, row in rows)
             groups.append(svg.BarGroup(f"{h} months", bars))
         drawn.append(svg.BarPanel(_panel_title(key), tuple(groups)))
-    chart = svg.responsive(lambda width: svg.bar_panels(
+    chart = svg.in_parts(lambda part_of, width, part: svg.bar_panels(
         "retention-horizons",
         "Retention at each horizon by cohort (R_h), with eligible counts",
         "Bars: share of eligible registrants retained at 6, 12, 18 and 24 months after the "
         "anchor date. Under each bar: n, the number eligible (anchor plus horizon on or before "
         "the as-of date, enrolled by then, and observed to it or seen leaving before it).",
-        drawn,
+        part_of,
         series,
-        [(v / 100, f"{v}%") for v in range(0, 101, 25)], width=width,
-    ))
+        [(v / 100, f"{v}%") for v in range(0, 101, 25)], width=width, part=part,
+    ), drawn, svg.PANELS_PER_PART)
     caption = (
         "<strong>R<sub>h</sub> = retained<sub>h</sub> / eligible<sub>h</sub>.</strong> "
         "Labels above the bars are R<sub>h</sub>; n under each bar is eligible<sub>h</sub>. "
@@ -1026,16 +1028,17 @@ def difference_figure(view: Any, figures: Figures) -> str:
     reach = max([abs(r.value) for r in rows if r.value is not None] or [0.1])
     step = svg.nice_ticks(reach, 2)
     ticks = [(-v, points(-v)) for v in reversed(step[1:])] + [(v, points(v)) for v in step]
-    chart = svg.responsive(lambda width: svg.hbar_chart(
+    chart = svg.in_parts(lambda part_of, width, part: svg.hbar_chart(
         "retention-difference",
         "Mentored minus comparator retention, in percentage points (descriptive, not causal)",
         "For each cohort and horizon: R_h of mentored registrants minus R_h of the comparator "
         "group; bars right of zero mean the mentored group was retained more. Descriptive, "
         "not causal: the groups were not randomised.",
-        rows,
+        part_of,
         ticks,
         x_title=("← comparator retained more", "mentored retained more →"), width=width,
-    ))
+        part=part,
+    ), rows, svg.ROWS_PER_PART)
     note = (
         "<strong>Descriptive, not causal.</strong> Mentored and comparator registrants were "
         "not randomly allocated, so a difference may reflect who was offered or took up "
@@ -2060,7 +2063,8 @@ nav.contents{display:none}
 section.report-section{break-before:page}
 h2,h3{break-after:avoid}
 /* a table longer than a page: its header repeats, no row is cut, its total prints once */
-figure.chart-figure,tr,.card{break-inside:avoid}
+figure.chart-figure,tr,.card,svg.chart{break-inside:avoid}
+figure.chart-figure.in-parts{break-inside:auto}
 thead{display:table-header-group}tfoot{display:table-row-group}
 .cards{gap:8px;margin-right:2px}.card{padding:8px 10px;min-width:0;overflow-wrap:break-word}
 .card-value{font-size:1.35rem}
