@@ -431,9 +431,10 @@ def test_labels_of_bars_of_near_heights_never_touch_on_a_phone(tmp_path: Path, w
 
 
 def test_categories_made_of_initials_read_in_capitals() -> None:
-    """Events by kind read "Cpd" and --by profession "Ahp"."""
+    """Events by kind read "Cpd", --by profession "Ahp" and --by employer "Ods:rxp"."""
     assert [human(k) for k in ("cpd", "ahp", "left_uk", "nhs_trust", "careers_fair")] == [
         "CPD", "AHP", "Left UK", "NHS trust", "Careers fair"]
+    assert human("ods:RXP") == "ods:RXP" and human("gss:E08000019") == "gss:E08000019"
 
 
 def test_an_empty_ledgers_board_pack_says_it_is_empty_first(tmp_path: Path) -> None:

@@ -155,7 +155,10 @@ INITIALS = {"ahp": "AHP", "cpd": "CPD", "nhs": "NHS", "uk": "UK", "ica": "ICA"}
 
 
 def human(key: str) -> str:
-    """A key or category as words: ``careers_fair`` → ``Careers fair``, ``cpd`` → ``CPD``."""
+    """A key or category as words: ``careers_fair`` → ``Careers fair``, ``cpd`` → ``CPD``;
+    an organisation's code (``ods:RXP``) as it is written."""
+    if ":" in key:
+        return key
     said = key.replace("_", " ").replace("-", " ").capitalize().split(" ")
     return " ".join(INITIALS.get(word.lower(), word) for word in said)
 
