@@ -61,9 +61,10 @@ class Commands(click.Group):
 def main(ctx: click.Context, location: str, quiet: bool) -> None:
     """An event-sourced ledger for NHS workforce programmes.
 
-    Facts go in as JSON Lines (validated, all or nothing, idempotent); the ledger keeps
-    every fact in order, corrections included, and answers as it stands now or as it was
-    known at any earlier position.
+    Facts go in as JSON Lines, CSV or Excel files (`templates` writes a CSV per fact
+    type; validated, all or nothing, idempotent); the ledger keeps every fact in order,
+    corrections included, and answers as it stands now or as it was known at any earlier
+    position. Reports come out as tables, CSV and Excel for pivot tables, and HTML.
     """
     tune_gc()
     ctx.obj = Shell(location, quiet)

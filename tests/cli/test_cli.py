@@ -524,6 +524,13 @@ def test_the_diff_example_by_position_runs_on_the_example_ledger(imported: Cli) 
     assert "\n  changed\n" in result.stdout and "RegistrantLeft" in result.stdout
 
 
+def test_the_main_help_says_spreadsheets_go_in_and_come_out() -> None:
+    """It said facts go in as JSON Lines only, the one way an analyst's data is not held."""
+    said = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    assert "JSON Lines, CSV or Excel files" in said and "templates" in said
+    assert "CSV and Excel for pivot tables" in said
+
+
 def test_verify_help_names_every_check_it_makes() -> None:
     text = " ".join(CliRunner().invoke(main, ["verify", "--help"]).output.split())
     for check in ("positions", "validates", "source_ref index", "hash chain"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,17 @@ from typing import Any
 import pytest
 
 from legacyledger import Ledger
-from legacyledger.views import Views
+from legacyledger.views import Views, build_views
+from legacyledger_cli.html import charts as svg
 from legacyledger_cli.html.report import (
+    CSS,
+    human,
     partnership_names,
     programme_title,
+    reading_money,
     render_html,
+    series_of,
+    short_money,
     title_of,
 )
 from tests.cli import test_html_report as base
@@ -79,6 +86,15 @@ def test_parameters_read_as_words_not_python(nhs: Rendered) -> None:
     assert "`" not in "".join(p.text() for p in page.root.iter("p"))
 
 
+def test_a_parameters_source_is_named_and_never_broken_mid_word(nhs: Rendered) -> None:
+    """On a phone and in print the third column read "def" over "ault", under no heading."""
+    table = next(t for t in Page(nhs.html).root.iter("table")
+                 if t.attrs.get("class") == "parameters")  # fmt: skip
+    assert [th.text() for th in table.iter("th")][2] == "Set by"
+    assert {row[2] for row in rows(table)} <= {"given", "default"}
+    assert "table.parameters td:last-child{white-space:nowrap}" in nhs.html
+
+
 def test_the_title_names_the_partnerships_not_their_keys(
     ledger_views: tuple[Ledger, Views], nhs: Rendered
 ) -> None:
@@ -120,25 +136,49 @@ def test_only_the_appendix_has_a_column_of_figure_ids(nhs: Rendered) -> None:
 
 #: A page that loads the report in a frame of the given width and writes, as JSON, how wide
 #: the report's page is, and for each chart shown (of the two layouts, the one the CSS shows
-#: at that width) where it sits, its smallest text as rendered, and its figure's box; and for
-#: each table shown, whether it can scroll in its own box (the report itself runs no script).
+#: at that width) where it sits, its smallest text as rendered, the words drawn past its
+#: edges, the pairs of words closer than APART px side by side, and its figure's box; for
+#: each table shown, whether it can scroll in its own box; and for every table, how its header
+#: and total rows are laid out and how many of its rows may not be cut by a page break (the
+#: report itself runs no script).
 MEASURE = """<!DOCTYPE html><html><body style="margin:0">
 <iframe id="f" src="report.html" style="width:{width}px;height:900px;border:0"></iframe>
 <script>
 document.getElementById("f").addEventListener("load", function () {{
   var d = this.contentDocument, w = this.contentWindow, page = d.documentElement;
-  var out = {{scroll: page.scrollWidth, client: page.clientWidth, charts: [], tables: []}};
+  var out = {{scroll: page.scrollWidth, client: page.clientWidth, charts: [], tables: [],
+    printed: []}};
   d.querySelectorAll("svg.chart").forEach(function (s) {{
     if (w.getComputedStyle(s).display === "none") return;
     var box = s.getBoundingClientRect(), scale = s.getScreenCTM().a, smallest = 1e9;
+    var view = s.viewBox.baseVal, words = [], beyond = [], crowded = [];
     s.querySelectorAll("text").forEach(function (t) {{
       smallest = Math.min(smallest, parseFloat(w.getComputedStyle(t).fontSize) * scale);
+      var b = t.getBBox();
+      if (!b.width) return;
+      if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > view.width + 0.5
+          || b.y + b.height > view.height + 0.5) beyond.push(t.textContent);
+      words.forEach(function (a) {{
+        var across = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+        var down = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+        if (across * scale > -APART && down * scale > 0.5) crowded.push([a.said, t.textContent]);
+      }});
+      words.push({{x: b.x, y: b.y, width: b.width, height: b.height, said: t.textContent}});
     }});
     var figure = s.closest("figure"), style = w.getComputedStyle(figure);
     out.charts.push({{name: s.getAttribute("data-chart"), layout: s.getAttribute("data-layout"),
-      left: box.left, right: box.right, font: smallest,
+      left: box.left, right: box.right, font: smallest, beyond: beyond, crowded: crowded,
       height: figure.getBoundingClientRect().height, avoid: style.breakInside,
+      part: Number(s.getAttribute("data-part") || 1), partHeight: box.height,
+      partAvoid: w.getComputedStyle(s).breakInside,
       inside: figure.scrollWidth <= figure.clientWidth}});
+  }});
+  d.querySelectorAll("table").forEach(function (t) {{
+    var rows = t.querySelectorAll("tbody tr"), whole = 0, style = function (part) {{
+      return part ? w.getComputedStyle(part).display : null; }};
+    rows.forEach(function (r) {{ if (w.getComputedStyle(r).breakInside === "avoid") whole++; }});
+    out.printed.push({{kind: t.className, head: style(t.tHead), foot: style(t.tFoot),
+      rows: rows.length, whole: whole}});
   }});
   d.querySelectorAll(".table-scroll").forEach(function (box) {{
     if (!box.getBoundingClientRect().width) return;
@@ -166,7 +206,8 @@ def measured(html: str, width: int, where: Path) -> dict[str, Any]:
     """The report laid out by Chromium in a frame ``width`` px wide, as MEASURE writes it."""
     where.mkdir()
     (where / "report.html").write_text(html, encoding="utf-8")
-    (where / "measure.html").write_text(MEASURE.format(width=width), encoding="utf-8")
+    page = MEASURE.format(width=width).replace("APART", str(APART_PX))
+    (where / "measure.html").write_text(page, encoding="utf-8")
     done = headless("--allow-file-access-from-files", "--hide-scrollbars",
                     f"--window-size={width + 40},1000",
                     "--virtual-time-budget=15000", "--dump-dom",
@@ -179,21 +220,40 @@ def measured(html: str, width: int, where: Path) -> dict[str, Any]:
 
 #: Smallest chart text, in CSS px as rendered, that still reads on a screen.
 READABLE_PX = 10.0
+#: Two words side by side in a chart closer than this, in CSS px, read as one.
+APART_PX = 2.0
+
+
+@pytest.fixture(scope="module")
+def board(ledger_views: tuple[Ledger, Views], nhs: Rendered) -> str:
+    """The page as the command writes it: partnerships by name (the longest labels), with the
+    appendix of figure ids (the widest table)."""
+    names = partnership_names(ledger_views[0], nhs.report)
+    return render_html(nhs.report, nhs.timeline, names=names, appendix=True)
+
+
+def words_apart_and_inside(chart: dict[str, Any]) -> None:
+    assert chart["beyond"] == [], chart  # cut at the chart's edge
+    assert chart["crowded"] == [], chart  # two labels touching or on top of each other
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("width", "layout"), [(360, "narrow"), (1280, "wide")])
 def test_on_a_phone_and_a_desktop_charts_scale_and_the_page_never_scrolls_sideways(
-    nhs: Rendered, tmp_path: Path, width: int, layout: str
+    nhs: Rendered, board: str, tmp_path: Path, width: int, layout: str
 ) -> None:
-    page = measured(nhs.html, width, tmp_path / "m")
+    """Also: no label is cut at a chart's edge (partnerships' names were, in the drop-out
+    chart) and no two touch."""
+    page = measured(board, width, tmp_path / "m")
     assert page["scroll"] <= page["client"], f"the page is {page['scroll']}px in {page['client']}"
     charts = page["charts"]
-    assert sorted(c["name"] for c in charts) == sorted(base.expected_charts(nhs.report.views))
+    assert sorted(c["name"] for c in charts if c["part"] == 1) == sorted(
+        base.expected_charts(nhs.report.views))
     for chart in charts:  # one layout shown, inside the page and its own box, text readable
         assert chart["layout"] == layout, chart
         assert chart["left"] >= 0 and chart["right"] <= page["client"] and chart["inside"], chart
         assert chart["font"] >= READABLE_PX, chart
+        words_apart_and_inside(chart)
     wide = [t for t in page["tables"] if t["right"] > page["client"] + 0.5]
     assert not wide, wide
     assert page["tables"] and all(t["overflow"] == "auto" for t in page["tables"])
@@ -214,16 +274,59 @@ def as_printed(html: str) -> str:
 
 @pytest.mark.slow
 def test_in_print_every_chart_fits_a_page_whole_and_is_never_split(
-    nhs: Rendered, tmp_path: Path
+    nhs: Rendered, board: str, tmp_path: Path
 ) -> None:
-    page = measured(as_printed(nhs.html), A4_WIDTH_PX, tmp_path / "m")
+    page = measured(as_printed(board), A4_WIDTH_PX, tmp_path / "m")
     assert page["scroll"] <= page["client"]
-    assert sorted(c["name"] for c in page["charts"]) == sorted(
+    assert sorted(c["name"] for c in page["charts"] if c["part"] == 1) == sorted(
         base.expected_charts(nhs.report.views))
     for chart in page["charts"]:
         assert chart["layout"] == "wide" and chart["inside"], chart  # nothing clipped
         assert chart["right"] <= page["client"], chart
-        assert chart["avoid"] == "avoid" and chart["height"] <= A4_HEIGHT_PX, chart  # never split
+        printed_whole(chart)
+        words_apart_and_inside(chart)
+
+
+def printed_whole(chart: dict[str, Any]) -> None:
+    """A chart (with its caption) or, drawn in parts, each of its parts fits an A4 page and
+    is never split across two."""
+    if chart["avoid"] == "avoid":
+        assert chart["height"] <= A4_HEIGHT_PX, chart
+    else:
+        assert chart["partAvoid"] == "avoid" and chart["partHeight"] <= A4_HEIGHT_PX, chart
+
+
+@pytest.mark.slow
+def test_a_report_by_two_dimensions_prints_its_many_panels_in_parts_each_whole(
+    ledger_views: tuple[Ledger, Views], tmp_path: Path
+) -> None:
+    """With --by, the retention charts had a panel per cohort and group in one picture taller
+    than a page: printed, it was cut across pages and left a page blank before it."""
+    ledger, _ = ledger_views
+    views = build_views(ledger, as_of=base.AS_OF,
+                        params={**base.PARAMETERS, "retention": {"by": ("profession", "employer")}})
+    html = base.rendered(ledger, views, "nhs").html
+    charts = measured(as_printed(html), A4_WIDTH_PX, tmp_path / "m")["charts"]
+    parted = {c["name"] for c in charts if c["part"] > 1}
+    assert {"retention-km", "retention-horizons"} <= parted
+    for chart in charts:
+        printed_whole(chart)
+        words_apart_and_inside(chart)
+
+
+@pytest.mark.slow
+def test_a_table_longer_than_a_page_repeats_its_header_and_never_cuts_a_row(
+    nhs: Rendered, tmp_path: Path
+) -> None:
+    """The compliance table of a long framework ran on to the next page without its header,
+    and a row could be cut between pages; its total row printed at the foot of every page."""
+    tables = measured(as_printed(nhs.html), A4_WIDTH_PX, tmp_path / "m")["printed"]
+    assert any(t["kind"] == "heat" for t in tables) and all(t["rows"] for t in tables)
+    for found in tables:
+        assert found["head"] in ("table-header-group", None), found  # repeats on each page
+        assert found["whole"] == found["rows"], found  # no row cut between pages
+        assert found["foot"] in ("table-row-group", None), found  # the total, once, at the end
+    assert any(t["foot"] for t in tables) and all(t["head"] for t in tables if t["kind"] == "heat")
 
 
 def printed(html: str, where: Path) -> bytes:
@@ -271,3 +374,104 @@ def test_the_year_table_reads_in_whole_pounds(nhs: Rendered) -> None:
                  if "whole pounds" in "".join(c.text() for c in t.iter("caption")))  # fmt: skip
     money = [cell for row in rows(table) for cell in row[2:5] if cell.startswith(("£", "\u2212£"))]
     assert money and all(re.fullmatch(r"\u2212?£[0-9,]+", cell) for cell in money), money
+
+
+def without_a_click(node: Node) -> str:
+    """The words a reader sees without opening anything: not inside a folded ``<details>``
+    (its summary aside), not a chart's hover ``<title>``."""
+    parts = []
+    for child in node.children:
+        if isinstance(child, str):
+            parts.append(child)
+        elif child.tag == "details":
+            parts.extend(without_a_click(s) for s in child.iter("summary"))
+        elif child.tag not in ("title", "style"):
+            parts.append(without_a_click(child))
+    return " ".join(parts)
+
+
+def test_money_from_ten_pounds_reads_in_whole_pounds_without_a_click(nhs: Rendered) -> None:
+    """Unit costs, differences and cancelled-event costs under £100 kept their pence beside
+    whole pounds (£68.25 by £129); only an amount under £10 keeps them, where a pound is more
+    than a twentieth of it."""
+    seen = without_a_click(Page(render_html(nhs.report, nhs.timeline)).root)
+    pence = re.findall(r"£([0-9,]+)\.[0-9]{2}", seen)
+    assert [p for p in pence if int(p.replace(",", "")) >= 10] == []
+    assert re.search(r"£[0-9]{2,3}(?![0-9.,])", seen)  # amounts of £10 to £999 are there
+    assert reading_money(Decimal("68.25")) == "£68"
+    assert reading_money(Decimal("-89.79")) == "\u2212£90"
+    assert reading_money(Decimal("3.47")) == "£3.47" and short_money(Decimal("0.4")) == "£0.40"
+
+
+def bars(*pairs: tuple[float | None, str, float | None, str]) -> svg.BarPanel:
+    groups = [svg.BarGroup(label, (svg.Bar("Mentored", a, said_a, "n=165"),
+                                   svg.Bar("Comparator", b, said_b, "n=45")))
+              for (a, said_a, b, said_b), label in zip(
+                  pairs, ("6 months", "12 months", "18 months", "24 months", "Whole window"),
+                  strict=False)]  # fmt: skip
+    return svg.BarPanel("2024/25 cohort", tuple(groups))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [360, 1280])
+def test_labels_of_bars_of_near_heights_never_touch_on_a_phone(tmp_path: Path, width: int) -> None:
+    """At 360 px the retention bars' labels ran into each other (93.9% beside 100%), and so
+    did the eligible counts under them (n=165 beside n=45) and a long group's name."""
+    panels = [bars((0.939, "93.9%", 1.0, "100%"), (0.926, "92.6%", 0.9, "90%"),
+                   (1.0, "100%", 1.0, "100%"), (0.875, "87.5%", None, "*"),
+                   (0.813, "81.3%", 0.5, "50%"))]  # fmt: skip
+    ticks = [(v / 4, f"{v * 25}%") for v in range(5)]
+    chart = svg.responsive(lambda w: svg.bar_panels(
+        "bars", "Bars", "Two series", panels, ["Mentored", "Comparator"], ticks, width=w))
+    page = (f"<!DOCTYPE html><html><head><style>{CSS}</style></head><body><main>"
+            f'<figure class="chart-figure">{chart}</figure></main></body></html>')  # fmt: skip
+    found = measured(page, width, tmp_path / "m")["charts"]
+    assert len(found) == 1 and found[0]["layout"] == ("narrow" if width < 820 else "wide")
+    words_apart_and_inside(found[0])
+
+
+def test_categories_made_of_initials_read_in_capitals() -> None:
+    """Events by kind read "Cpd", --by profession "Ahp" and --by employer "Ods:rxp"."""
+    assert [human(k) for k in ("cpd", "ahp", "left_uk", "nhs_trust", "careers_fair")] == [
+        "CPD", "AHP", "Left UK", "NHS trust", "Careers fair"]
+    assert human("ods:RXP") == "ods:RXP" and human("gss:E08000019") == "gss:E08000019"
+
+
+def test_an_empty_ledgers_board_pack_says_it_is_empty_first(tmp_path: Path) -> None:
+    """The command warned on stderr, but the page itself, read by a board, did not say why
+    every headline was n/a."""
+    with Ledger(tmp_path / "empty.db") as ledger:
+        html = base.rendered(ledger, build_views(ledger, as_of=base.AS_OF), "nhs").html
+    summary = next(s for s in Page(html).root.iter("section") if s.attrs.get("id") == "summary")
+    first = next(p for p in summary.iter("p"))
+    assert first.attrs.get("class") == "callout" and "held no facts" in first.text()
+
+
+def test_a_ledger_with_facts_says_nothing_of_the_kind(nhs: Rendered) -> None:
+    assert "held no facts" not in nhs.html
+
+
+def test_mentored_and_comparator_keep_their_colours_beside_all_registrants() -> None:
+    """Under --by the first panel can be one group of all registrants: it took the first
+    colour, and mentored and comparator changed colour from the report without --by."""
+    key = ("2021/22", (("profession", "ahp"),))
+    other = ("2023/24", (("profession", "nurse"),))
+    panels = {key: [("All registrants", None)],
+              other: [("Mentored", None), ("Comparator", None)]}  # fmt: skip
+    assert series_of(panels) == ["Mentored", "Comparator", "All registrants"]
+    assert series_of({key: [("All registrants", None)]}) == ["All registrants"]
+
+
+def test_a_chart_of_many_panels_is_drawn_in_parts_each_with_its_key() -> None:
+    panels = [bars((0.5, "50%", 0.4, "40%"))] * 13
+    ticks = [(v / 4, f"{v * 25}%") for v in range(5)]
+    drawn = svg.in_parts(lambda part_of, width, part: svg.bar_panels(
+        "bars", "Bars", "Two series", part_of, ["Mentored", "Comparator"], ticks, width=width,
+        part=part), panels, svg.PANELS_PER_PART)
+    page = Page(f"<div>{drawn}</div>")
+    charts = [n for n in page.root.iter("svg")]
+    assert [(c.attrs["data-layout"], c.attrs.get("data-part", "1")) for c in charts] == [
+        (layout, part) for part in "123" for layout in ("wide", "narrow")]
+    assert [len(list(c.iter("g"))) - 1 for c in charts] == [6, 6, 6, 6, 1, 1]  # a key each
+    ids = [n.attrs["id"] for n in page.root.iter() if "id" in n.attrs]
+    assert len(ids) == len(set(ids)) and page.problems == []

@@ -17,9 +17,12 @@ supplies the namespace), so the report holds no web address at all.
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -34,6 +37,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 DASHES = ("", "7 3", "2 2.5", "9 3 2 3", "4 4", "1 3", "12 4")
 WITHHELD_GREY = "#c9d1d6"
 Ticks = Sequence[tuple[float, str]]
+T = TypeVar("T")
 Styles = Mapping[str, tuple[str, str]]
 
 
@@ -101,6 +105,24 @@ def responsive(draw: Callable[[float], str]) -> str:
     return draw(WIDTH) + draw(NARROW)
 
 
+#: Panels (three rows of two, wide) and bar rows a chart part holds: it fits an A4 page.
+PANELS_PER_PART, ROWS_PER_PART = 6, 30
+
+
+def in_parts(draw: Callable[[Sequence[T], float, int], str], items: Sequence[T], size: int) -> str:
+    """A chart of many panels or rows (a report ``--by`` a dimension) drawn responsive in
+    parts of at most ``size`` (``draw(items, width, part)``), each with its own key, so a
+    printed page holds a part whole and may break between two."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [items]
+    return "".join(responsive(functools.partial(_part, draw, chunk, part))
+                   for part, chunk in enumerate(chunks, start=1))  # fmt: skip
+
+
+def _part(draw: Callable[[Sequence[T], float, int], str], chunk: Sequence[T], part: int,
+          width: float) -> str:  # fmt: skip
+    return draw(chunk, width, part)
+
+
 def layout(width: float) -> str:
     return "wide" if width >= WIDTH else "narrow"
 
@@ -111,9 +133,12 @@ def ident(name: str, width: float) -> str:
 
 
 def chart(
-    name: str, title: str, desc: str, height: float, body: Iterable[str], width: float = WIDTH
+    name: str, title: str, desc: str, height: float, body: Iterable[str], width: float = WIDTH,
+    part: int = 1,
 ) -> str:
-    known = f"chart-{ident(name, width)}"
+    """An SVG chart; ``part`` 2 and on: a later part of one chart (:func:`in_parts`)."""
+    known = f"chart-{ident(name, width)}" + (f"-{part}" if part > 1 else "")
+    title += f" (part {part})" if part > 1 else ""
     return tag(
         "svg",
         tag("title", esc(title), id=f"{known}-title")
@@ -125,6 +150,7 @@ def chart(
         aria_label=title,
         aria_describedby=f"{known}-desc",
         data_chart=name,
+        data_part=part if part > 1 else None,
         data_layout=layout(width),
         class_=f"chart {layout(width)}",
         font_family="Arial, 'Liberation Sans', Helvetica, sans-serif",
@@ -301,6 +327,7 @@ def survival_chart(
     series: Sequence[str],
     y_min: float,
     width: float = WIDTH,
+    part: int = 1,
 ) -> str:
     if not panels:
         return empty(name, title, desc, "No cohort has anyone to follow yet.", width)
@@ -316,7 +343,7 @@ def survival_chart(
         x0, y0 = (i % columns) * (width + 14), key_h + 6 + (i // columns) * height
         body.append(_survival_panel(panel, x0, y0, width, ticks, styles, y_min))
     return chart(name, title, desc, key_h + 6 + math.ceil(len(panels) / columns) * height, body,
-                 full)  # fmt: skip
+                 full, part)  # fmt: skip
 
 
 def _survival_panel(
@@ -455,20 +482,111 @@ def bar_panels(
     columns: int = 2,
     panel_height: float = 200,
     width: float = WIDTH,
+    part: int = 1,
 ) -> str:
-    """Grouped bars, one panel per entry, all on one y scale (up to ``y_ticks[-1]``)."""
+    """Grouped bars, one panel per entry, all on one y scale (up to ``y_ticks[-1]``). Where two
+    bars' labels would touch (narrow bars, near heights), the taller bar's label goes a line
+    up and every panel makes room above for it; feet that would touch alternate two lines."""
     if not panels:
         return empty(name, title, desc, "Nothing to show yet.", width)
     columns = min(columns if width >= WIDTH else 1, len(panels))
     styles = colour_of(series)
     key_svg, key_h = legend([Key(s, styles[s][0]) for s in series], 10, 10, width - 20)
     full, width = width, (width - 14 * (columns - 1)) / columns
+    room = _BarRoom(0.0, any(_feet_touch(p, width) for p in panels), max(
+        len(_group_words(g.label, _slots(p, 0, width).slot)[1]) for p in panels for g in p.groups))
+    for _ in range(3):  # the room above shrinks the scale, which can bring two labels closer
+        room = attrs.evolve(room, above=max(
+            _lift(p, width, panel_height, room, y_ticks) for p in panels))
     body = [key_svg]
     for i, panel in enumerate(panels):
         x0, y0 = (i % columns) * (width + 14), key_h + 4 + (i // columns) * panel_height
-        body.append(_bar_panel(panel, x0, y0, width, panel_height, styles, y_ticks))
+        body.append(_bar_panel(panel, x0, y0, width, panel_height, styles, y_ticks, room))
     rows = math.ceil(len(panels) / columns)
-    return chart(name, title, desc, key_h + 4 + rows * panel_height, body, full)
+    return chart(name, title, desc, key_h + 4 + rows * panel_height, body, full, part)
+
+
+#: A line of a chart's small text, and the least space kept between two words side by side.
+LINE, GAP = 11.0, 3.0
+
+
+@attrs.frozen
+class _BarRoom:
+    """What a set of panels leaves for labels: ``above`` the plot for lifted bar labels,
+    whether the bars' feet take two lines (``staggered``), and the lines of the longest
+    group name below them (``lines``)."""
+
+    above: float
+    staggered: bool
+    lines: int = 1
+
+
+@attrs.frozen
+class _Slots:
+    """Where a panel's groups and bars sit across it."""
+
+    left: float
+    slot: float
+
+    def bar_width(self, group: BarGroup) -> float:
+        return min(64.0, (self.slot - 12) / max(len(group.bars), 1))
+
+    def centres(self, g: int, group: BarGroup) -> list[float]:
+        bar_w = self.bar_width(group)
+        start = self.left + g * self.slot + (self.slot - bar_w * len(group.bars)) / 2
+        return [start + (b + 0.5) * bar_w for b in range(len(group.bars))]
+
+
+def _slots(panel: BarPanel, x0: float, width: float) -> _Slots:
+    left, right = x0 + 40, x0 + width - 4
+    return _Slots(left, (right - left) / max(len(panel.groups), 1))
+
+
+def _plot(y0: float, height: float, panel: BarPanel, room: _BarRoom, y_ticks: Ticks) -> Linear:
+    top = y0 + (24 if panel.title else 6) + 14 + room.above
+    return Linear(0, y_ticks[-1][0], y0 + height - 40 - 12 * (room.lines - 1), top)
+
+
+def _label_size(words: str, bar_w: float) -> float:
+    return max(9.0, min(10.0, (bar_w - 4) / max(text_width(words, 1), 1)))
+
+
+def _wide(words: str, size: float) -> float:
+    """A conservative width of ``words`` (digits and % run wider than :func:`text_width`)."""
+    return len(words) * size * 0.6
+
+
+def _apart(a: str, b: str, size: float, distance: float) -> bool:
+    return (_wide(a, size) + _wide(b, size)) / 2 + GAP <= distance
+
+
+def _label_heights(group: BarGroup, bar_w: float, ys: Linear) -> list[float]:
+    """Each bar's label baseline: above its bar, and where two neighbours' labels would
+    touch, the taller bar's a line above the other's."""
+    heights = [(ys(b.value) if b.value is not None else ys(0) - 12) - 4 for b in group.bars]
+    for b in range(1, len(heights)):
+        one, two = group.bars[b - 1], group.bars[b]
+        size = max(_label_size(one.label, bar_w), _label_size(two.label, bar_w))
+        if _apart(one.label, two.label, size, bar_w) or abs(heights[b] - heights[b - 1]) >= LINE:
+            continue
+        taller = b if heights[b] <= heights[b - 1] else b - 1
+        heights[taller] = min(heights[taller], heights[2 * b - 1 - taller] - LINE)
+    return heights
+
+
+def _lift(panel: BarPanel, width: float, height: float, room: _BarRoom, y_ticks: Ticks) -> float:
+    """The room above the plot this panel's labels need: ``room.above`` and more if a label
+    still reaches higher than a 100% bar's label does with no room made."""
+    slots, ys = _slots(panel, 0, width), _plot(0, height, panel, room, y_ticks)
+    highest = min((h for g in panel.groups
+                   for h in _label_heights(g, slots.bar_width(g), ys)), default=ys.end - 4)
+    return room.above + max(0.0, ys.end - room.above - 4 - highest)
+
+
+def _feet_touch(panel: BarPanel, width: float) -> bool:
+    slots = _slots(panel, 0, width)
+    return any(not _apart(one.foot, two.foot, 9, slots.bar_width(g))
+               for g in panel.groups for one, two in itertools.pairwise(g.bars))
 
 
 def _bar_panel(
@@ -479,38 +597,48 @@ def _bar_panel(
     height: float,
     styles: Styles,
     y_ticks: Ticks,
+    room: _BarRoom,
 ) -> str:
-    head = 24 if panel.title else 6
-    left, right, top, bottom = x0 + 40, x0 + width - 4, y0 + head + 14, y0 + height - 40
-    ys = Linear(0, y_ticks[-1][0], bottom, top)
+    slots, ys = _slots(panel, x0, width), _plot(y0, height, panel, room, y_ticks)
+    bottom = ys.start
     parts = [
         text(x0 + 4, y0 + 15, panel.title, 12, font_weight="bold") if panel.title else "",
-        y_axis(ys, y_ticks, left, right),
+        y_axis(ys, y_ticks, slots.left, x0 + width - 4),
     ]
-    slot = (right - left) / max(len(panel.groups), 1)
     for g, group in enumerate(panel.groups):
-        gx = left + g * slot
-        bar_w = min(64.0, (slot - 12) / max(len(group.bars), 1))
-        start = gx + (slot - bar_w * len(group.bars)) / 2
+        bar_w, centres = slots.bar_width(group), slots.centres(g, group)
+        heights = _label_heights(group, bar_w, ys)
         parts += [
-            _bar(bar, start + b * bar_w, bar_w, ys, bottom, styles[bar.series][0])
+            _bar(bar, centres[b] - bar_w / 2, bar_w, ys, bottom, styles[bar.series][0],
+                 heights[b], bottom + 12 + (LINE if room.staggered and b % 2 else 0))
             for b, bar in enumerate(group.bars)
-        ]
-        parts.append(
-            text(
-                gx + slot / 2,
-                bottom + 29,
-                group.label,
-                10.5,
-                text_anchor="middle",
-                font_weight="bold",
-            )
-        )
-    parts.append(hline(left, right, bottom, AXIS))
+        ]  # fmt: skip
+        parts.append(_group_label(group.label, slots, g, x0, width,
+                                  bottom + (36 if room.staggered else 29)))  # fmt: skip
+    parts.append(hline(slots.left, x0 + width - 4, bottom, AXIS))
     return tag("g", "".join(parts), class_="panel")
 
 
-def _bar(bar: Bar, x: float, width: float, ys: Linear, bottom: float, colour: str) -> str:
+def _group_words(words: str, slot: float) -> tuple[float, list[str]]:
+    """A group's name in its slot: smaller if the slot is narrow, on two lines or more if
+    even the smallest text is too wide for it."""
+    size = min(10.5, (slot - 4) / max(_wide(words, 1), 1))
+    return (size, [words]) if size >= 9 else (9.0, wrap(words, 9.0, slot - 4))
+
+
+def _group_label(words: str, slots: _Slots, g: int, x0: float, width: float, y: float) -> str:
+    """A group's name under it, in its slot, and never past the panel."""
+    size, lines = _group_words(words, slots.slot)
+    half = max(_wide(line, size) for line in lines) / 2
+    centre = min(max(slots.left + (g + 0.5) * slots.slot, x0 + half), x0 + width - half)
+    return "".join(text(centre, y + 12 * i, line, size, text_anchor="middle", font_weight="bold")
+                   for i, line in enumerate(lines))  # fmt: skip
+
+
+def _bar(
+    bar: Bar, x: float, width: float, ys: Linear, bottom: float, colour: str, label_y: float,
+    foot_y: float,
+) -> str:
     inner, centre = width - 4, x + width / 2
     if bar.value is not None:
         top = ys(bar.value)
@@ -529,10 +657,10 @@ def _bar(bar: Bar, x: float, width: float, ys: Linear, bottom: float, colour: st
                 stroke_dasharray="2 2",
             )
         ]
-    size = max(9.0, min(10.0, inner / max(text_width(bar.label, 1), 1)))
-    parts.append(text(centre, top - 4, bar.label, size, text_anchor="middle"))
+    size = _label_size(bar.label, width)
+    parts.append(text(centre, label_y, bar.label, size, text_anchor="middle"))
     if bar.foot:
-        parts.append(text(centre, bottom + 12, bar.foot, 9, text_anchor="middle", fill=MUTED))
+        parts.append(text(centre, foot_y, bar.foot, 9, text_anchor="middle", fill=MUTED))
     return "".join(parts)
 
 
@@ -803,10 +931,12 @@ def hbar_chart(
     reference_name: str = "",
     x_title: tuple[str, str] = ("", ""),
     width: float = WIDTH,
+    part: int = 1,
 ) -> str:
     """One row each; negative values run left of the zero line. ``x_title``: words under the
     axis, left and right of zero (e.g. which group a bar on that side favours). Narrow, each
-    row's label goes above its bar, and its value under it."""
+    row's label goes above its bar, and its value under it. A label longer than its room
+    (a partnership's full name) takes two lines or more, never cut at the chart's edge."""
     if not rows:
         return empty(name, title, desc, "Nothing to compare yet.", width)
     styles = colour_of([*series] or [""])
@@ -814,41 +944,63 @@ def hbar_chart(
     keys += [Key(reference_name, INK, "line")] if reference_name else []
     key_svg, key_h = legend(keys, 10, 10, width - 20) if keys else ("", 0.0)
     wide = width >= WIDTH
-    label_w = min(230.0, max(text_width(r.label, 10.5) for r in rows) + 14) if wide else 0.0
+    label_w = min(230.0, max(_wide(r.label, 10.5) for r in rows) + 14) if wide else 0.0
     value_w = max(text_width(r.text, 10) for r in rows) + 12 if wide else 0.0
     left, right, top = label_w, width - max(value_w, 60 if wide else 8), key_h + 14
     inset = 6 if wide else 24  # the end ticks' labels stay inside a narrow chart
     xs = Linear(x_ticks[0][0], x_ticks[-1][0], left + inset, right - inset)
+    lines = [wrap(r.label, 10.5, label_w - 8 if wide else width - 8) for r in rows]
     step = 22 if wide else 48
-    bottom = top + step * len(rows)
+    tops = list(itertools.accumulate((step + 13 * (len(said) - 1) for said in lines),
+                                     initial=top))  # fmt: skip
+    bottom = tops[-1]
     parts = [key_svg]
     for value, label in x_ticks:
         parts.append(vline(xs(value), top - 4, bottom, AXIS if value == 0 else GRID))
         parts.append(text(xs(value), bottom + 14, label, 9.5, text_anchor="middle", fill=MUTED))
     draw = _hbar if wide else _hbar_stacked
-    parts += [draw(row, xs, top + step * i, label_w, right, styles) for i, row in enumerate(rows)]
+    parts += [draw(row, lines[i], xs, tops[i], label_w, right, styles)
+              for i, row in enumerate(rows)]  # fmt: skip
     if any(x_title):
         parts.append(text(xs(0) - 8, bottom + 30, x_title[0], 9.5, text_anchor="end", fill=MUTED))
         parts.append(text(xs(0) + 8, bottom + 30, x_title[1], 9.5, fill=MUTED))
-    return chart(name, title, desc, bottom + (40 if any(x_title) else 24), parts, width)
+    return chart(name, title, desc, bottom + (40 if any(x_title) else 24), parts, width, part)
 
 
-def _hbar(row: HBar, xs: Linear, y: float, label_w: float, right: float, styles: Styles) -> str:
-    colour = styles.get(row.series, (PALETTE[0], ""))[0]
-    parts = [text(label_w - 6, y + 13, row.label, 10.5, text_anchor="end"),
-             *_bar_and_tick(row, xs, y + 4, colour)]  # fmt: skip
-    parts.append(text(right + 6, y + 14, row.text, 10))
+def wrap(words: str, size: float, width: float) -> list[str]:
+    """``words`` in lines no wider than ``width`` (a word longer than that has a line of its
+    own), measured as :func:`_wide` measures."""
+    lines: list[str] = []
+    for word in words.split(" "):
+        if lines and _wide(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _hbar(
+    row: HBar, lines: Sequence[str], xs: Linear, y: float, label_w: float, right: float,
+    styles: Styles,
+) -> str:
+    colour, middle = styles.get(row.series, (PALETTE[0], ""))[0], 6.5 * (len(lines) - 1)
+    parts = [text(label_w - 6, y + 13 + 13 * i, line, 10.5, text_anchor="end")
+             for i, line in enumerate(lines)]  # fmt: skip
+    parts += _bar_and_tick(row, xs, y + 4 + middle, colour)
+    parts.append(text(right + 6, y + 14 + middle, row.text, 10))
     return "".join(parts)
 
 
 def _hbar_stacked(
-    row: HBar, xs: Linear, y: float, label_w: float, right: float, styles: Styles
+    row: HBar, lines: Sequence[str], xs: Linear, y: float, label_w: float, right: float,
+    styles: Styles,
 ) -> str:
-    """A narrow row: the label on a line of its own, the bar, then its value under it."""
-    colour = styles.get(row.series, (PALETTE[0], ""))[0]
-    parts = [*_bar_and_tick(row, xs, y + 14, colour),
-             text(4, y + 10, row.label, 10.5, font_weight="bold", **halo()),
-             text(4, y + 41, row.text, 10, fill=MUTED, **halo())]  # fmt: skip
+    """A narrow row: the label on lines of its own, the bar, then its value under it."""
+    colour, below = styles.get(row.series, (PALETTE[0], ""))[0], 13 * (len(lines) - 1)
+    parts = [*_bar_and_tick(row, xs, y + 14 + below, colour),
+             *(text(4, y + 10 + 13 * i, line, 10.5, font_weight="bold", **halo())
+               for i, line in enumerate(lines)),
+             text(4, y + 41 + below, row.text, 10, fill=MUTED, **halo())]  # fmt: skip
     return "".join(parts)
 
 

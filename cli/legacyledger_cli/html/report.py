@@ -61,11 +61,18 @@ def money(value: object) -> str:
     return f"{MINUS if rounded < 0 else ''}£{abs(rounded):,.2f}"
 
 
+#: Money reads in whole pounds from here up; the exact amount is one click away.
+WHOLE_POUNDS_FROM = Decimal(10)
+
+
 def reading_money(value: object) -> str:
-    """Money rounded for reading: whole pounds from £100 (£4,842), to the penny below it
-    (£3.47), where a whole pound would be a large part of the amount."""
+    """Money rounded for reading: whole pounds (£4,842; £68 per contact hour), as a board
+    reads it, with the amount to the penny one click away. The one exception is an amount
+    under £10 (£3.47 per audience member, a 40p difference): a pound is more than a twentieth
+    of it, so rounding would misstate it (£3, or £0 for 40p), and it keeps its pence. Charts
+    use the same threshold (:func:`short_money`)."""
     amount = Decimal(str(value))
-    if abs(amount) < 100:
+    if abs(amount) < WHOLE_POUNDS_FROM:
         return money(amount)
     whole = amount.quantize(Decimal(1), ROUND_HALF_UP)
     return f"{MINUS if whole < 0 else ''}£{abs(whole):,}"
@@ -82,7 +89,7 @@ def short_money(value: object) -> str:
             short = (size / scale).quantize(Decimal("0.1") if size < 10 * scale else Decimal(1),
                                             ROUND_HALF_UP)  # fmt: skip
             return f"{sign}£{short.normalize():f}{suffix}"
-    return reading_money(amount) if size < 10 else f"{sign}£{size.quantize(1, ROUND_HALF_UP)}"
+    return reading_money(amount)
 
 
 @attrs.frozen
@@ -143,8 +150,17 @@ def as_float(figure: DisclosedFigure | None) -> float | None:
     return float(figure.display)
 
 
+#: Words of the facts' values that are initials, as a reader writes them.
+INITIALS = {"ahp": "AHP", "cpd": "CPD", "nhs": "NHS", "uk": "UK", "ica": "ICA"}
+
+
 def human(key: str) -> str:
-    return key.replace("_", " ").replace("-", " ").capitalize()
+    """A key or category as words: ``careers_fair`` → ``Careers fair``, ``cpd`` → ``CPD``;
+    an organisation's code (``ods:RXP``) as it is written."""
+    if ":" in key:
+        return key
+    said = key.replace("_", " ").replace("-", " ").capitalize().split(" ")
+    return " ".join(INITIALS.get(word.lower(), word) for word in said)
 
 
 def fy(label: str) -> str:
@@ -513,9 +529,11 @@ def _head_position(report: Any) -> int:
 
 
 def figure_block(chart: str, caption: str, note: str = "", exact: str = "") -> str:
-    """A chart with its caption; ``exact``: the chart's amounts to the penny, folded."""
+    """A chart with its caption; ``exact``: the chart's amounts to the penny, folded. A chart
+    in parts (:func:`~legacyledger_cli.html.charts.in_parts`) may break between them."""
     extra = f'<p class="callout">{note}</p>' if note else ""
-    return (f'<figure class="chart-figure">{chart}<figcaption>{caption}</figcaption>{extra}'
+    kind = "chart-figure in-parts" if 'data-part="' in chart else "chart-figure"
+    return (f'<figure class="{kind}">{chart}<figcaption>{caption}</figcaption>{extra}'
             f"{exact}</figure>")  # fmt: skip
 
 
@@ -614,8 +632,18 @@ def summary_section(report: Any, figures: Figures) -> str:
     )
     return (
         '<section class="summary" id="summary" aria-labelledby="summary-h">'
-        f'<h2 id="summary-h">Summary</h2>{lead}<div class="cards">{html_cards}</div></section>'
+        f'<h2 id="summary-h">Summary</h2>{_empty(report)}{lead}'
+        f'<div class="cards">{html_cards}</div></section>'
     )
+
+
+def _empty(report: Any) -> str:
+    """A report of no facts says so first: its zeros and blanks are not a programme's."""
+    if report.known_at:
+        return ""
+    return ('<p class="callout"><strong>The ledger held no facts</strong> at this position, '
+            "so every figure below is zero or not computable. Import facts first "
+            "(<code>legacyledger import FILE</code>).</p>")
 
 
 def worked_out(report: Any, figure_id: str, policy: str) -> str:
@@ -777,6 +805,16 @@ def _panels(view: Any) -> dict[PanelKey, list[tuple[str, Any]]]:
     return panels
 
 
+#: The groups compared, first: they keep their colours (and dashes) in every report.
+COMPARED = ("Mentored", "Comparator")
+
+
+def series_of(panels: Mapping[PanelKey, list[tuple[str, Any]]]) -> list[str]:
+    """The retention charts' series, mentored and comparator first, then as they come."""
+    found = dict.fromkeys(s for rows in panels.values() for s, _ in rows)
+    return [s for s in COMPARED if s in found] + [s for s in found if s not in COMPARED]
+
+
 def _panel_title(key: PanelKey) -> str:
     return " · ".join([f"{key[0]} cohort", *(human(v) for _, v in key[1])])
 
@@ -785,7 +823,7 @@ def retention_section(report: Any, figures: Figures) -> str:
     view = report.views.families["retention"]
     p = view.params
     panels = _panels(view)
-    series = list(dict.fromkeys(s for rows in panels.values() for s, _ in rows))
+    series = series_of(panels)
     intro = paragraph(
         f"Registrants are grouped into cohorts by the {p.period.upper()} of their "
         f"{p.anchor.replace('_', ' ')} date. Scope “{p.scope}” decides what counts as leaving.",
@@ -815,17 +853,17 @@ def km_figure(
         (s.lower for p in drawn for c in p.curves for s in c.steps if s.x <= ticks[-1]), default=1.0
     )
     y_min = min(0.5, math.floor(lowest * 10) / 10)
-    chart = svg.responsive(lambda width: svg.survival_chart(
+    chart = svg.in_parts(lambda part_of, width, part: svg.survival_chart(
         "retention-km",
         f"Kaplan{EN_DASH}Meier retention curves by cohort, with 95% confidence bands",
         "Share of each cohort still in post (by the report's scope) against months since the "
         "anchor date, as step lines with shaded log-log 95% confidence bands; numbers at risk "
         f"at {', '.join(num_months(t) for t in ticks)} months under each panel.",
-        drawn,
+        part_of,
         ticks,
         series,
-        y_min, width=width,
-    ))
+        y_min, width=width, part=part,
+    ), drawn, svg.PANELS_PER_PART)
     steps = (
         "Each step down is a leaving. "
         if figures.policy == "none"
@@ -937,16 +975,16 @@ def horizons_figure(
             bars = tuple(_horizon_bar(name, row, h, maker, figures) for name, row in rows)
             groups.append(svg.BarGroup(f"{h} months", bars))
         drawn.append(svg.BarPanel(_panel_title(key), tuple(groups)))
-    chart = svg.responsive(lambda width: svg.bar_panels(
+    chart = svg.in_parts(lambda part_of, width, part: svg.bar_panels(
         "retention-horizons",
         "Retention at each horizon by cohort (R_h), with eligible counts",
         "Bars: share of eligible registrants retained at 6, 12, 18 and 24 months after the "
         "anchor date. Under each bar: n, the number eligible (anchor plus horizon on or before "
         "the as-of date, enrolled by then, and observed to it or seen leaving before it).",
-        drawn,
+        part_of,
         series,
-        [(v / 100, f"{v}%") for v in range(0, 101, 25)], width=width,
-    ))
+        [(v / 100, f"{v}%") for v in range(0, 101, 25)], width=width, part=part,
+    ), drawn, svg.PANELS_PER_PART)
     caption = (
         "<strong>R<sub>h</sub> = retained<sub>h</sub> / eligible<sub>h</sub>.</strong> "
         "Labels above the bars are R<sub>h</sub>; n under each bar is eligible<sub>h</sub>. "
@@ -993,16 +1031,17 @@ def difference_figure(view: Any, figures: Figures) -> str:
     reach = max([abs(r.value) for r in rows if r.value is not None] or [0.1])
     step = svg.nice_ticks(reach, 2)
     ticks = [(-v, points(-v)) for v in reversed(step[1:])] + [(v, points(v)) for v in step]
-    chart = svg.responsive(lambda width: svg.hbar_chart(
+    chart = svg.in_parts(lambda part_of, width, part: svg.hbar_chart(
         "retention-difference",
         "Mentored minus comparator retention, in percentage points (descriptive, not causal)",
         "For each cohort and horizon: R_h of mentored registrants minus R_h of the comparator "
         "group; bars right of zero mean the mentored group was retained more. Descriptive, "
         "not causal: the groups were not randomised.",
-        rows,
+        part_of,
         ticks,
         x_title=("← comparator retained more", "mentored retained more →"), width=width,
-    ))
+        part=part,
+    ), rows, svg.ROWS_PER_PART)
     note = (
         "<strong>Descriptive, not causal.</strong> Mentored and comparator registrants were "
         "not randomly allocated, so a difference may reflect who was offered or took up "
@@ -1061,7 +1100,7 @@ def costs_section(report: Any, figures: Figures) -> str:
             paragraph(
                 "Mentor time is valued at the pay rate in force on the day of the activity "
                 f"(salary ÷ hours per year {TIMES} (1 + on-costs)); costs are exact until shown, "
-                "then rounded to the penny."
+                "then read in whole pounds, to the penny one click away."
             ),
             quarter_figure(view, figures),
             restatement_table(view),
@@ -1915,7 +1954,7 @@ def parameters_table(report: Any) -> str:
             rows.update(_flatten(described(), f"{family}."))
     rows.update(given)
     shown = [(k, v, "given" if k in given else "default") for k, v in sorted(rows.items())]
-    return table(("Parameter", "Value", ""), shown, cls="parameters") if shown else "defaults"
+    return table(("Parameter", "Value", "Set by"), shown, cls="parameters") if shown else "defaults"
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -2014,6 +2053,7 @@ font-size:.9rem;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .provenance dt{font-weight:bold}
 .provenance dd{margin:0;word-break:break-word}
 .provenance table{background:#fff;font-size:.8rem}
+table.parameters td:last-child{white-space:nowrap}
 @page{size:A4;margin:14mm 12mm 16mm 12mm;
 @bottom-left{content:"RUNNING_FOOTER";font:7.5pt Arial,sans-serif;color:#4c6272}
 @bottom-right{content:"Page " counter(page) " of " counter(pages);font:7.5pt Arial,sans-serif;
@@ -2025,7 +2065,10 @@ main,.title-block .inner,.provenance .inner{max-width:none;padding:0}
 nav.contents{display:none}
 section.report-section{break-before:page}
 h2,h3{break-after:avoid}
-figure.chart-figure,table.actions tr,.card{break-inside:avoid}
+/* a table longer than a page: its header repeats, no row is cut, its total prints once */
+figure.chart-figure,tr,.card,svg.chart{break-inside:avoid}
+figure.chart-figure.in-parts{break-inside:auto}
+thead{display:table-header-group}tfoot{display:table-row-group}
 .cards{gap:8px;margin-right:2px}.card{padding:8px 10px;min-width:0;overflow-wrap:break-word}
 .card-value{font-size:1.35rem}
 details.all-figures{display:none}
@@ -2068,7 +2111,7 @@ figure.heat-figure{margin:16px 0 22px}
 table.heat td[class^=st-]::before{width:6.5rem}}
 @media (max-width:480px){main,.title-block .inner,.provenance .inner{padding:0 12px}
 .meta{grid-template-columns:1fr}.provenance dl{grid-template-columns:1fr}}
-@media print{.table-scroll{overflow:visible}table.heat tr{break-inside:avoid}
+@media print{.table-scroll{overflow:visible}
 .card details,details.exact{display:none}figure.heat-figure{margin:0;break-inside:avoid}
 .heat-figure figcaption,.heat-key,table.heat thead{break-after:avoid}}
 .heat-figure figcaption{margin:0 0 4px}
