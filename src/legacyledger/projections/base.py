@@ -143,6 +143,18 @@ def as_tuple(positions: Contributing) -> tuple[int, ...]:
 
 
 @attrs.frozen
+class Relation:
+    """Published figures that add up: ``total = sum(parts)``, or ``total >= sum(parts)`` when
+    not ``exact`` (the rest is published nowhere). A reader holding the others can work one
+    back from it, so disclosure control audits every relation a report publishes
+    (figures.md §5); the total's derivation states it (:attr:`Derivation.relations`)."""
+
+    total: str
+    parts: tuple[str, ...]
+    exact: bool = True
+
+
+@attrs.frozen
 class Derivation:
     """How a figure was computed: enough to recompute and to explain it.
 
@@ -164,6 +176,9 @@ class Derivation:
     #: Ids of the figures this one is computed from (a rate's numerator and denominator),
     #: so that disclosure control can suppress a rate whose parts are suppressed.
     inputs: tuple[str, ...] = ()
+    #: The relations this figure is the total of (:class:`Relation`), so that disclosure
+    #: control can keep a reader from working a suppressed count back from its others.
+    relations: tuple[Relation, ...] = ()
 
     @property
     def contributing(self) -> tuple[int, ...]:
