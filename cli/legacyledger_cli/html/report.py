@@ -1040,10 +1040,13 @@ def periods_table(view: Any, figures: Figures) -> str:
         "Leaver rate: leavers ÷ average headcount, the days each person was in post while "
         "observed in the period ÷ its days (someone whose follow-up ended half-way counts 0.5); "
         "it is the NHS definition (leavers ÷ mean of headcount at start and end) when headcount "
-        "changes evenly and no one's follow-up ends in the period. Stability index: of those in "
-        "post at the start, the share still in post at the end, a Kaplan-Meier estimate in which "
-        "someone whose follow-up ended in the period while in post counts until then. No leaver "
-        "rate (n/a) where the average headcount is below 10.",
+        "changes evenly and no one's follow-up ends in the period. Under the nhs and under10 "
+        "policies the average headcount is that NHS average of the headcounts as displayed, "
+        "counting those whose follow-up ended in the period at the start: the days in post could "
+        "give counts back to someone who knows when people joined and left. Stability index: of "
+        "those in post at the start, the share still in post at the end, a Kaplan-Meier estimate "
+        "in which someone whose follow-up ended in the period while in post counts until then. No "
+        "leaver rate (n/a) where the average headcount is below 10.",
         numeric=(2, 3, 4, 5),
     )
 

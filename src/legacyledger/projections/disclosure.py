@@ -10,20 +10,23 @@ Policies:
 * ``none`` (internal audit): everything as computed.
 
 Under ``nhs`` and ``under10`` nothing published may give back a suppressed count or a count
-before rounding (version 3 of the method):
+before rounding (version 4 of the method):
 
 * a figure resting on a suppressed count (``derivation.inputs``, followed recursively), or
   on a figure missing from those given, is suppressed;
-* a statistic that is a number of people (:data:`HEADCOUNTS`: an average headcount, the
-  effective number a Kaplan-Meier estimate follows) is shown as a count of people is, from
-  its value to the nearest whole person: 1-7 (1-9) is suppressed, others are rounded to the
-  nearest 5;
+* a statistic that is a number of people (:data:`HEADCOUNTS`: the effective number a
+  Kaplan-Meier estimate follows, the stability index's effective base) is shown as a count
+  of people is, from its value to the nearest whole person: 1-7 (1-9) is suppressed, others
+  are rounded to the nearest 5;
 * every other rate or statistic resting on counts has a formula over its inputs
   (:data:`RECIPES`: shares, the leaver rate, unit costs, growth, differences, Kaplan-Meier
   survival and its interval, the stability index, compliance shares, means) and is
   **computed from its inputs' displayed values** (rounded counts and numbers of people,
   disclosed rates, money), so it tells nothing the displayed inputs do not; ratios are
-  shown to 3 decimal places, a variance to 2 significant digits;
+  shown to 3 decimal places, a variance to 2 significant digits. The average headcount,
+  days in post while observed, is a known mix of counts to a reader who knows every date
+  (version 3 showed it as a count of people is): it is shown as the NHS average of the
+  displayed headcounts, an approximation;
 * a mean of a measure over counted things (:data:`MEANS`: minutes per contact) is shown to
   the whole unit: its total is published nowhere, so it bounds only the total;
 * a figure resting on counts with none of these is suppressed (method 2 showed it at
@@ -53,7 +56,7 @@ from legacyledger.projections.retention.model import MIN_AVERAGE_HEADCOUNT
 
 #: The version of the disclosure method above: a report records it, so that a figure shown
 #: under an earlier method is known for what it is (``reports.verify_report``).
-METHOD = 3
+METHOD = 4
 
 Policy = Literal["nhs", "under10", "none"]
 POLICIES = ("nhs", "under10", "none")
@@ -140,6 +143,16 @@ def leaver_rate(v: Numbers) -> Decimal | None:
     """inputs (leavers, average headcount): leavers / average headcount; none below an
     average of :data:`MIN_AVERAGE_HEADCOUNT` (figures.md §1)"""
     return None if v[1] is None or v[1] < MIN_AVERAGE_HEADCOUNT else _quotient(v[0], v[1])
+
+
+def nhs_average(v: Numbers) -> Decimal | None:
+    """inputs (in post at the start, in post at the start whose observation ended in the
+    period, in post at the end): the NHS average headcount, the mean of the headcounts at the
+    start and at the end. It stands for the average headcount in person-time, which a reader
+    who knows every date could work counts back from (figures.md §5): an approximation, each
+    one whose observation ends in the period counting half, as a leaver does."""
+    known = _known(v)
+    return None if known is None else (known[0] + known[1] + known[2]) / 2
 
 
 def difference(v: Numbers) -> Decimal | None:
@@ -301,6 +314,7 @@ RECIPES: Mapping[str, Recipe] = {
         per_unit,
     ),
     "retention.leaver_rate": leaver_rate,
+    "retention.headcount_average": nhs_average,
     "retention.R_h_difference": difference,
     "reach.cancellation_rate": share_of_sum,
     "reach.growth_pct": growth_percent,
@@ -318,12 +332,11 @@ RECIPES: Mapping[str, Recipe] = {
 }
 _WHOLE = frozenset({"reach.growth_pct", "reach.recruitment_needed"})
 _SIGNIFICANT = frozenset({"retention.km_variance"})
+#: Numbers of people computed from displayed counts: to a tenth of a person.
+_PEOPLE = frozenset({"retention.headcount_average"})
 #: Statistics that are a number of people (not a count of them): disclosed as a count is,
 #: from the value to the nearest whole person.
-HEADCOUNTS = frozenset({
-    "retention.headcount_average", "retention.km_effective_n",
-    "retention.stability_effective_base",
-})  # fmt: skip
+HEADCOUNTS = frozenset({"retention.km_effective_n", "retention.stability_effective_base"})
 #: Means of a measure (minutes) over counted things (contacts), whose total is published
 #: nowhere: shown to the whole unit, they bound only that total, never the count.
 MEANS = frozenset({"reach.minutes_per_contact"})
@@ -351,7 +364,9 @@ def shown_differently_since(
     statistic at full precision from the true counts. Method 2 showed counts and money as
     now, computed some rates from displayed inputs but left them out (``n/a``) by their true
     values, and showed the other estimates resting on counts at coarse precision: now every
-    one with a formula (:data:`RECIPES`) is shown, or left out, from displayed inputs."""
+    one with a formula (:data:`RECIPES`) is shown, or left out, from displayed inputs.
+    Method 3 showed the average headcount as a count of people is, and the leaver rate from
+    it: both are shown from the displayed headcounts now."""
     if method >= METHOD or policy not in ROUNDING:
         return False
     if kind == "count":
@@ -469,6 +484,8 @@ class Discloser:
             return int(value)
         if is_money(figure, kind_of(figure)):
             return value
+        if figure.derivation.formula in _PEOPLE:
+            return value.quantize(Decimal("0.1"), ROUND_HALF_UP)
         if metric in _SIGNIFICANT:
             return Decimal(f"{value:.2g}") if value else Decimal(0)
         return value.quantize(RATIO_PLACES, ROUND_HALF_UP)

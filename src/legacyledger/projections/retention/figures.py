@@ -65,11 +65,13 @@ NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
 #: Version 3 of the Kaplan-Meier estimates and version 4 of the stability index: the same
 #: values, resting (``inputs``) on the events so far and the effective number followed, new
 #: (version 1), from which disclosure control shows them (figures.md §5).
+#: Version 2 of the average headcount: the same value, resting on the headcounts from which
+#: disclosure control shows it under ``nhs`` and ``under10``, by the NHS average.
 VERSIONS = {
     "retention.cohort_size": 1,
     "retention.leaver_rate": 3,
     "retention.leavers": 3,
-    "retention.headcount_average": 1,
+    "retention.headcount_average": 2,
     "retention.stability_index": 4,
     "retention.stability_censored": 1,
     "retention.stability_effective_base": 1,
@@ -100,7 +102,11 @@ LEAVER_RATE_NOTE = (
 )
 HEADCOUNT_AVERAGE_NOTE = (
     "days in post while observed in the period, summed over people, / the period's days: "
-    "someone observed in post for half the period counts 0.5"
+    "someone observed in post for half the period counts 0.5. Under the nhs and under10 "
+    "policies it is shown as the NHS average of the headcounts as displayed, (headcount_start "
+    "+ stability_censored + headcount_end) / 2, someone whose follow-up ended in the period "
+    "counting half as a leaver does: the days in post, a known mix of the counts to a reader "
+    "who knows the dates, could give counts back"
 )
 SMALL_AVERAGE = (
     f"not shown: average headcount below {MIN_AVERAGE_HEADCOUNT} (fewer than "
@@ -286,7 +292,9 @@ def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterat
         yield mk.make(name, key, getattr(row, name), COUNT, pos, **relations.get(name, {}),
                       **bounds)  # fmt: skip
     average = row.headcount_average
-    yield mk.make("headcount_average", key, average, STATISTIC, pos, **bounds)
+    shown_from = (("headcount_start", key), ("stability_censored", key), ("headcount_end", key))
+    yield mk.make("headcount_average", key, average, STATISTIC, pos, inputs=shown_from,
+                  **bounds)  # fmt: skip
     note = SMALL_AVERAGE if row.leaver_rate is None else LEAVER_RATE_NOTE
     inputs = (("leavers", key), ("headcount_average", key))
     yield mk.make(
