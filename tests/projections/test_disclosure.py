@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from legacyledger import Ledger
-from legacyledger.projections.base import Derivation, FactRecord, Figure, Value
+from legacyledger.projections.base import Derivation, FactRecord, Figure, Relation, Value
 from legacyledger.projections.disclosure import (
     DisclosedFigure,
     apply_disclosure,
@@ -348,3 +348,32 @@ def test_whether_a_leaver_rate_is_shown_follows_the_displayed_average() -> None:
     assert "as displayed" in (disclosed["rate"].derivation.note or "")
     assert shown(figures, "none")["rate"] == "n/a"
     assert shown(figures, "under10")["rate"] == "*"  # 9 people: suppressed
+
+
+def _followed(followed: int, leavers: int) -> list[Figure]:
+    """People followed (the sum of leavers and censored, a relation it states), and the
+    share who left."""
+    total = figure("followed", followed, "count")
+    stated = attrs.evolve(total.derivation, relations=(
+        Relation("followed", ("leavers", "censored")),))  # fmt: skip
+    return [attrs.evolve(total, derivation=stated), figure("leavers", leavers, "count"),
+            figure("censored", followed - leavers, "count"),
+            figure("share", Decimal(leavers) / followed, "rate", "leavers", "followed",
+                   formula="retention.R_h")]  # fmt: skip
+
+
+def test_a_count_that_would_give_suppressed_ones_away_is_suppressed_like_them() -> None:
+    # under10: 18 followed, 9 left, 9 censored would show 20, * and *, and only 9 + 9 makes
+    # 18-22. The 18 is shown as * too, flagged suppressed like the 9s (a reader cannot tell
+    # which protects which), its note says nothing of it, and the share resting on it goes
+    under10 = {d.id: d for d in apply_disclosure(_followed(18, 9), "under10")}
+    assert [under10[i].display for i in ("followed", "leavers", "censored", "share")] == [
+        "*", "*", "*", "*"]  # fmt: skip
+    assert all(under10[i].suppressed for i in ("followed", "leavers", "censored"))
+    assert under10["followed"].derivation.note is None
+    # 12 followed, 5 and 7: 10 (10-12) from two counts of 1-9 leaves each any of 1-9
+    assert shown(_followed(12, 5), "under10")["followed"] == 10
+    # under nhs 18, 9, 9 show 20, 10 and 10: 18-22 of two counts of 8-12 leaves each 8-12 (6
+    # to 14 within them), nothing to protect; under none all as computed
+    assert [shown(_followed(18, 9), "nhs")[i] for i in ("followed", "leavers")] == [20, 10]
+    assert shown(_followed(18, 9), "none")["followed"] == 18

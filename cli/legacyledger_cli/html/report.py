@@ -31,6 +31,7 @@ from legacyledger.projections.base import CORRECTIONS
 from legacyledger.projections.disclosure import (
     DisclosedFigure,
     apply_disclosure,
+    describe,
     show_count,
 )
 from legacyledger.projections.figures import figure_id
@@ -234,20 +235,6 @@ def as_disclosed(figure: Any) -> DisclosedFigure:
 def policy_of(report: Any) -> str:
     found = report.disclosure
     return str(getattr(found, "policy", found) or "nhs")
-
-
-_RATES = (
-    "a rate is suppressed when a count it rests on is, and otherwise computed from the counts "
-    "as shown (unit costs from the shown count), so in small groups it can be several points "
-    "from the true rate; estimates such as survival are shown to whole percent; totals are "
-    "rounded from unrounded values; money is never suppressed"
-)
-POLICY_TEXT = {
-    "nhs": f"counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; {_RATES}",
-    "under10": f"counts of 1 to 9 are shown as *, other counts are rounded to the nearest 5; "
-    f"{_RATES}",
-    "none": "no disclosure control (internal audit use only: do not publish)",
-}
 
 
 # -- activity over time: one reach view per quarter --------------------------------------------
@@ -1880,7 +1867,7 @@ def footer(report: Any, policy: str, generated: datetime) -> str:
             f"ledger head when generated: {_plain(head)}",
         ),
         ("As of", f"{report.as_of:%d %B %Y} (business date)"),
-        ("Disclosure policy", f"{policy}: {POLICY_TEXT.get(policy, 'see the report JSON')}"),
+        ("Disclosure policy", f"{policy}: {describe(policy)}"),
         ("Digest", _plain(getattr(report, "digest", None))),
         ("Generated", f"{generated:%Y-%m-%d %H:%M:%S} UTC by legacyledger {__version__}"),
     ]

@@ -21,9 +21,10 @@ import attrs
 from legacyledger.projections.base import FactRecord, Figure
 from legacyledger.projections.disclosure import (
     NOT_AVAILABLE,
+    POLICIES,
     SUPPRESSED,
     DisclosedFigure,
-    apply_disclosure,
+    Discloser,
     show_count,
 )
 
@@ -74,14 +75,19 @@ def _count(value: int, policy: str) -> int | str:
 def _disclosed(
     figure: Figure, figures: Mapping[str, Figure], policy: str
 ) -> dict[str, DisclosedFigure]:
-    needed: dict[str, Figure] = {}
+    """The figure and those it rests on, disclosed as a report of ``figures`` discloses them
+    (a count may be suppressed for what the counts it adds up with would give away)."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown disclosure policy {policy!r}; expected one of {POLICIES}")
+    discloser = Discloser({**figures, figure.id: figure}, policy)
+    needed: dict[str, DisclosedFigure] = {}
     waiting = [figure]
     while waiting:
         found = waiting.pop()
         if found.id not in needed:
-            needed[found.id] = found
+            needed[found.id] = discloser.disclose(found)
             waiting += [figures[i] for i in found.derivation.inputs if i in figures]
-    return {d.id: d for d in apply_disclosure(needed.values(), policy)}
+    return needed
 
 
 def _sentence(figure: Figure, figures: Mapping[str, Figure], shown: Mapping[str, DisclosedFigure]
