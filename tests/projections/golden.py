@@ -191,7 +191,8 @@ def figure_text(figure: Figure) -> str:
             ",".join(map(str, d.contributing)),
             # the relations a count is the total of (disclosure control audits them): said only
             # where there are some, so that other figures keep their digests
-            *([repr(tuple(d.relations))] if d.relations else []),
+            *([repr([(r.total, r.parts, r.exact, r.less) for r in d.relations])]
+              if d.relations else []),
         ]
     )
 

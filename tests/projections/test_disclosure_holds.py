@@ -87,9 +87,10 @@ def test_no_figure_in_the_demo_report_gives_back_a_count(
                 narrowest = min(narrowest, fits)
         checked += bool(counts)
         tried += len(counts)
-    # 233 figures under nhs (221 under under10) rest on 540-odd counts; a count shown as 10
-    # under under10 allows 10-12 (8 and 9 are suppressed)
-    assert checked > 200 and tried > 400
+    # 229 figures under nhs (199 under under10) rest on 570 (481) counts; a count shown as 10
+    # under under10 allows 10-12 (8 and 9 are suppressed). Counts suppressed to protect others
+    # take 4 (22) estimates with them that method 3 showed (233 and 221)
+    assert checked > 190 and tried > 400
     assert narrowest == (5 if policy == "nhs" else 3)
 
 

@@ -88,3 +88,13 @@ def test_an_effective_number_bounds_the_people_followed() -> None:
              "effective": Cell(20, whole=False)}  # fmt: skip
     assert whole(narrowed(shown, [FOLLOWED, relation], UNDER10), "leavers") == (9, 9)
     assert further(shown, [FOLLOWED, relation], UNDER10) == {"effective"}
+
+
+def test_a_relation_with_a_count_taken_away() -> None:
+    # registered now = registered then + joined - left: 30 = 25 + * - * under nhs. Then 23-27,
+    # now 28-32: joined - left is 1-9, so joined is 2-7 and left 1-6, not any of 1-7
+    relation = Relation("now", ("then", "joined"), less=("left",))
+    shown = {"now": Cell(30), "then": Cell(25), "joined": Cell("*"), "left": Cell("*")}
+    found = narrowed(shown, [relation], NHS)
+    assert whole(found, "joined") == (2, 7) and whole(found, "left") == (1, 6)
+    assert further(shown, [relation], NHS) == {"then"}

@@ -1549,8 +1549,8 @@ def _count_ticks(top: float) -> list[tuple[float, str]]:
 
 BREAKDOWN_NOTE = (
     "A hatched grey bar is a quarter whose breakdown is withheld because a part of "
-    "it is a small count (disclosure policy); its height is the quarter's "
-    "disclosed total."
+    "it is suppressed (disclosure policy: a small count, or one that would give a small "
+    "count away); its height is the quarter's disclosed total."
 )
 
 

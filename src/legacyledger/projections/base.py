@@ -144,14 +144,21 @@ def as_tuple(positions: Contributing) -> tuple[int, ...]:
 
 @attrs.frozen
 class Relation:
-    """Published figures that add up: ``total = sum(parts)``, or ``total >= sum(parts)`` when
-    not ``exact`` (the rest is published nowhere). A reader holding the others can work one
-    back from it, so disclosure control audits every relation a report publishes
+    """Published figures that add up: ``total = sum(parts) - sum(less)``, or ``total >=`` that
+    when not ``exact`` (the rest is published nowhere). A reader holding the others can work
+    one back from it, so disclosure control audits every relation a report publishes
     (figures.md §5); the total's derivation states it (:attr:`Derivation.relations`)."""
 
     total: str
     parts: tuple[str, ...]
     exact: bool = True
+    less: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[tuple[str, int], ...]:
+        """Each figure with its sign in ``total - parts + less``, which is 0 (or, when not
+        exact, at least 0)."""
+        return ((self.total, 1), *((p, -1) for p in self.parts), *((m, 1) for m in self.less))
 
 
 @attrs.frozen

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
@@ -70,13 +71,18 @@ def bounds(cell: Cell, threshold: int) -> Bounds:
     return 0, None  # not available: nothing known
 
 
-def _sum(values: Iterable[int | None]) -> int | None:
-    total = 0
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
+def _sums(values: Sequence[float]) -> tuple[float, int]:
+    """The sum of the finite values, and how many are infinite."""
+    finite = [v for v in values if not math.isinf(v)]
+    return sum(finite), len(values) - len(finite)
+
+
+def _without(total: tuple[float, int], value: float, infinite: float) -> float:
+    """A sum of :func:`_sums` without one of its values (``infinite`` if any other is)."""
+    finite, count = total
+    if math.isinf(value):
+        return infinite if count > 1 else finite
+    return infinite if count else finite - value
 
 
 class _Reader:
@@ -102,21 +108,23 @@ class _Reader:
         return self.found
 
     def _apply(self, relation: Relation) -> list[str]:
-        """Narrow the relation's cells by it: the cells that moved."""
-        found, parts = self.found, relation.parts
-        lows = [found[p][0] for p in parts]
-        highs = [found[p][1] for p in parts]
-        low, high = sum(lows), _sum(highs)
-        total_lo, total_hi = found[relation.total]
+        """Narrow the relation's cells by it (``sum of sign x value`` is 0, or at least 0):
+        the cells that moved."""
+        terms = relation.terms
+        bounds_ = [self.found[c] for c, _ in terms]
+        highs = [math.inf if hi is None else hi for _, hi in bounds_]
+        least = [lo * a if a > 0 else -hi for (_, a), (lo, _), hi in zip(terms, bounds_, highs)]
+        most = [hi * a if a > 0 else -lo for (_, a), (lo, _), hi in zip(terms, bounds_, highs)]
+        low, high = _sums(least), _sums(most)
+        ceiling = 0 if relation.exact else math.inf
         moved = []
-        if self.tighten(relation.total, low, high if relation.exact else None):
-            moved.append(relation.total)
-        for i, part in enumerate(parts):
-            others = _sum(h for j, h in enumerate(highs) if j != i)
-            lo = total_lo - others if relation.exact and others is not None else None
-            hi = None if total_hi is None else total_hi - (low - lows[i])
-            if self.tighten(part, lo, hi):
-                moved.append(part)
+        for i, (cell, a) in enumerate(terms):
+            lo = 0 - _without(high, most[i], math.inf)  # a x within lo .. hi
+            hi = ceiling - _without(low, least[i], -math.inf)
+            if a < 0:
+                lo, hi = -hi, -lo
+            if self.tighten(cell, _bound(lo), _bound(hi)):
+                moved.append(cell)
         return moved
 
     def tighten(self, cell: str, lo: int | None, hi: int | None) -> bool:
@@ -131,6 +139,10 @@ class _Reader:
             return False
         self.found[cell] = (new_lo, new_hi)
         return True
+
+
+def _bound(value: float) -> int | None:
+    return None if math.isinf(value) else int(value)
 
 
 def narrowed(
@@ -254,7 +266,7 @@ def component(
     while waiting:
         for relation in related.get(waiting.pop(), ()):
             found[relation] = None
-            for cell in (relation.total, *relation.parts):
+            for cell, _ in relation.terms:
                 if cell not in seen:
                     seen.add(cell)
                     waiting.append(cell)
@@ -262,9 +274,9 @@ def component(
 
 
 def by_cell(relations: Iterable[Relation]) -> dict[str, list[Relation]]:
-    """Each figure's relations (as total or as part)."""
+    """Each figure's relations (as total, as part or as a part taken away)."""
     index: dict[str, list[Relation]] = {}
     for relation in relations:
-        for cell in dict.fromkeys((relation.total, *relation.parts)):
+        for cell in dict.fromkeys(c for c, _ in relation.terms):
             index.setdefault(cell, []).append(relation)
     return index

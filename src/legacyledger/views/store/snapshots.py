@@ -395,7 +395,8 @@ def figure_row(view: str, ordinal: int, figure: Figure, parts: Parts) -> tuple[A
         "disclosure": d.disclosure, "note": d.note, "inputs": list(d.inputs),
     }
     if d.relations:
-        derivation["relations"] = [[r.total, list(r.parts), r.exact] for r in d.relations]
+        derivation["relations"] = [[r.total, list(r.parts), r.exact, list(r.less)]
+                                   for r in d.relations]
     text = None if value is None else (repr(value) if kind == "float" else str(value))
     return (view, figure.id, ordinal, text, kind, figure.unit, figure.kind, figure.label,
             dumps(derivation))
@@ -415,7 +416,7 @@ def figure_of(row: Sequence[Any], known_at: int, parts: PartReader) -> Figure:
             formula=d["formula"], version=d["version"], parameters=_untagged(d["parameters"]),
             as_of=_untagged(d["as_of"]), known_at=known_at, contributing=contributing,
             disclosure=d["disclosure"], note=d["note"], inputs=tuple(d["inputs"]),
-            relations=tuple(Relation(total, tuple(parts), exact)
-                            for total, parts, exact in d.get("relations", ())),
+            relations=tuple(Relation(total, tuple(parts), exact, tuple(less))
+                            for total, parts, exact, less in d.get("relations", ())),
         ),
     )
