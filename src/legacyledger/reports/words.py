@@ -28,6 +28,9 @@ from legacyledger.projections.disclosure import (
     show_count,
 )
 
+#: Why a value is suppressed, in words: small, resting on a small number, or suppressed so as
+#: not to give a small number away (figures.md §5) - never which.
+SUPPRESSED_WHY = "suppressed: a small number, or one that would give a small number away"
 #: Units whose values read best as percentages.
 _SHARES = frozenset({"ratio", "probability", "share", "proportion"})
 _MONEY = frozenset({"gbp", "£", "pounds"})
@@ -169,7 +172,7 @@ def _show(figure: DisclosedFigure, bare: bool = False) -> str:
     """A disclosed value for reading: percentages, pounds, thousands separated."""
     value = figure.display
     if value == SUPPRESSED:
-        return "*" if bare else "* (suppressed: a small number)"
+        return "*" if bare else f"* ({SUPPRESSED_WHY})"
     if value == NOT_AVAILABLE or isinstance(value, str):
         return "not computable" if value == NOT_AVAILABLE else str(value)
     unit = figure.unit.lower()
