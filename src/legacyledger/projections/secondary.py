@@ -260,7 +260,8 @@ def _pruned(audit: _Audit, reader: _Reader, order: Sequence[str], floor: Mapping
 def component(
     start: str, related: Mapping[str, Sequence[Relation]]
 ) -> tuple[set[str], list[Relation]]:
-    """The figures linked to ``start`` through relations, and those relations."""
+    """The figures linked to ``start`` through relations, and those relations (in one order
+    whichever figure of them ``start`` is)."""
     seen, waiting = {start}, [start]
     found: dict[Relation, None] = {}
     while waiting:
@@ -270,7 +271,7 @@ def component(
                 if cell not in seen:
                     seen.add(cell)
                     waiting.append(cell)
-    return seen, list(found)
+    return seen, sorted(found, key=lambda r: (r.total, r.parts, r.less, r.exact))
 
 
 def by_cell(relations: Iterable[Relation]) -> dict[str, list[Relation]]:
