@@ -14,7 +14,6 @@ are leaves too: their display allows every whole number of people it is rounded 
 from __future__ import annotations
 
 import itertools
-from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -90,7 +89,7 @@ def shown_if(figures: Figures, figure_id: str, true: Mapping[str, Any], policy: 
     """The figure's display if ``true`` were the counts (every figure between them and it
     recomputed)."""
     changed = {i: recomputed(figures, i, true) for i in {figure_id, *_below(figures, figure_id)}}
-    return disclose_figure(ChainMap(changed, figures), figure_id, policy).display
+    return disclose_figure({**figures, **changed}, figure_id, policy).display
 
 
 def consistent(figures: Figures, figure_id: str, policy: str, want: Any, limit: int = 2) -> int:

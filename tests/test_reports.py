@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from legacyledger import Ledger
+from legacyledger.projections.disclosure import SUPPRESSED, Discloser
 from legacyledger.reports import (
     SCHEMA,
     Problem,
@@ -416,6 +417,30 @@ def test_an_estimate_shown_under_disclosure_method_2_is_named_as_such(
     assert [(r.id, r.what) for r in result.redefined] == [(survival["id"], "disclosure method")]
     count = next(f for f in document["figures"] if f["kind"] == "count"
                  and isinstance(f["display"], int) and f["display"] >= 10)  # fmt: skip
+    count["display"] += 5
+    assert [d.id for d in verify_report(shared, document).differences] == [count["id"]]
+
+
+def test_a_count_suppressed_to_protect_another_under_method_3_is_named_as_such(
+    shared: Ledger, full: Report
+) -> None:
+    """Method 3 suppressed no count to protect another: a report made under it showed, rounded,
+    a count that method 4 shows as ``*``. Verifying it names that count as shown under an
+    earlier method; the count shown as another number is still a difference."""
+    figures = dict(full.views.by_id)
+    discloser = Discloser(figures, full.disclosure)
+    protecting = [i for i, f in figures.items()
+                  if f.kind == "count" and discloser.primary(f) != SUPPRESSED
+                  and discloser.protects(i)]  # fmt: skip
+    assert protecting
+    document = json.loads(json.dumps(report_json(full)))
+    document["disclosure_method"] = 3
+    count = next(f for f in document["figures"] if f["id"] == protecting[0])
+    assert count["display"] == "*" and count["suppressed"]
+    count["display"] = discloser.primary(figures[protecting[0]])
+    result = verify_report(shared, document)
+    assert result.consistent and not result.differences
+    assert [(r.id, r.what) for r in result.redefined] == [(count["id"], "disclosure method")]
     count["display"] += 5
     assert [d.id for d in verify_report(shared, document).differences] == [count["id"]]
 

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from legacyledger.facts.cells import spreadsheet_cell
+from legacyledger.projections.disclosure import describe
 from legacyledger.projections.figures import metric_of
 from legacyledger.reports import Report, ReportFigure, is_money, report_json
 from legacyledger.reports.cells import markdown_text
@@ -33,14 +34,6 @@ TITLES = {
     "compliance": "Framework compliance",
     "reach": "Reach and activity",
 }
-POLICIES = {
-    "nhs": "counts of 1-7 shown as *, other counts rounded to the nearest 5; "
-    "rates suppressed with their parts",
-    "under10": "counts of 1-9 shown as *",
-    "none": "as computed, nothing suppressed (internal audit only)",
-}
-
-
 class Unavailable(Exception):
     """A format this installation cannot write (a missing optional package or module)."""
 
@@ -89,7 +82,7 @@ def footer(report: Report) -> list[tuple[str, str]]:
         ("Ledger position", known),
         ("As of", report.as_of.isoformat()),
         ("Parameters", parameters_text(report)),
-        ("Disclosure", f"{report.disclosure}: {POLICIES.get(report.disclosure, '')}"),
+        ("Disclosure", f"{report.disclosure}: {describe(report.disclosure)}"),
         ("Figures", sources_text(report)),
         ("Frameworks", ", ".join(report.frameworks) or "none judged"),
         ("Generated", report.generated_at.isoformat().replace("+00:00", "Z")),

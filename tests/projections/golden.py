@@ -189,6 +189,10 @@ def figure_text(figure: Figure) -> str:
             repr(d.note),
             repr(tuple(d.inputs)),
             ",".join(map(str, d.contributing)),
+            # the relations a count is the total of (disclosure control audits them): said only
+            # where there are some, so that other figures keep their digests
+            *([repr([(r.total, r.parts, r.exact, r.less) for r in d.relations])]
+              if d.relations else []),
         ]
     )
 

@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from legacyledger import Ledger
-from legacyledger.projections.base import Derivation, FactRecord, Figure, Value
+from legacyledger.projections.base import Derivation, FactRecord, Figure, Relation, Value
 from legacyledger.projections.disclosure import (
     DisclosedFigure,
     apply_disclosure,
@@ -285,32 +285,43 @@ def test_rates_from_displayed_counts_by_hand() -> None:
                                                                                         11, 12]
 
 
-def _leaver_rate(leavers: int, average: Decimal) -> list[Figure]:
+def _leaver_rate(leavers: int, average: Decimal, start: int, ended: int, end: int
+                 ) -> list[Figure]:  # fmt: skip
+    """A leaver rate over an average headcount, which rests on the headcounts at the start
+    (less those whose follow-up ended in the period), those whose follow-up ended and the
+    headcount at the end (version 2)."""
     def made(fid: str, value: Value, kind: str, formula: str, *inputs: str) -> Figure:
         return attrs.evolve(figure(fid, value, kind), derivation=Derivation(
             formula, 3, {}, None, None, (), inputs=inputs))  # fmt: skip
 
     return [made("leavers", leavers, "count", "retention.leavers"),
-            made("average", average, "statistic", "retention.headcount_average"),
+            made("start", start, "count", "retention.headcount_start"),
+            made("ended", ended, "count", "retention.stability_censored"),
+            made("end", end, "count", "retention.headcount_end"),
+            made("average", average, "statistic", "retention.headcount_average", "start",
+                 "ended", "end"),
             made("rate", leavers / average, "rate", "retention.leaver_rate", "leavers",
                  "average")]  # fmt: skip
 
 
 def test_leaver_rate_from_displayed_leavers_and_average_headcount_by_hand() -> None:
-    # 23 leavers over an average headcount of 141.6 (true rate 23 / 141.6 = 0.1624): under
-    # nhs the average is shown as a count of people, 142 → 140, leavers 23 → 25, and the rate
-    # is 25 / 140 = 0.1786 → 0.179
-    figures = _leaver_rate(23, Decimal("141.6"))
+    # 23 leavers over an average headcount of 141.6 (true rate 23 / 141.6 = 0.1624), of 131
+    # in post at the start, 9 whose follow-up ended in the period and 142 at the end: under
+    # nhs the average is the NHS average of the headcounts as displayed, (130 + 10 + 140) / 2
+    # = 140.0, leavers 23 → 25, and the rate is 25 / 140 = 0.1786 → 0.179
+    figures = _leaver_rate(23, Decimal("141.6"), 131, 9, 142)
     nhs = shown(figures, "nhs")
-    assert (nhs["leavers"], nhs["average"], nhs["rate"]) == (25, 140, Decimal("0.179"))
+    assert (nhs["leavers"], nhs["average"], nhs["rate"]) == (25, Decimal("140.0"),
+                                                             Decimal("0.179"))  # fmt: skip
     assert shown(figures, "none")["average"] == Decimal("141.6")
     assert consistent({f.id: f for f in figures}, "rate", "nhs", Decimal("0.179")) == 2
-    # an average of 6.4 people is 6 → suppressed, and the rate with it (9.4 → 9 is shown
-    # as 10 under nhs, suppressed under under10)
-    small = shown(_leaver_rate(2, Decimal("6.4")), "nhs")
+    # 6 in post at the start are suppressed, and the average and the rate with them; 9 at
+    # the start and 10 at the end are shown as 10 and 10 under nhs (an average of 10.0),
+    # the 9 suppressed under under10
+    small = shown(_leaver_rate(2, Decimal("6.4"), 6, 0, 7), "nhs")
     assert (small["average"], small["rate"]) == ("*", "*")
-    assert shown(_leaver_rate(20, Decimal("9.4")), "nhs")["average"] == 10
-    assert shown(_leaver_rate(20, Decimal("9.4")), "under10")["average"] == "*"
+    assert shown(_leaver_rate(20, Decimal("9.4"), 9, 0, 10), "nhs")["average"] == Decimal("10.0")
+    assert shown(_leaver_rate(20, Decimal("9.4"), 9, 0, 10), "under10")["average"] == "*"
 
 
 def test_an_estimate_with_no_formula_over_its_counts_is_not_shown() -> None:
@@ -326,12 +337,43 @@ def test_an_estimate_with_no_formula_over_its_counts_is_not_shown() -> None:
 
 def test_whether_a_leaver_rate_is_shown_follows_the_displayed_average() -> None:
     # 8 leavers over an average headcount of 9.4: below 10, so no rate from the true values;
-    # but the average is shown as 10 under nhs (any of 7.5-12.5), and "no rate" would tell
-    # the reader it is below 10. The rule is applied to the 10 shown: 10 / 10 = 1.000
+    # but the average is shown as 10 under nhs (9 at the start and 10 at the end, both shown
+    # as 10), and "no rate" would tell the reader it is below 10. The rule is applied to the
+    # 10 shown: 10 / 10 = 1.000
     figures = [attrs.evolve(f, value=None) if f.id == "rate" else f
-               for f in _leaver_rate(8, Decimal("9.4"))]  # fmt: skip
+               for f in _leaver_rate(8, Decimal("9.4"), 9, 0, 10)]  # fmt: skip
     disclosed = {d.id: d for d in apply_disclosure(figures, "nhs")}
-    assert (disclosed["average"].display, disclosed["rate"].display) == (10, Decimal("1.000"))
+    assert (disclosed["average"].display, disclosed["rate"].display) == (Decimal("10.0"),
+                                                                         Decimal("1.000"))
     assert "as displayed" in (disclosed["rate"].derivation.note or "")
     assert shown(figures, "none")["rate"] == "n/a"
     assert shown(figures, "under10")["rate"] == "*"  # 9 people: suppressed
+
+
+def _followed(followed: int, leavers: int) -> list[Figure]:
+    """People followed (the sum of leavers and censored, a relation it states), and the
+    share who left."""
+    total = figure("followed", followed, "count")
+    stated = attrs.evolve(total.derivation, relations=(
+        Relation("followed", ("leavers", "censored")),))  # fmt: skip
+    return [attrs.evolve(total, derivation=stated), figure("leavers", leavers, "count"),
+            figure("censored", followed - leavers, "count"),
+            figure("share", Decimal(leavers) / followed, "rate", "leavers", "followed",
+                   formula="retention.R_h")]  # fmt: skip
+
+
+def test_a_count_that_would_give_suppressed_ones_away_is_suppressed_like_them() -> None:
+    # under10: 18 followed, 9 left, 9 censored would show 20, * and *, and only 9 + 9 makes
+    # 18-22. The 18 is shown as * too, flagged suppressed like the 9s (a reader cannot tell
+    # which protects which), its note says nothing of it, and the share resting on it goes
+    under10 = {d.id: d for d in apply_disclosure(_followed(18, 9), "under10")}
+    assert [under10[i].display for i in ("followed", "leavers", "censored", "share")] == [
+        "*", "*", "*", "*"]  # fmt: skip
+    assert all(under10[i].suppressed for i in ("followed", "leavers", "censored"))
+    assert under10["followed"].derivation.note is None
+    # 12 followed, 5 and 7: 10 (10-12) from two counts of 1-9 leaves each any of 1-9
+    assert shown(_followed(12, 5), "under10")["followed"] == 10
+    # under nhs 18, 9, 9 show 20, 10 and 10: 18-22 of two counts of 8-12 leaves each 8-12 (6
+    # to 14 within them), nothing to protect; under none all as computed
+    assert [shown(_followed(18, 9), "nhs")[i] for i in ("followed", "leavers")] == [20, 10]
+    assert shown(_followed(18, 9), "none")["followed"] == 18

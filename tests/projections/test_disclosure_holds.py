@@ -18,6 +18,7 @@ Three searches (the machinery is in ``tests/disclosure_search.py``):
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterator
@@ -49,8 +50,11 @@ ROUNDING = ("nhs", "under10")
 DEMO_AS_OF = date(2026, 3, 31)
 #: Recipes that are an approximation under a rounding policy, not the figure's own formula:
 #: the Kaplan-Meier interval and variance are Greenwood's over the whole risk history; from
-#: displayed values they are Greenwood's for a cohort followed without losses.
-APPROXIMATE = frozenset({"retention.km_ci_lower", "retention.km_ci_upper", "retention.km_variance"})
+#: displayed values they are Greenwood's for a cohort followed without losses. The average
+#: headcount is the days in post while observed; from displayed values it is the NHS average
+#: of the headcounts at the start and the end (figures.md §5).
+APPROXIMATE = frozenset({"retention.km_ci_lower", "retention.km_ci_upper", "retention.km_variance",
+                         "retention.headcount_average"})  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +87,10 @@ def test_no_figure_in_the_demo_report_gives_back_a_count(
                 narrowest = min(narrowest, fits)
         checked += bool(counts)
         tried += len(counts)
-    # 233 figures under nhs (221 under under10) rest on 540-odd counts; a count shown as 10
-    # under under10 allows 10-12 (8 and 9 are suppressed)
-    assert checked > 200 and tried > 400
+    # 229 figures under nhs (199 under under10) rest on 570 (481) counts; a count shown as 10
+    # under under10 allows 10-12 (8 and 9 are suppressed). Counts suppressed to protect others
+    # take 4 (22) estimates with them that method 3 showed (233 and 221)
+    assert checked > 190 and tried > 400
     assert narrowest == (5 if policy == "nhs" else 3)
 
 
@@ -189,6 +194,13 @@ SLICES = {
     "follow-up ended in the year": lambda: ((n, 0, 2, c) for n in SIZES for c in LEAVERS
                                             if c + 2 <= n),
 }  # fmt: skip
+#: The cohorts searched beside a family's, so that the search gives a reader no count: every
+#: cohort of the family with follow-up endings has 2 leavers in the year, a count shown as
+#: ``*`` that the search would otherwise tell; beside them, the same with 1 and with 3.
+BESIDE = {
+    "follow-up ended in the year": lambda: ((n, 0, late, c) for n in SIZES for late in (1, 3)
+                                            for c in LEAVERS if c + late <= n),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("policy", ROUNDING)
@@ -196,36 +208,41 @@ SLICES = {
 def test_estimates_tell_nothing_the_counts_do_not(policy: str, family: str) -> None:
     """Cohorts whose counts display alike publish every estimate alike."""
     shown, truth = reports(policy, SLICES[family]())
-    estimates = 0
+    compared = 0
     for shapes in grouped(shown, truth).values():
         first = shown[shapes[0]]
         for shape in shapes[1:]:
             differ = [i for i, d in shown[shape].items() if d != first[i]]
             assert not differ, (shapes[0], shape, differ[:4])
-        estimates += len(shapes) > 1
-    assert estimates > 40  # groups of more than one cohort were compared
+        compared += len(shapes) - 1
+    assert compared > 200  # cohorts compared with another whose counts display alike
 
 
-@pytest.mark.xfail(strict=True, reason="counts and average headcounts alone, dates known: open")
 @pytest.mark.parametrize("family", sorted(SLICES))
 def test_no_cohort_report_pins_a_count_under_nhs(family: str) -> None:
     """Within the searched cohorts, every count a report displays other than 0 fits more than
-    one cohort (away from the edges of the search, where the other values lie outside it).
+    one cohort (away from the edges of the search, where the other values lie outside it),
+    even to a reader who knows every date and only not the counts.
 
-    Not so for a reader who knows every date and only not the counts: an average headcount
-    is then a known mix of counts, rounded like one, and with the counts it can leave one
-    cohort. 13 enrolled 2024-09-02 of whom 7 leave 2025-06-10 show 15, * and *; the average
-    headcount of 2024/25, 13 x 211/365 = 7.5, is shown 10 (12 would give 6.9, *), and that
-    of 2025/26, 6 + 7 x 70/365 = 7.3, is * (14 would give 8.3; 13 with 6 leavers 8.2): only
-    13 and 7 fit. No estimate is involved (the test above): the average headcount is shown
-    as a count of people is, since version 3 of the leaver rate."""
-    shown, truth = reports("nhs", SLICES[family]())
+    To such a reader the average headcount is a known mix of counts: shown as a count of
+    people is (method 3), it could leave one cohort. 13 enrolled 2024-09-02 of whom 7 leave
+    2025-06-10 show 15, * and *; the average headcount of 2024/25, 13 x 211/365 = 7.5, was
+    shown 10 (12 would give 6.9, *), and that of 2025/26, 6 + 7 x 70/365 = 7.3, * (14 would
+    give 8.3; 13 with 6 leavers 8.2): only 13 and 7 fit. It is shown from the displayed
+    headcounts now (method 4), so tells nothing they do not; and the counts that add up
+    are audited, some suppressed to protect others.
+
+    Only the family's own cohorts are checked: those searched beside them (:data:`BESIDE`)
+    are there so that the search tells no count the family holds fixed."""
+    mine = set(SLICES[family]())
+    beside = BESIDE.get(family, lambda: iter(()))()
+    shown, truth = reports("nhs", itertools.chain(mine, beside))
     inner = max(SIZES) - 4, max(LEAVERS) - 4
     held = {i for i in shown[next(iter(shown))]
             if len({t[i][0] for t in truth.values() if i in t}) == 1}  # the family's constants
     for shapes in grouped(shown, truth).values():
         for shape in shapes:
-            if shape[0] > inner[0] or max(shape[1:]) > inner[1]:
+            if shape not in mine or shape[0] > inner[0] or max(shape[1:]) > inner[1]:
                 continue
             for i, (value, leaf) in truth[shape].items():
                 values = {truth[s][i][0] for s in shapes}
@@ -233,12 +250,11 @@ def test_no_cohort_report_pins_a_count_under_nhs(family: str) -> None:
                 assert not leaf or exact or i in held or len(values) > 1, (shape, i, value)
 
 
-@pytest.mark.xfail(strict=True, reason="a rounded total of two suppressed counts: open")
 def test_no_cohort_report_pins_a_count_under_under10() -> None:
-    """Under ``under10`` 18 subjects, 9 leavers and 9 censored show as 20, * and *: the
+    """Under ``under10`` 18 subjects, 9 leavers and 9 censored would show as 20, * and *: the
     only two numbers of 1-9 adding up to 18-22 are 9 and 9 (subjects = events + censored).
-    No estimate is involved: the counts alone give it away, which only secondary
-    suppression of the total would prevent."""
+    No estimate is involved: the counts alone give it away, which secondary suppression of
+    the total, and of every count that tells it, prevents."""
     shown, truth = reports("under10", iter([(n, d) for n in range(14, 23) for d in range(4, 13)]))
     (group,) = [shapes for shapes in grouped(shown, truth).values() if (18, 9) in shapes]
     assert len({size for size, _ in group}) > 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from legacyledger.projections.base import Derivation, FactRecord, Figure
-from legacyledger.reports.words import in_words
+from legacyledger.reports.words import SUPPRESSED_WHY, in_words
 
 
 def figure(fid: str, value: object, unit: str, kind: str, inputs: tuple[str, ...] = (),
@@ -74,6 +74,6 @@ def test_a_suppressed_figure_says_nothing_of_its_parts() -> None:
         figure(RETAINED.id, 3, "people", "count"), figure(ELIGIBLE.id, 4, "people", "count"),
         figure(RATE.id, Decimal("0.75"), "ratio", "rate", (RETAINED.id, ELIGIBLE.id)))}
     said = in_words(small[RATE.id], small, [], policy="nhs").sum
-    assert said == "rate = * (suppressed: a small number)"
+    assert said == f"rate = * ({SUPPRESSED_WHY})"
     unhidden = in_words(small[RATE.id], small, [], policy="none").sum
     assert unhidden == "rate = 75.0% = 3 retained ÷ 4 eligible"

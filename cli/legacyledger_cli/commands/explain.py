@@ -113,7 +113,8 @@ class Disclosed:
             return shown(figure)
         display = self.display(figure)
         if display == SUPPRESSED:
-            return f"* (suppressed under disclosure {self.policy}: it rests on a small count)"
+            return (f"* (suppressed under disclosure {self.policy}: a small count, or resting on "
+                    "one, or one that with counts it adds up with would give a small count away)")
         if display == NOT_AVAILABLE:
             return "- (not computable)"
         return shown(attrs.evolve(figure, value=display))

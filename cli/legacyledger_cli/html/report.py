@@ -31,6 +31,7 @@ from legacyledger.projections.base import CORRECTIONS
 from legacyledger.projections.disclosure import (
     DisclosedFigure,
     apply_disclosure,
+    describe,
     show_count,
 )
 from legacyledger.projections.figures import figure_id
@@ -250,20 +251,6 @@ def as_disclosed(figure: Any) -> DisclosedFigure:
 def policy_of(report: Any) -> str:
     found = report.disclosure
     return str(getattr(found, "policy", found) or "nhs")
-
-
-_RATES = (
-    "a rate is suppressed when a count it rests on is, and otherwise computed from the counts "
-    "as shown (unit costs from the shown count), so in small groups it can be several points "
-    "from the true rate; estimates such as survival are shown to whole percent; totals are "
-    "rounded from unrounded values; money is never suppressed"
-)
-POLICY_TEXT = {
-    "nhs": f"counts of 1 to 7 are shown as *, other counts are rounded to the nearest 5; {_RATES}",
-    "under10": f"counts of 1 to 9 are shown as *, other counts are rounded to the nearest 5; "
-    f"{_RATES}",
-    "none": "no disclosure control (internal audit use only: do not publish)",
-}
 
 
 # -- activity over time: one reach view per quarter --------------------------------------------
@@ -1079,10 +1066,13 @@ def periods_table(view: Any, figures: Figures) -> str:
         "Leaver rate: leavers ÷ average headcount, the days each person was in post while "
         "observed in the period ÷ its days (someone whose follow-up ended half-way counts 0.5); "
         "it is the NHS definition (leavers ÷ mean of headcount at start and end) when headcount "
-        "changes evenly and no one's follow-up ends in the period. Stability index: of those in "
-        "post at the start, the share still in post at the end, a Kaplan-Meier estimate in which "
-        "someone whose follow-up ended in the period while in post counts until then. No leaver "
-        "rate (n/a) where the average headcount is below 10.",
+        "changes evenly and no one's follow-up ends in the period. Under the nhs and under10 "
+        "policies the average headcount is that NHS average of the headcounts as displayed, "
+        "counting those whose follow-up ended in the period at the start: the days in post could "
+        "give counts back to someone who knows when people joined and left. Stability index: of "
+        "those in post at the start, the share still in post at the end, a Kaplan-Meier estimate "
+        "in which someone whose follow-up ended in the period while in post counts until then. No "
+        "leaver rate (n/a) where the average headcount is below 10.",
         numeric=(2, 3, 4, 5),
     )
 
@@ -1598,8 +1588,8 @@ def _count_ticks(top: float) -> list[tuple[float, str]]:
 
 BREAKDOWN_NOTE = (
     "A hatched grey bar is a quarter whose breakdown is withheld because a part of "
-    "it is a small count (disclosure policy); its height is the quarter's "
-    "disclosed total."
+    "it is suppressed (disclosure policy: a small count, or one that would give a small "
+    "count away); its height is the quarter's disclosed total."
 )
 
 
@@ -1916,7 +1906,7 @@ def footer(report: Any, policy: str, generated: datetime) -> str:
             f"ledger head when generated: {_plain(head)}",
         ),
         ("As of", f"{report.as_of:%d %B %Y} (business date)"),
-        ("Disclosure policy", f"{policy}: {POLICY_TEXT.get(policy, 'see the report JSON')}"),
+        ("Disclosure policy", f"{policy}: {describe(policy)}"),
         ("Digest", _plain(getattr(report, "digest", None))),
         ("Generated", f"{generated:%Y-%m-%d %H:%M:%S} UTC by legacyledger {__version__}"),
     ]

@@ -143,6 +143,25 @@ def as_tuple(positions: Contributing) -> tuple[int, ...]:
 
 
 @attrs.frozen
+class Relation:
+    """Published figures that add up: ``total = sum(parts) - sum(less)``, or ``total >=`` that
+    when not ``exact`` (the rest is published nowhere). A reader holding the others can work
+    one back from it, so disclosure control audits every relation a report publishes
+    (figures.md §5); the total's derivation states it (:attr:`Derivation.relations`)."""
+
+    total: str
+    parts: tuple[str, ...]
+    exact: bool = True
+    less: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[tuple[str, int], ...]:
+        """Each figure with its sign in ``total - parts + less``, which is 0 (or, when not
+        exact, at least 0)."""
+        return ((self.total, 1), *((p, -1) for p in self.parts), *((m, 1) for m in self.less))
+
+
+@attrs.frozen
 class Derivation:
     """How a figure was computed: enough to recompute and to explain it.
 
@@ -164,6 +183,9 @@ class Derivation:
     #: Ids of the figures this one is computed from (a rate's numerator and denominator),
     #: so that disclosure control can suppress a rate whose parts are suppressed.
     inputs: tuple[str, ...] = ()
+    #: The relations this figure is the total of (:class:`Relation`), so that disclosure
+    #: control can keep a reader from working a suppressed count back from its others.
+    relations: tuple[Relation, ...] = ()
 
     @property
     def contributing(self) -> tuple[int, ...]:

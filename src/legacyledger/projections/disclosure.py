@@ -10,20 +10,28 @@ Policies:
 * ``none`` (internal audit): everything as computed.
 
 Under ``nhs`` and ``under10`` nothing published may give back a suppressed count or a count
-before rounding (version 3 of the method):
+before rounding (version 4 of the method):
 
+* a count that, with the counts it adds up with (``derivation.relations``), would give a
+  suppressed count away, or narrow it below ``1 .. threshold``, or give a count's value
+  before rounding, is suppressed as well (secondary suppression,
+  :mod:`legacyledger.projections.secondary`), decided from the displays alone and shown as
+  any suppressed count is;
 * a figure resting on a suppressed count (``derivation.inputs``, followed recursively), or
   on a figure missing from those given, is suppressed;
-* a statistic that is a number of people (:data:`HEADCOUNTS`: an average headcount, the
-  effective number a Kaplan-Meier estimate follows) is shown as a count of people is, from
-  its value to the nearest whole person: 1-7 (1-9) is suppressed, others are rounded to the
-  nearest 5;
+* a statistic that is a number of people (:data:`HEADCOUNTS`: the effective number a
+  Kaplan-Meier estimate follows, the stability index's effective base) is shown as a count
+  of people is, from its value to the nearest whole person: 1-7 (1-9) is suppressed, others
+  are rounded to the nearest 5;
 * every other rate or statistic resting on counts has a formula over its inputs
   (:data:`RECIPES`: shares, the leaver rate, unit costs, growth, differences, Kaplan-Meier
   survival and its interval, the stability index, compliance shares, means) and is
   **computed from its inputs' displayed values** (rounded counts and numbers of people,
   disclosed rates, money), so it tells nothing the displayed inputs do not; ratios are
-  shown to 3 decimal places, a variance to 2 significant digits;
+  shown to 3 decimal places, a variance to 2 significant digits. The average headcount,
+  days in post while observed, is a known mix of counts to a reader who knows every date
+  (version 3 showed it as a count of people is): it is shown as the NHS average of the
+  displayed headcounts, an approximation;
 * a mean of a measure over counted things (:data:`MEANS`: minutes per contact) is shown to
   the whole unit: its total is published nowhere, so it bounds only the total;
 * a figure resting on counts with none of these is suppressed (method 2 showed it at
@@ -46,14 +54,15 @@ from typing import Literal
 
 import attrs
 
-from legacyledger.projections.base import Derivation, Figure
+from legacyledger.projections.base import Derivation, Figure, Relation
 from legacyledger.projections.figures import metric_of
 from legacyledger.projections.retention.km import loglog_bounds
 from legacyledger.projections.retention.model import MIN_AVERAGE_HEADCOUNT
+from legacyledger.projections.secondary import Cell, by_cell, component, further
 
 #: The version of the disclosure method above: a report records it, so that a figure shown
 #: under an earlier method is known for what it is (``reports.verify_report``).
-METHOD = 3
+METHOD = 4
 
 Policy = Literal["nhs", "under10", "none"]
 POLICIES = ("nhs", "under10", "none")
@@ -85,6 +94,19 @@ class DisclosedFigure:
     label: str = ""
 
 
+def describe(policy: str) -> str:
+    """What ``policy`` does, in words, for every report format's footer."""
+    if policy not in ROUNDING:
+        return "as computed, nothing suppressed (internal audit use only: do not publish)"
+    return (
+        f"counts of 1 to {SUPPRESS_UP_TO[policy]} are shown as *, other counts are rounded to the "
+        "nearest 5 (0 stays 0); some larger counts are shown as * too, where with counts they add "
+        "up with they would give a suppressed one away; every rate or estimate resting on counts "
+        "is computed from the counts as shown (in small groups it can be several points from the "
+        "true value), or suppressed with them; money is never suppressed"
+    )
+
+
 def kind_of(figure: Figure) -> str:
     if figure.kind is not None:
         return figure.kind
@@ -102,7 +124,7 @@ def round5(value: int) -> int:
     return 5 * ((value + 2) // 5)
 
 
-def show_count(value: int, policy: str) -> Display:
+def show_count(value: int, policy: str) -> int | str:
     if suppress_count(value, policy):
         return SUPPRESSED
     return round5(value) if policy in ROUNDING else value
@@ -140,6 +162,16 @@ def leaver_rate(v: Numbers) -> Decimal | None:
     """inputs (leavers, average headcount): leavers / average headcount; none below an
     average of :data:`MIN_AVERAGE_HEADCOUNT` (figures.md §1)"""
     return None if v[1] is None or v[1] < MIN_AVERAGE_HEADCOUNT else _quotient(v[0], v[1])
+
+
+def nhs_average(v: Numbers) -> Decimal | None:
+    """inputs (in post at the start, in post at the start whose observation ended in the
+    period, in post at the end): the NHS average headcount, the mean of the headcounts at the
+    start and at the end. It stands for the average headcount in person-time, which a reader
+    who knows every date could work counts back from (figures.md §5): an approximation, each
+    one whose observation ends in the period counting half, as a leaver does."""
+    known = _known(v)
+    return None if known is None else (known[0] + known[1] + known[2]) / 2
 
 
 def difference(v: Numbers) -> Decimal | None:
@@ -301,6 +333,7 @@ RECIPES: Mapping[str, Recipe] = {
         per_unit,
     ),
     "retention.leaver_rate": leaver_rate,
+    "retention.headcount_average": nhs_average,
     "retention.R_h_difference": difference,
     "reach.cancellation_rate": share_of_sum,
     "reach.growth_pct": growth_percent,
@@ -318,12 +351,11 @@ RECIPES: Mapping[str, Recipe] = {
 }
 _WHOLE = frozenset({"reach.growth_pct", "reach.recruitment_needed"})
 _SIGNIFICANT = frozenset({"retention.km_variance"})
+#: Numbers of people computed from displayed counts: to a tenth of a person.
+_PEOPLE = frozenset({"retention.headcount_average"})
 #: Statistics that are a number of people (not a count of them): disclosed as a count is,
 #: from the value to the nearest whole person.
-HEADCOUNTS = frozenset({
-    "retention.headcount_average", "retention.km_effective_n",
-    "retention.stability_effective_base",
-})  # fmt: skip
+HEADCOUNTS = frozenset({"retention.km_effective_n", "retention.stability_effective_base"})
 #: Means of a measure (minutes) over counted things (contacts), whose total is published
 #: nowhere: shown to the whole unit, they bound only that total, never the count.
 MEANS = frozenset({"reach.minutes_per_contact"})
@@ -342,20 +374,37 @@ def whole_people(value: int | Decimal | float) -> int:
     return int(Decimal(str(value)).to_integral_value(ROUND_HALF_UP))
 
 
+def shown_alone(value: object, kind: str, policy: str) -> int | str:
+    """A count's display by its value alone (before secondary suppression), or a number of
+    people's shown as a count is; ``n/a`` for no value."""
+    if not isinstance(value, (int, Decimal, float)):
+        return NOT_AVAILABLE
+    if kind == "count" and isinstance(value, int):
+        return show_count(value, policy)
+    return show_count(whole_people(value), policy)
+
+
 def shown_differently_since(
-    method: int, formula: str, kind: str, policy: str, metric: str = ""
-) -> bool:
+    method: int, formula: str, kind: str, policy: str, metric: str = "", *,
+    then: object = None, now: object = None, value: object = None,
+) -> bool:  # fmt: skip
     """Whether a figure (its formula, kind and metric) may be shown differently under
-    ``policy`` now than under disclosure method ``method``. Method 1 showed counts as now
-    under ``nhs`` but unrounded under ``under10``, money as computed, and every rate and
-    statistic at full precision from the true counts. Method 2 showed counts and money as
-    now, computed some rates from displayed inputs but left them out (``n/a``) by their true
-    values, and showed the other estimates resting on counts at coarse precision: now every
-    one with a formula (:data:`RECIPES`) is shown, or left out, from displayed inputs."""
+    ``policy`` now than under disclosure method ``method``; a count (or a number of people
+    shown as one) only as ``then`` and ``now``, its displays then and now, and its ``value``
+    say. Method 1 showed counts as now under ``nhs`` but unrounded under ``under10``, money as
+    computed, and every rate and statistic at full precision from the true counts. Method 2
+    showed counts and money as now, computed some rates from displayed inputs but left them
+    out (``n/a``) by their true values, and showed the other estimates resting on counts at
+    coarse precision: now every one with a formula (:data:`RECIPES`) is shown, or left out,
+    from displayed inputs. Method 3 showed the average headcount as a count of people is,
+    and the leaver rate from it: both are shown from the displayed headcounts now; and it
+    suppressed no count to protect another: a count shown ``*`` now may have been shown
+    then as its value alone shows it."""
     if method >= METHOD or policy not in ROUNDING:
         return False
-    if kind == "count":
-        return method < 2 and policy == "under10"
+    if kind == "count" or formula in HEADCOUNTS:
+        unrounded = method < 2 and policy == "under10" and kind == "count"
+        return unrounded or (now == SUPPRESSED and then == shown_alone(value, kind, policy))
     if kind == "money":
         return method < 2 and formula in RECIPES
     return method < 2 or metric in RECIPES or formula in RECIPES
@@ -375,6 +424,9 @@ class Discloser:
         self.figures, self.policy = figures, policy
         self.memo: dict[str, bool] = {}
         self.displays: dict[str, Display] = {}
+        self.protecting: dict[str, bool] = {}
+        self._related: dict[str, list[Relation]] | None = None
+        self.uses: dict[str, int] = {}
 
     def suppressed(self, figure_id: str) -> bool:
         if figure_id not in self.memo:
@@ -387,14 +439,48 @@ class Discloser:
         kind = kind_of(figure)
         if self.policy == "none" or kind == "money":
             return False
-        if kind == "count":
-            return isinstance(figure.value, int) and suppress_count(figure.value, self.policy)
-        value = figure.value
-        if figure.derivation.formula in HEADCOUNTS and isinstance(value, (int, Decimal, float)):
-            return suppress_count(whole_people(value), self.policy)
+        if kind == "count" or figure.derivation.formula in HEADCOUNTS:
+            return self.primary(figure) == SUPPRESSED or self.protects(figure.id)
         if any(self.suppressed(i) for i in figure.derivation.inputs):
             return True
         return self.policy in ROUNDING and not self.shown_from_displays(figure)
+
+    def primary(self, figure: Figure) -> int | str:
+        """A count's display, or a number of people's shown as a count is, before secondary
+        suppression."""
+        return shown_alone(figure.value, kind_of(figure), self.policy)
+
+    def related(self) -> dict[str, list[Relation]]:
+        """Each figure's relations, from every figure's derivation, and how many figures rest
+        on each (built once)."""
+        if self._related is None:
+            relations: list[Relation] = []
+            for f in self.figures.values():
+                relations += f.derivation.relations
+                for i in f.derivation.inputs:
+                    self.uses[i] = self.uses.get(i, 0) + 1
+            self._related = by_cell(relations)
+        return self._related
+
+    def protects(self, figure_id: str) -> bool:
+        """Whether the count is suppressed to protect another (secondary suppression,
+        :mod:`legacyledger.projections.secondary`): its relations, and theirs, are audited
+        together, from the displays alone."""
+        if self.policy not in ROUNDING:
+            return False
+        if figure_id not in self.protecting:
+            cells, relations = component(figure_id, self.related())
+            shown = {i: self._cell(i) for i in cells}
+            chosen = further(shown, relations, SUPPRESS_UP_TO[self.policy])
+            self.protecting.update((i, i in chosen) for i in cells)
+        return self.protecting[figure_id]
+
+    def _cell(self, figure_id: str) -> Cell:
+        figure = self.figures.get(figure_id)
+        if figure is None:
+            return Cell(None)
+        return Cell(self.primary(figure), kind_of(figure) == "count",
+                    uses=self.uses.get(figure_id, 0))
 
     def shown_from_displays(self, figure: Figure) -> bool:
         """Whether the figure can be shown under a rounding policy: it rests on no count, or
@@ -469,6 +555,8 @@ class Discloser:
             return int(value)
         if is_money(figure, kind_of(figure)):
             return value
+        if figure.derivation.formula in _PEOPLE:
+            return value.quantize(Decimal("0.1"), ROUND_HALF_UP)
         if metric in _SIGNIFICANT:
             return Decimal(f"{value:.2g}") if value else Decimal(0)
         return value.quantize(RATIO_PLACES, ROUND_HALF_UP)

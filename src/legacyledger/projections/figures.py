@@ -15,12 +15,21 @@ from typing import Any
 
 import attrs
 
-from legacyledger.projections.base import Contributing, Derivation, Figure, PositionSet, Value
+from legacyledger.projections.base import (
+    Contributing,
+    Derivation,
+    Figure,
+    PositionSet,
+    Relation,
+    Value,
+)
 
 #: ``kind`` and ``inputs`` (for disclosure control) are set when the base types have them.
 _HAS_KIND = "kind" in attrs.fields_dict(Figure)
 _HAS_INPUTS = "inputs" in attrs.fields_dict(Derivation)
 
+#: Where a figure is: its dimensions, by name.
+At = Mapping[str, object]
 #: Figure kinds: a count of people or things (suppressed when small), a rate of counts
 #: (suppressed with its ``inputs``), money, or any other statistic (hours, ratios of money).
 MONEY, COUNT, RATE, STATISTIC = "money", "count", "rate", "statistic"
@@ -91,8 +100,10 @@ class FigureMaker:
         kind: str,
         note: str | None = None,
         inputs: tuple[str, ...] = (),
+        relations: Iterable[Relation] = (),
     ) -> Figure:
-        """``inputs``: ids of the figures a rate is computed from (its parts, for disclosure).
+        """``inputs``: ids of the figures a rate is computed from (its parts, for disclosure);
+        ``relations``: those the figure is the total of (:meth:`sums`, :meth:`bounds`).
         ``contributing``: a tuple, a :class:`PositionSet` or any collection of positions."""
         if isinstance(contributing, PositionSet):
             if self.more and contributing.more is None:
@@ -109,6 +120,7 @@ class FigureMaker:
             known_at=None,
             contributing=contributing,
             note=note,
+            relations=tuple(relations),
             **more,
         )
         extra: dict[str, Any] = {"kind": kind} if _HAS_KIND else {}
@@ -118,6 +130,23 @@ class FigureMaker:
 
     def id(self, metric: str, dims: Mapping[str, object]) -> str:
         return figure_id(f"{self.formula_prefix}.{metric}", **dims)
+
+    def sums(
+        self, metric: str, dims: Mapping[str, object], parts: Iterable[tuple[str, At]],
+        less: Iterable[tuple[str, At]] = (),
+    ) -> Relation:  # fmt: skip
+        """The figure ``metric`` at ``dims`` as the sum of ``parts`` (metric and dims each),
+        less ``less``."""
+        return Relation(self.id(metric, dims), self._ids(parts), less=self._ids(less))
+
+    def bounds(
+        self, metric: str, dims: Mapping[str, object], parts: Iterable[tuple[str, At]]
+    ) -> Relation:
+        """The figure ``metric`` at ``dims`` as no less than the sum of ``parts``."""
+        return Relation(self.id(metric, dims), self._ids(parts), exact=False)
+
+    def _ids(self, parts: Iterable[tuple[str, At]]) -> tuple[str, ...]:
+        return tuple(self.id(m, d) for m, d in parts)
 
 
 def index_figures(figures: Iterable[Figure]) -> Mapping[str, Figure]:

@@ -631,7 +631,8 @@ class _Then:
         if mismatch.field in ("label", "unit") and self.older:
             return Redefined(mismatch.id, formula, version, version, "wording")
         if mismatch.field == "display" and shown_differently_since(
-            self.method, formula, ours.kind, self.policy, metric_of(ours.id)
+            self.method, formula, ours.kind, self.policy, metric_of(ours.id),
+            then=mismatch.reported, now=mismatch.rebuilt, value=ours.unrounded,
         ):
             return Redefined(mismatch.id, formula, version, version, "disclosure method")
         return None

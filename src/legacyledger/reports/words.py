@@ -21,12 +21,16 @@ import attrs
 from legacyledger.projections.base import FactRecord, Figure
 from legacyledger.projections.disclosure import (
     NOT_AVAILABLE,
+    POLICIES,
     SUPPRESSED,
     DisclosedFigure,
-    apply_disclosure,
+    Discloser,
     show_count,
 )
 
+#: Why a value is suppressed, in words: small, resting on a small number, or suppressed so as
+#: not to give a small number away (figures.md §5) - never which.
+SUPPRESSED_WHY = "suppressed: a small number, or one that would give a small number away"
 #: Units whose values read best as percentages.
 _SHARES = frozenset({"ratio", "probability", "share", "proportion"})
 _MONEY = frozenset({"gbp", "£", "pounds"})
@@ -74,14 +78,19 @@ def _count(value: int, policy: str) -> int | str:
 def _disclosed(
     figure: Figure, figures: Mapping[str, Figure], policy: str
 ) -> dict[str, DisclosedFigure]:
-    needed: dict[str, Figure] = {}
+    """The figure and those it rests on, disclosed as a report of ``figures`` discloses them
+    (a count may be suppressed for what the counts it adds up with would give away)."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown disclosure policy {policy!r}; expected one of {POLICIES}")
+    discloser = Discloser({**figures, figure.id: figure}, policy)
+    needed: dict[str, DisclosedFigure] = {}
     waiting = [figure]
     while waiting:
         found = waiting.pop()
         if found.id not in needed:
-            needed[found.id] = found
+            needed[found.id] = discloser.disclose(found)
             waiting += [figures[i] for i in found.derivation.inputs if i in figures]
-    return {d.id: d for d in apply_disclosure(needed.values(), policy)}
+    return needed
 
 
 def _sentence(figure: Figure, figures: Mapping[str, Figure], shown: Mapping[str, DisclosedFigure]
@@ -163,7 +172,7 @@ def _show(figure: DisclosedFigure, bare: bool = False) -> str:
     """A disclosed value for reading: percentages, pounds, thousands separated."""
     value = figure.display
     if value == SUPPRESSED:
-        return "*" if bare else "* (suppressed: a small number)"
+        return "*" if bare else f"* ({SUPPRESSED_WHY})"
     if value == NOT_AVAILABLE or isinstance(value, str):
         return "not computable" if value == NOT_AVAILABLE else str(value)
     unit = figure.unit.lower()

@@ -35,6 +35,7 @@ from legacyledger.projections.base import (
     FactRecord,
     Figure,
     PositionSet,
+    Relation,
     Value,
 )
 from legacyledger.projections.compliance.rules import (
@@ -570,6 +571,10 @@ def _row(
         if unit == "ratio" and parts:
             rests_on = attrs.evolve(derivation, inputs=parts)
             return Figure(figure_id(metric), value, unit, rests_on, label, "rate")
+        if measure.adds_up:  # a count stating the counts it is the sum of
+            relation = Relation(figure_id(metric), tuple(figure_id(m) for m in measure.adds_up))
+            stated = attrs.evolve(derivation, relations=(relation,))
+            return Figure(figure_id(metric), value, unit, stated, label)
         return Figure(figure_id(metric), value, unit, derivation, label)
 
     met = None if result.status == "not_applicable" else int(result.status == "met")

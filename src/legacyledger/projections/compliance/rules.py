@@ -92,6 +92,8 @@ class Measure:
     #: For a share: the measures it is (numerator, denominator) of, which disclosure control
     #: computes it from as displayed; empty: it rests on every count of the item.
     rests_on: tuple[str, ...] = ()
+    #: For a count: the measures it is the sum of, which disclosure control audits.
+    adds_up: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -284,7 +286,7 @@ def share_result(
     measures = [
         Measure("value", share, "ratio"),
         Measure("threshold", met_share, "ratio"),
-        Measure("population", population, unit),
+        Measure("population", population, unit, adds_up=("met", "not_met")),
         *(Measure(name, count, unit) for name, count in counts.items()),
     ]
     note = "" if population else f"no {unit} to assess as of {ctx.as_of}"

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
-from legacyledger.projections.base import Figure, PositionSet
+from legacyledger.projections.base import Figure, PositionSet, Relation
+from legacyledger.projections.costs.params import CostParams
 from legacyledger.projections.costs.rollup import PeriodKey, Rollup, scopes
 from legacyledger.projections.costs.state import CostState
 from legacyledger.projections.costs.totals import periods
-from legacyledger.projections.costs.units import DENOMINATORS, Denominators
+from legacyledger.projections.costs.units import DENOMINATORS, MEMBERS, Denominators
 from legacyledger.projections.figures import (
     COUNT,
     MONEY,
@@ -26,7 +27,7 @@ from legacyledger.projections.figures import (
     FigureMaker,
     frozen_params,
 )
-from legacyledger.projections.periods import ZERO, divide, period_of
+from legacyledger.projections.periods import ZERO, divide, months_in, period_of
 
 UNIT_METRICS = {
     "registrants_supported": "per_registrant_supported",
@@ -127,7 +128,9 @@ def unit_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator
             own = rollup.positions(whole) if whole in rollup else anchor
             hours = metric == "contact_hours"
             value = count if hours else int(count)
-            yield make.make(metric, dims, value, name, own, STATISTIC if hours else COUNT)
+            relations = () if hours else adding_up(make, metric, whole, found, params)
+            yield make.make(metric, dims, value, name, own, STATISTIC if hours else COUNT,
+                            relations=relations)  # fmt: skip
             on_events = metric == "events_delivered"
             cost = events.value(key) if on_events else costs.value(key)
             per = divide(cost, count) if count else None
@@ -136,6 +139,36 @@ def unit_figures(make: FigureMaker, state: CostState, costs: Rollup) -> Iterator
             note = unit_note(metric, basis or "total")
             yield unit.make(UNIT_METRICS[metric], {**dims, "basis": basis}, per, f"GBP/{name}",
                             both, RATE, note, inputs=parts)  # fmt: skip
+
+
+#: The grains whose periods fall within one period of each grain.
+FINER = {"fy": ("quarter", "month"), "quarter": ("month",), "month": ()}
+
+
+def adding_up(make: FigureMaker, metric: str, key: PeriodKey,
+              found: Iterable[tuple[str | None, str, str]], params: CostParams
+              ) -> list[Relation]:  # fmt: skip
+    """A denominator count of a period as the sum of the partnerships' (for all of them) and
+    of its shorter periods' (a quarter's months, ...); distinct people (:data:`MEMBERS`) are
+    no fewer than in any shorter period, not their sum. A period not among ``found`` (scope,
+    grain, label) has none."""
+    scope, grain, label, _ = key
+    dims = {"partnership": scope, "period": label}
+    found = list(found)
+    relations = []
+    if scope is None and params.by_partnership:
+        scoped = sorted(p for p, g, name in found if p is not None and (g, name) == (grain, label))
+        relations.append(make.sums(metric, dims, ((metric, {"partnership": p, "period": label})
+                                                  for p in scoped)))  # fmt: skip
+    for finer in (g for g in FINER[grain] if g in params.unit_grains):
+        within = sorted(name for p, g, name in found if (p, g) == (scope, finer)
+                        and period_of(months_in(name, finer)[0], grain) == label)  # fmt: skip
+        parts = [(metric, {"partnership": scope, "period": name}) for name in within]
+        if metric in MEMBERS:
+            relations += [make.bounds(metric, dims, [part]) for part in parts]
+        elif parts:
+            relations.append(make.sums(metric, dims, parts))
+    return relations
 
 
 def event_rollup(state: CostState, grains: Iterable[str]) -> Rollup:

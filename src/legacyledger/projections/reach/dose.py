@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
@@ -25,7 +25,7 @@ from typing import NamedTuple
 from legacyledger.projections.base import Contributing, Figure
 from legacyledger.projections.figures import COUNT, RATE, STATISTIC, FigureMaker
 from legacyledger.projections.periods import add_months, divide, next_month, parse_date
-from legacyledger.projections.reach.params import Dims, ReachParams, group, union
+from legacyledger.projections.reach.params import Dims, ReachParams, group, splits, union
 from legacyledger.projections.reach.state import Contacts, Registrant
 from legacyledger.projections.tables import POS
 
@@ -104,9 +104,10 @@ def dose_figures(
         dose, cases = _dose(reg, params, contacts), _cases(reg, params, contacts)
         for acc in of.get(key, ()):
             acc.add(dose, cases, reg)
-    for dims, acc in found.items():
-        yield from _monthly(make, params, dict(dims), acc)
-        yield from _timeliness(make, dict(dims), acc)
+    for dims, finer in splits(groups).items():
+        split = [[dict(d) for d in one] for one in finer]
+        yield from _monthly(make, params, dict(dims), found[dims], split)
+        yield from _timeliness(make, dict(dims), found[dims], split)
 
 
 def matched_months(registrant: Registrant, params: ReachParams) -> set[str]:
@@ -163,10 +164,12 @@ def _dose(reg: Registrant, params: ReachParams, contacts: Contacts) -> Dose:
 
 
 def _monthly(
-    make: FigureMaker, params: ReachParams, dims: dict[str, str], acc: _Group
-) -> Iterator[Figure]:
+    make: FigureMaker, params: ReachParams, dims: dict[str, str], acc: _Group,
+    split: list[list[dict[str, str]]],
+) -> Iterator[Figure]:  # fmt: skip
     """Window figures always; a figure per calendar month only with ``dose_by_month``
-    (each names every registrant mentored that month, which is costly on a long ledger)."""
+    (each names every registrant mentored that month, which is costly on a long ledger).
+    The window's counts are the sums of its groups' (``split``) and of its months'."""
     people, tally, where = acc.people, acc.tally, acc.where
     total = [0, 0, 0]
     for month in sorted(people):
@@ -175,7 +178,9 @@ def _monthly(
         if params.dose_by_month:
             at, positions = {**dims, "period": month}, union(*where[month])
             yield from _per_registrant(make, at, contacts, minutes, people[month], positions)
-    yield from _per_registrant(make, dims, total[0], total[1], total[2], union(acc.positions))
+    months = [[{**dims, "period": m} for m in sorted(people)]] if params.dose_by_month else []
+    yield from _per_registrant(make, dims, total[0], total[1], total[2], union(acc.positions),
+                               [*split, *months])  # fmt: skip
 
 
 def _per_registrant(
@@ -185,10 +190,16 @@ def _per_registrant(
     minutes: int,
     people: int,
     positions: Contributing,
+    split: Sequence[list[dict[str, str]]] = (),
 ) -> Iterator[Figure]:
+    """``split``: where the counts are the sums of others' (groups, months)."""
     unit = "per registrant-month"
-    yield make.make("registrant_months", dims, people, "registrant-month", positions, COUNT)
-    yield make.make("contacts", dims, contacts, "contact", positions, COUNT)
+    over = {m: [make.sums(m, dims, ((m, d) for d in finer)) for finer in split]
+            for m in ("registrant_months", "contacts")}  # fmt: skip
+    yield make.make("registrant_months", dims, people, "registrant-month", positions, COUNT,
+                    relations=over["registrant_months"])  # fmt: skip
+    yield make.make("contacts", dims, contacts, "contact", positions, COUNT,
+                    relations=over["contacts"])  # fmt: skip
     # the minutes are the contacts' minutes: with too few contacts to show, neither is shown
     parts = (make.id("contacts", dims), make.id("registrant_months", dims))
     per = divide(Decimal(contacts), people) if people else None
@@ -230,10 +241,11 @@ def _cases(
     return first, early
 
 
-def _timeliness(make: FigureMaker, dims: dict[str, str], acc: _Group) -> Iterator[Figure]:
+def _timeliness(make: FigureMaker, dims: dict[str, str], acc: _Group,
+                split: list[list[dict[str, str]]]) -> Iterator[Figure]:  # fmt: skip
     group_positions = union(acc.placed)
-    yield from _share(make, dims, "first_contact_in_time", acc.first, group_positions)
-    yield from _share(make, dims, "early_contacts_met", acc.early, group_positions)
+    yield from _share(make, dims, "first_contact_in_time", acc.first, group_positions, split)
+    yield from _share(make, dims, "early_contacts_met", acc.early, group_positions, split)
 
 
 def _share(
@@ -242,12 +254,19 @@ def _share(
     metric: str,
     cases: _Cases,
     group_positions: Contributing,
+    split: list[list[dict[str, str]]],
 ) -> Iterator[Figure]:
-    """Rate with its numerator and eligible count; the group's placing facts keep it defined."""
+    """Rate with its numerator and eligible count; the group's placing facts keep it defined.
+    Each count is the sum of its groups' (``split``); those who met it are of the eligible."""
     met, eligible, decided = cases.met, cases.eligible, cases.positions
     positions = union(group_positions, decided)
-    yield make.make(f"{metric}_eligible", dims, eligible, "registrant", positions, COUNT)
-    yield make.make(f"{metric}_count", dims, met, "registrant", positions, COUNT)
+    counts = (f"{metric}_eligible", f"{metric}_count")
+    over = {m: [make.sums(m, dims, ((m, d) for d in finer)) for finer in split] for m in counts}
+    of = make.bounds(counts[0], dims, [(counts[1], dims)])
+    yield make.make(counts[0], dims, eligible, "registrant", positions, COUNT,
+                    relations=[*over[counts[0]], of])  # fmt: skip
+    yield make.make(counts[1], dims, met, "registrant", positions, COUNT,
+                    relations=over[counts[1]])  # fmt: skip
     rate = divide(Decimal(met), eligible) if eligible else None
     parts = (make.id(f"{metric}_count", dims), make.id(f"{metric}_eligible", dims))
     yield make.make(metric, dims, rate, "ratio", positions, RATE, inputs=parts)

@@ -84,6 +84,21 @@ def group(
     return groups
 
 
+def splits(groups: Iterable[Dims]) -> dict[Dims, list[list[Dims]]]:
+    """Each group's splits (of :func:`group`'s groups): for each dim a group lacks, the groups
+    with its dims and that one more. Every item of a group has one value of each dim it is
+    split by, so a count of items in the group is the sum of the counts in a split's groups
+    (a group it lacks holds none)."""
+    found: dict[Dims, dict[str, list[Dims]]] = {dims: {} for dims in groups}
+    for dims in found:
+        for i, (name, _) in enumerate(dims):
+            coarser = dims[:i] + dims[i + 1 :]
+            if coarser in found:
+                found[coarser].setdefault(name, []).append(dims)
+    return {dims: [sorted(finer) for _, finer in sorted(by.items())]
+            for dims, by in found.items()}  # fmt: skip
+
+
 def union(*parts: Iterable[int]) -> PositionSet:
     """Positions of every part, read lazily (see :class:`PositionSet`)."""
     return PositionSet(parts)

@@ -25,10 +25,10 @@ from fractions import Fraction
 from typing import Any
 
 from legacyledger.domain.corrections import EffectiveFact
-from legacyledger.projections.base import Contributing, Figure
+from legacyledger.projections.base import Contributing, Figure, Relation
 from legacyledger.projections.figures import COUNT, RATE, STATISTIC, FigureMaker
 from legacyledger.projections.periods import add_months, divide, to_decimal
-from legacyledger.projections.reach.params import ReachParams, group, union
+from legacyledger.projections.reach.params import ReachParams, group, splits, union
 from legacyledger.projections.reach.state import Mentor
 
 #: per mentor: original positions (in parts) of the activity after ``since``
@@ -47,25 +47,38 @@ def people_figures(
         params.by_partnership,
         lambda m: (("role", m.role),),
     )
-    for dims, members in groups.items():
-        yield from _counts(make, params, dict(dims), members)
-        yield _active(make, params, dict(dims), members, activity)
+    for dims, finer in splits(groups).items():
+        split = [[dict(d) for d in one] for one in finer]
+        yield from _counts(make, params, dict(dims), groups[dims], split)
+        yield _active(make, params, dict(dims), groups[dims], activity, split)
 
 
-def _counts(
-    make: FigureMaker, params: ReachParams, dims: dict[str, str], members: list[Mentor]
-) -> Iterator[Figure]:
+def _over(make: FigureMaker, metric: str, dims: dict[str, str],
+          split: list[list[dict[str, str]]]) -> list[Relation]:  # fmt: skip
+    """The count as the sum of the same count in each group of each split of the group."""
+    return [make.sums(metric, dims, ((metric, d) for d in finer)) for finer in split]
+
+
+def _counts(make: FigureMaker, params: ReachParams, dims: dict[str, str], members: list[Mentor],
+            split: list[list[dict[str, str]]]) -> Iterator[Figure]:  # fmt: skip
     as_of, positions = params.as_of_iso, union(*(m.positions for m in members))
     registered = sum(m.registered(as_of) for m in members)
     withdrawn = sum(m.withdrew_on is not None for m in members)
-    yield make.make("registered", dims, registered, "person", positions, COUNT)
-    yield make.make("enrolled", dims, len(members), "person", positions, COUNT)
-    yield make.make("withdrawn", dims, withdrawn, "person", positions, COUNT)
+    # those enrolled are registered or withdrawn; the active are some of the registered
+    enrolled = [*_over(make, "enrolled", dims, split),
+                make.sums("enrolled", dims, [("registered", dims), ("withdrawn", dims)])]
+    more = [make.bounds("registered", dims, [("active", dims)])]
+    yield make.make("registered", dims, registered, "person", positions, COUNT,
+                    relations=[*_over(make, "registered", dims, split), *more])  # fmt: skip
+    yield make.make("enrolled", dims, len(members), "person", positions, COUNT,
+                    relations=enrolled)  # fmt: skip
+    yield make.make("withdrawn", dims, withdrawn, "person", positions, COUNT,
+                    relations=_over(make, "withdrawn", dims, split))  # fmt: skip
     rate = divide(Decimal(withdrawn), len(members)) if members else None
     parts = (make.id("withdrawn", dims), make.id("enrolled", dims))
     yield make.make("dropout_rate", dims, rate, "ratio", positions, RATE, inputs=parts)
     if params.growth_from is not None:
-        yield from _growth(make, params.growth_from, dims, members, positions, registered)
+        yield from _growth(make, params.growth_from, dims, members, positions, registered, split)
 
 
 def _growth(
@@ -75,15 +88,26 @@ def _growth(
     members: list[Mentor],
     positions: Contributing,
     registered: int,
+    split: list[list[dict[str, str]]],
 ) -> Iterator[Figure]:
+    """Registered at ``start``, joined and left since: registered now = registered then +
+    joined - left (a relation the figure registered now cannot state before these exist, so
+    registered then states it)."""
     day = start.isoformat()
     before = sum(m.registered(day) for m in members)
     joined = sum(m.enrolled_on > day for m in members)
     left = sum(m.withdrew_on is not None and m.withdrew_on > day for m in members)
-    dated = {**dims, "from": day}
-    yield make.make("registered", {**dims, "at": day}, before, "person", positions, COUNT)
-    yield make.make("joined", dated, joined, "person", positions, COUNT)
-    yield make.make("left", dated, left, "person", positions, COUNT)
+    dated, then = {**dims, "from": day}, {**dims, "at": day}
+    since = make.sums("registered", then, [("registered", dims), ("left", dated)],
+                      less=[("joined", dated)])  # fmt: skip
+    at = [[{**d, "at": day} for d in finer] for finer in split]
+    yield make.make("registered", then, before, "person", positions, COUNT,
+                    relations=[*_over(make, "registered", then, at), since])  # fmt: skip
+    froms = [[{**d, "from": day} for d in finer] for finer in split]
+    yield make.make("joined", dated, joined, "person", positions, COUNT,
+                    relations=_over(make, "joined", dated, froms))  # fmt: skip
+    yield make.make("left", dated, left, "person", positions, COUNT,
+                    relations=_over(make, "left", dated, froms))  # fmt: skip
     parts = (make.id("registered", {**dims, "at": day}), make.id("registered", dims))
     growth = growth_pct(before, registered)
     yield make.make("growth_pct", dated, growth, "percent", positions, RATE, inputs=parts)
@@ -103,6 +127,7 @@ def _active(
     dims: dict[str, str],
     members: list[Mentor],
     activity: Activity,
+    split: list[list[dict[str, str]]],
 ) -> Figure:
     as_of, count, evidence = params.as_of_iso, 0, []
     for mentor in members:
@@ -111,7 +136,8 @@ def _active(
             evidence.extend(recent)
             count += mentor.registered(as_of)
     positions = union(*(m.positions for m in members), *evidence)
-    return make.make("active", dims, count, "person", positions, COUNT)
+    return make.make("active", dims, count, "person", positions, COUNT,
+                     relations=_over(make, "active", dims, split))  # fmt: skip
 
 
 def active_since(params: ReachParams) -> str:

@@ -123,7 +123,9 @@ class _View:
         self.figures: dict[str, Figure] = {}
 
     def build(self) -> RetentionView:
-        cohorts = [self._cohort(k, ms) for k, ms in self._cohort_groups(self.params.by).items()]
+        split = self.params.compare_groups and "group" not in self.params.by
+        cohorts = [self._cohort(k, ms, split)
+                   for k, ms in self._cohort_groups(self.params.by).items()]  # fmt: skip
         groups = {k: Enrolments(ms) for k, ms in _groups(self.members, self.params.by).items()}
         periods = [row for label in self._period_labels() for row in self._periods(label, groups)]
         comparisons = self._comparisons() if self.params.compare_groups else []
@@ -140,7 +142,9 @@ class _View:
                 groups[(("cohort", m.cohort), *m.dims(by))].append(m)
         return dict(sorted(groups.items()))
 
-    def _cohort(self, key: Key, members: list[Member]) -> CohortRow:
+    def _cohort(self, key: Key, members: list[Member], split: bool = False) -> CohortRow:
+        """The cohort's row and figures; ``split``: its mentored and comparator groups are
+        published too (``_comparisons``), so its counts are stated as their sums."""
         curve = kaplan_meier([m.subject for m in members if m.subject is not None])
         days = [round(h * 365.25 / 12) for h in self.params.horizons]
         horizons = tuple(horizon_row(members, i, h, curve.at(day), curve.events_by(day))
@@ -149,7 +153,8 @@ class _View:
         early = sum(leavers)
         row = CohortRow(key[0][1], key[1:], len(members), horizons, curve, len(leavers), early,
                         ratio(early, len(leavers)))  # fmt: skip
-        self._add(cohort_figures(self.maker, row, contributing(members)))
+        groups = tuple((*key, *g) for g in _groups(members, ("group",))) if split else ()
+        self._add(cohort_figures(self.maker, row, contributing(members), groups))
         return row
 
     def _period_labels(self) -> tuple[str, ...]:

@@ -9,12 +9,12 @@ different parameter sets never share an id.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from legacyledger.projections.base import Contributing, Derivation, Figure, Value
+from legacyledger.projections.base import Contributing, Derivation, Figure, Relation, Value
 from legacyledger.projections.retention.model import (
     DECIMAL,
     MIN_AVERAGE_HEADCOUNT,
@@ -27,6 +27,8 @@ from legacyledger.projections.retention.model import (
 )
 
 COUNT, RATE, STATISTIC = "count", "rate", "statistic"
+#: Figures (metric and key) whose sum a relation states.
+Parts = Sequence[tuple[str, Key]]
 _KM = "retention.kaplan_meier"
 #: Formula ids where the metric name alone would not say which formula of figures.md §1.
 FORMULAS = {
@@ -63,11 +65,13 @@ NOT_CAUSAL = "descriptive, not causal: the groups were not randomised"
 #: Version 3 of the Kaplan-Meier estimates and version 4 of the stability index: the same
 #: values, resting (``inputs``) on the events so far and the effective number followed, new
 #: (version 1), from which disclosure control shows them (figures.md §5).
+#: Version 2 of the average headcount: the same value, resting on the headcounts from which
+#: disclosure control shows it under ``nhs`` and ``under10``, by the NHS average.
 VERSIONS = {
     "retention.cohort_size": 1,
     "retention.leaver_rate": 3,
     "retention.leavers": 3,
-    "retention.headcount_average": 1,
+    "retention.headcount_average": 2,
     "retention.stability_index": 4,
     "retention.stability_censored": 1,
     "retention.stability_effective_base": 1,
@@ -98,7 +102,11 @@ LEAVER_RATE_NOTE = (
 )
 HEADCOUNT_AVERAGE_NOTE = (
     "days in post while observed in the period, summed over people, / the period's days: "
-    "someone observed in post for half the period counts 0.5"
+    "someone observed in post for half the period counts 0.5. Under the nhs and under10 "
+    "policies it is shown as the NHS average of the headcounts as displayed, (headcount_start "
+    "+ stability_censored + headcount_end) / 2, someone whose follow-up ended in the period "
+    "counting half as a leaver does: the days in post, a known mix of the counts to a reader "
+    "who knows the dates, could give counts back"
 )
 SMALL_AVERAGE = (
     f"not shown: average headcount below {MIN_AVERAGE_HEADCOUNT} (fewer than "
@@ -160,6 +168,7 @@ class FigureMaker:
         **extra: Any,
     ) -> Figure:
         inputs = tuple(self.id(m, k) for m, k in extra.pop("inputs", ()))
+        relations = self._relations(metric, key, extra.pop("sums", ()), extra.pop("at_least", ()))
         note = extra.pop("note", NOTES.get(metric))
         parameters = MappingProxyType({**self.described, **dict(key), **extra})
         formula = FORMULAS.get(metric, f"retention.{metric}")
@@ -172,19 +181,58 @@ class FigureMaker:
             contributing,
             note=note,
             inputs=inputs,
+            relations=relations,
         )
         unit = UNITS.get(metric) or {COUNT: "people", RATE: "ratio", STATISTIC: "probability"}[kind]
         label = LABELS.get(metric, metric.replace("_", " "))
         return Figure(self.id(metric, key), value, unit, derivation, label, kind=kind)
 
 
-def cohort_figures(mk: FigureMaker, row: CohortRow, pos: Contributing) -> Iterator[Figure]:
+    def _relations(
+        self, metric: str, key: Key, sums: Iterable[Parts], at_least: Iterable[Parts]
+    ) -> tuple[Relation, ...]:
+        total = self.id(metric, key)
+        made = [(parts, True) for parts in sums] + [(parts, False) for parts in at_least]
+        return tuple(Relation(total, tuple(self.id(m, k) for m, k in parts), exact)
+                     for parts, exact in made)  # fmt: skip
+
+
+#: Where each member of a cohort stands at a horizon: these four add up to the cohort size.
+HORIZON_STATUSES = ("eligible", "not_yet_observable", "censored_before", "late_entry")
+
+
+def _over(groups: Sequence[Key], metric: str, *dims: tuple[str, str]) -> list[Parts]:
+    """The count as the sum of the same count in each group of the cohort (none: no split)."""
+    return [tuple((metric, (*g, *dims)) for g in groups)] if groups else []
+
+
+def cohort_figures(
+    mk: FigureMaker, row: CohortRow, pos: Contributing, groups: Sequence[Key] = ()
+) -> Iterator[Figure]:
+    """The cohort's figures; ``groups``: the keys of its mentored and comparator groups when
+    their figures are published too (each count of the cohort is the sum of theirs)."""
     key = row.key
-    yield mk.make("cohort_size", key, row.size, COUNT, pos)
-    for name in ("subjects", "events", "censored", "excluded"):
-        yield mk.make(f"km_{name}", key, getattr(row.curve, name), COUNT, pos)
-    yield mk.make("all_leavers", key, row.leavers, COUNT, pos)
-    yield mk.make("early_leavers", key, row.early_leavers, COUNT, pos, within_months=24)
+    at = [("h", str(h.months)) for h in row.horizons]
+    statuses = [tuple((m, (*key, h)) for m in HORIZON_STATUSES) for h in at]
+    yield mk.make("cohort_size", key, row.size, COUNT, pos,
+                  sums=[(("km_subjects", key), ("km_excluded", key)), *statuses,
+                        *_over(groups, "cohort_size")])  # fmt: skip
+    # the effective number followed is never more than the people followed (figures.md §1)
+    yield mk.make("km_subjects", key, row.curve.subjects, COUNT, pos,
+                  sums=[(("km_events", key), ("km_censored", key)),
+                        *_over(groups, "km_subjects")],
+                  at_least=[(("km_at_risk", (*key, h)),) for h in at]
+                  + [(("km_effective_n", (*key, h)),) for h in at])  # fmt: skip
+    yield mk.make("km_events", key, row.curve.events, COUNT, pos,
+                  sums=_over(groups, "km_events"),
+                  at_least=[(("km_cumulative_events", (*key, h)),) for h in at])  # fmt: skip
+    for name in ("censored", "excluded"):
+        yield mk.make(f"km_{name}", key, getattr(row.curve, name), COUNT, pos,
+                      sums=_over(groups, f"km_{name}"))  # fmt: skip
+    yield mk.make("all_leavers", key, row.leavers, COUNT, pos,
+                  sums=_over(groups, "all_leavers"), at_least=[(("early_leavers", key),)])
+    yield mk.make("early_leavers", key, row.early_leavers, COUNT, pos, within_months=24,
+                  sums=_over(groups, "early_leavers"))  # fmt: skip
     yield mk.make(
         "early_leaver_share",
         key,
@@ -194,26 +242,31 @@ def cohort_figures(mk: FigureMaker, row: CohortRow, pos: Contributing) -> Iterat
         inputs=(("early_leavers", key), ("all_leavers", key)),
     )
     for horizon in row.horizons:
-        yield from _horizon_figures(mk, key, horizon, pos)
+        yield from _horizon_figures(mk, key, horizon, pos, groups)
 
 
 def _horizon_figures(
-    mk: FigureMaker, cohort: Key, row: HorizonRow, pos: Contributing
+    mk: FigureMaker, cohort: Key, row: HorizonRow, pos: Contributing, groups: Sequence[Key]
 ) -> Iterator[Figure]:
-    key = (*cohort, ("h", str(row.months)))
+    at = ("h", str(row.months))
+    key = (*cohort, at)
     for name in ("eligible", "retained", "not_yet_observable", "censored_before", "late_entry"):
-        yield mk.make(name, key, getattr(row, name), COUNT, pos)
+        # the eligible are the retained and those seen leaving (published nowhere)
+        more = [(("retained", key),)] if name == "eligible" else []
+        yield mk.make(name, key, getattr(row, name), COUNT, pos, sums=_over(groups, name, at),
+                      at_least=more)  # fmt: skip
     yield mk.make("rate", key, row.rate, RATE, pos, inputs=(("retained", key), ("eligible", key)))
     day = row.km.day
-    yield mk.make("km_at_risk", key, row.km.at_risk, COUNT, pos, day=day)
-    yield mk.make("km_cumulative_events", key, row.km_events, COUNT, pos, day=day)
+    for name, count in (("km_at_risk", row.km.at_risk), ("km_cumulative_events", row.km_events)):
+        yield mk.make(name, key, count, COUNT, pos, day=day, sums=_over(groups, name, at))
     # Nothing is estimated where no one is at risk: the curve stops (disclosure control stops
     # it earlier, where the number at risk is suppressed)
     empty = row.km.at_risk == 0
     note = NOBODY_AT_RISK if empty else None
     effective = row.km_effective_n
     yield mk.make("km_effective_n", key, effective, STATISTIC, pos, day=day,
-                  note=note or (EFFECTIVE_N_NOTE if effective else NO_LEAVER_YET))  # fmt: skip
+                  note=note or (EFFECTIVE_N_NOTE if effective else NO_LEAVER_YET),
+                  at_least=[(("km_cumulative_events", key),)])  # fmt: skip
     # S = 1 - events / effective number: disclosure control shows the estimates from these
     # two numbers of people as displayed (figures.md §5)
     parts = (("km_cumulative_events", key), ("km_effective_n", key), ("km_at_risk", key))
@@ -232,10 +285,16 @@ def period_figures(mk: FigureMaker, row: PeriodRow, pos: Contributing) -> Iterat
     bounds = {"start": row.start, "end": row.end}
     counts = ("leavers", "headcount_start", "headcount_end", "stability_base", "stable",
               "stability_censored")
+    # the stability base is the headcount at the start, of whom the stable are some
+    relations = {"stability_base": {"sums": [(("headcount_start", key),)],
+                                    "at_least": [(("stable", key),)]}}
     for name in counts:
-        yield mk.make(name, key, getattr(row, name), COUNT, pos, **bounds)
+        yield mk.make(name, key, getattr(row, name), COUNT, pos, **relations.get(name, {}),
+                      **bounds)  # fmt: skip
     average = row.headcount_average
-    yield mk.make("headcount_average", key, average, STATISTIC, pos, **bounds)
+    shown_from = (("headcount_start", key), ("stability_censored", key), ("headcount_end", key))
+    yield mk.make("headcount_average", key, average, STATISTIC, pos, inputs=shown_from,
+                  **bounds)  # fmt: skip
     note = SMALL_AVERAGE if row.leaver_rate is None else LEAVER_RATE_NOTE
     inputs = (("leavers", key), ("headcount_average", key))
     yield mk.make(

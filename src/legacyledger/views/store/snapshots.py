@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from legacyledger.persistence import name_of
-from legacyledger.projections.base import Derivation, Figure, PositionSet
+from legacyledger.projections.base import Derivation, Figure, PositionSet, Relation
 from legacyledger.views.store.backends import Cursor, LostRace, Store, anchor_to_chain, select_in
 from legacyledger.views.store.rows import dumps
 from legacyledger.views.store.seals import EditedViews
@@ -394,6 +394,9 @@ def figure_row(view: str, ordinal: int, figure: Figure, parts: Parts) -> tuple[A
         "as_of": _tagged(d.as_of), "contributing": parts.contributing(d),
         "disclosure": d.disclosure, "note": d.note, "inputs": list(d.inputs),
     }
+    if d.relations:
+        derivation["relations"] = [[r.total, list(r.parts), r.exact, list(r.less)]
+                                   for r in d.relations]
     text = None if value is None else (repr(value) if kind == "float" else str(value))
     return (view, figure.id, ordinal, text, kind, figure.unit, figure.kind, figure.label,
             dumps(derivation))
@@ -413,5 +416,7 @@ def figure_of(row: Sequence[Any], known_at: int, parts: PartReader) -> Figure:
             formula=d["formula"], version=d["version"], parameters=_untagged(d["parameters"]),
             as_of=_untagged(d["as_of"]), known_at=known_at, contributing=contributing,
             disclosure=d["disclosure"], note=d["note"], inputs=tuple(d["inputs"]),
+            relations=tuple(Relation(total, tuple(parts), exact, tuple(less))
+                            for total, parts, exact, less in d.get("relations", ())),
         ),
     )
