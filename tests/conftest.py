@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -82,3 +83,21 @@ def memory_ledger() -> Iterator[object]:
 
     with Ledger(":memory:") as opened:
         yield opened
+
+
+@contextmanager
+def postgres_role(schema: str, *grants: str) -> Iterator[str]:
+    """A login role on ``schema`` granted ``grants`` (each formatted with ``schema`` and
+    ``role``), dropped afterwards: the DSN (without the schema) that connects as it."""
+    import psycopg
+
+    role = f"ll_role_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        try:
+            for grant in grants:
+                admin.execute(grant.format(schema=schema, role=role))
+            yield PG_DSN.replace("postgres@", f"{role}@", 1)
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")

@@ -211,23 +211,14 @@ def test_reading_commands_work_on_a_real_read_only_filesystem(read_only_filesyst
 @pytest.fixture
 def reader_dsn(pg_dsn: str) -> Any:
     """A DSN for a PostgreSQL role that may read the ledger (USAGE, SELECT) and no more."""
-    import psycopg
-
-    from tests.conftest import PG_DSN
+    from tests.conftest import postgres_role
 
     schema = pg_dsn.partition("?schema=")[2]
-    role = f"ll_reader_{schema[-12:]}"
     with Ledger(pg_dsn) as ledger:
         ledger.import_file(EXAMPLE)
-    with psycopg.connect(PG_DSN, autocommit=True) as admin:
-        admin.execute(f"CREATE ROLE {role} LOGIN")
-        try:
-            admin.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-            admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
-            yield PG_DSN.replace("postgres@", f"{role}@", 1) + f"?schema={schema}"
-        finally:
-            admin.execute(f"DROP OWNED BY {role}")
-            admin.execute(f"DROP ROLE {role}")
+    with postgres_role(schema, "GRANT USAGE ON SCHEMA {schema} TO {role}",
+                       "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}") as reader:
+        yield f"{reader}?schema={schema}"
 
 
 def test_a_postgres_role_that_may_only_read_reads_and_each_write_is_one_clear_error(

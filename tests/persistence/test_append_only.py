@@ -6,7 +6,6 @@ nothing."""
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from legacyledger import Ledger, LedgerNotFound
 from legacyledger.persistence.append_only import REFUSED
 from tests.builders import cost_incurred, partnership_formed
-from tests.conftest import PG_DSN
+from tests.conftest import postgres_role
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example-facts.jsonl"
 SQLITE_TABLES = ("stored_events", "source_refs", "fact_chain", "fact_links")
@@ -75,37 +74,29 @@ def test_the_postgres_application_role_records_facts_and_rewrites_nothing(pg_dsn
     import psycopg
 
     schema = pg_dsn.partition("?schema=")[2]
-    role = f"ll_app_{uuid.uuid4().hex[:8]}"
     with Ledger(pg_dsn) as ledger:
         ledger.import_file(EXAMPLE)
-    with psycopg.connect(PG_DSN, autocommit=True) as admin:
-        admin.execute(f"CREATE ROLE {role} LOGIN")
-        try:
-            for grant in (
-                f"GRANT USAGE ON SCHEMA {schema} TO {role}",
-                f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
-                f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+    with postgres_role(
+        schema,
+        "GRANT USAGE ON SCHEMA {schema} TO {role}",
+        "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}",
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+    ) as as_app:
+        with Ledger(f"{as_app}?schema={schema}", create=False) as ledger:
+            ledger.record(cost_incurred(key="wy-legacy"))
+            assert ledger.count() == 18 and ledger.verify_chain().ok
+        with psycopg.connect(as_app, autocommit=True) as app:
+            for statement in (
+                f"UPDATE {schema}.legacyledger_events SET state = state",
+                f"DELETE FROM {schema}.legacyledger_events",
+                f"DELETE FROM {schema}.legacyledger_chain",
+                f"TRUNCATE {schema}.legacyledger_source_refs",
+                f"DELETE FROM {schema}.legacyledger_links",
+                f"UPDATE {schema}.legacyledger_links SET live = NOT live",
+                f"DROP TRIGGER legacyledger_events_no_change ON {schema}.legacyledger_events",
             ):
-                admin.execute(grant)
-            as_app = PG_DSN.replace("postgres@", f"{role}@", 1)
-            with Ledger(f"{as_app}?schema={schema}", create=False) as ledger:
-                ledger.record(cost_incurred(key="wy-legacy"))
-                assert ledger.count() == 18 and ledger.verify_chain().ok
-            with psycopg.connect(as_app, autocommit=True) as app:
-                for statement in (
-                    f"UPDATE {schema}.legacyledger_events SET state = state",
-                    f"DELETE FROM {schema}.legacyledger_events",
-                    f"DELETE FROM {schema}.legacyledger_chain",
-                    f"TRUNCATE {schema}.legacyledger_source_refs",
-                    f"DELETE FROM {schema}.legacyledger_links",
-                    f"UPDATE {schema}.legacyledger_links SET live = NOT live",
-                    f"DROP TRIGGER legacyledger_events_no_change ON {schema}.legacyledger_events",
-                ):
-                    with pytest.raises(psycopg.Error):
-                        app.execute(statement)
-        finally:
-            admin.execute(f"DROP OWNED BY {role}")
-            admin.execute(f"DROP ROLE {role}")
+                with pytest.raises(psycopg.Error):
+                    app.execute(statement)
 
 
 def test_a_mistyped_postgres_schema_is_an_error_not_an_empty_ledger(pg_dsn: str) -> None:
