@@ -27,13 +27,23 @@ from legacyledger.projections.disclosure import (
     SUPPRESS_UP_TO,
     SUPPRESSED,
     Discloser,
-    disclose_figure,
     kind_of,
     recipe_of,
     show_count,
 )
+from legacyledger.projections.secondary import Audits
 
 Figures = Mapping[str, Figure]
+
+
+#: Secondary-suppression answers shared by every report the searches disclose: they ask
+#: again and again about reports that show the same.
+AUDITS: Audits = {}
+
+
+def shown_as(figures: Figures, figure_id: str, policy: str) -> Any:
+    """The figure's display under ``policy`` (as ``disclose_figure`` gives it)."""
+    return Discloser(figures, policy, AUDITS).disclose(figures[figure_id]).display
 
 
 def candidates(display: Any, policy: str) -> list[int | None]:
@@ -89,14 +99,14 @@ def shown_if(figures: Figures, figure_id: str, true: Mapping[str, Any], policy: 
     """The figure's display if ``true`` were the counts (every figure between them and it
     recomputed)."""
     changed = {i: recomputed(figures, i, true) for i in {figure_id, *_below(figures, figure_id)}}
-    return disclose_figure({**figures, **changed}, figure_id, policy).display
+    return shown_as({**figures, **changed}, figure_id, policy)
 
 
 def consistent(figures: Figures, figure_id: str, policy: str, want: Any, limit: int = 2) -> int:
     """How many assignments of true counts, all at once, would publish ``want`` for the
     figure (the search stops at ``limit``)."""
     ids = leaves(figures, figure_id)
-    shown = {i: disclose_figure(figures, i, policy).display for i in ids}
+    shown = {i: shown_as(figures, i, policy) for i in ids}
     found = 0
     for values in itertools.product(*(candidates(shown[i], policy) for i in ids)):
         if shown_if(figures, figure_id, dict(zip(ids, values)), policy) == want:
@@ -110,11 +120,11 @@ def each_count(figures: Figures, figure_id: str, policy: str) -> dict[str, tuple
     """For each count the figure rests on: (values its display allows, values that publish
     the figure as published), the other counts held at their true values — as if the reader
     knew every other count exactly."""
-    published = disclose_figure(figures, figure_id, policy).display
+    published = shown_as(figures, figure_id, policy)
     truth: dict[str, Any] = {i: figures[i].value for i in leaves(figures, figure_id)}
     found: dict[str, tuple[int, int]] = {}
     for leaf in truth:
-        allowed = candidates(disclose_figure(figures, leaf, policy).display, policy)
+        allowed = candidates(shown_as(figures, leaf, policy), policy)
         fits = [v for v in allowed
                 if shown_if(figures, figure_id, {**truth, leaf: v}, policy) == published]
         found[leaf] = (len(allowed), len(fits))
@@ -124,7 +134,7 @@ def each_count(figures: Figures, figure_id: str, policy: str) -> dict[str, tuple
 def published_estimates(figures: Figures, policy: str) -> list[str]:
     """Ids of the figures shown as numbers that are neither counts nor money and rest on
     counts: the ones a reader might work counts back from."""
-    discloser = Discloser(figures, policy)
+    discloser = Discloser(figures, policy, AUDITS)
     return [
         i for i, f in figures.items()
         if not is_leaf(f) and kind_of(f) != "money" and discloser.rests_on_counts(f)

@@ -36,6 +36,7 @@ from legacyledger.reports import build_report
 from legacyledger.synthetic import SyntheticConfig, generate
 from tests import builders as b
 from tests.disclosure_search import (
+    AUDITS,
     candidates,
     consistent,
     each_count,
@@ -172,7 +173,7 @@ def reports(policy: str, shapes: Iterator[tuple[int, ...]]) -> tuple[Reports, di
     truth: dict[tuple[int, ...], dict[str, Any]] = {}
     for shape in shapes:
         view = project_retention(cohort(*shape), RetentionParams(as_of=AS_OF))
-        shown[shape] = {d.id: d.display for d in apply_disclosure(view.figures, policy)}
+        shown[shape] = {d.id: d.display for d in apply_disclosure(view.figures, policy, AUDITS)}
         truth[shape] = {f.id: (f.value, is_leaf(f)) for f in view.figures}
     return shown, truth
 
@@ -265,7 +266,7 @@ def test_no_cohort_report_pins_a_count_under_under10() -> None:
 
 def kaplan_meier_shown(records: list[FactRecord], policy: str) -> dict[str, Any]:
     view = project_retention(records, RetentionParams(as_of=date(2025, 12, 31)))
-    return {d.id: d.display for d in apply_disclosure(view.figures, policy)
+    return {d.id: d.display for d in apply_disclosure(view.figures, policy, AUDITS)
             if "km_" in d.id}  # fmt: skip
 
 
@@ -298,7 +299,7 @@ def test_a_curve_of_forty_with_twelve_leavers(policy: str) -> None:
     view = project_retention(cohort(40, 12), RetentionParams(as_of=date(2025, 12, 31)))
     figures = figures_of(view.figures)
     at = "/cohort=2024-25/h=12/scope=nhs"
-    shown = {d.id: d.display for d in apply_disclosure(view.figures, policy)}
+    shown = {d.id: d.display for d in apply_disclosure(view.figures, policy, AUDITS)}
     assert (shown["retention.km_cumulative_events" + at], shown["retention.km_effective_n" + at],
             shown["retention.km_survival" + at]) == (10, 40, Decimal("0.750"))  # fmt: skip
     # the interval and variance are the same two numbers' (Greenwood without losses):

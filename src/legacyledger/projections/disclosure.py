@@ -58,7 +58,7 @@ from legacyledger.projections.base import Derivation, Figure, Relation
 from legacyledger.projections.figures import metric_of
 from legacyledger.projections.retention.km import loglog_bounds
 from legacyledger.projections.retention.model import MIN_AVERAGE_HEADCOUNT
-from legacyledger.projections.secondary import Cell, by_cell, component, further
+from legacyledger.projections.secondary import Audits, Cell, by_cell, component, further
 
 #: The version of the disclosure method above: a report records it, so that a figure shown
 #: under an earlier method is known for what it is (``reports.verify_report``).
@@ -418,10 +418,14 @@ def is_money(figure: Figure, kind: str) -> bool:
 class Discloser:
     """Discloses figures of ``figures`` (id → figure) under ``policy`` on demand, each input
     once (memoised), so one figure can be disclosed from a large set without the rest:
-    ``Discloser(figures, "nhs").disclose(figure)``."""
+    ``Discloser(figures, "nhs").disclose(figure)``. ``audits``: secondary-suppression
+    answers shared with other disclosers (:data:`~legacyledger.projections.secondary.Audits`).
+    """
 
-    def __init__(self, figures: Mapping[str, Figure], policy: str) -> None:
-        self.figures, self.policy = figures, policy
+    def __init__(
+        self, figures: Mapping[str, Figure], policy: str, audits: Audits | None = None
+    ) -> None:
+        self.figures, self.policy, self.audits = figures, policy, audits
         self.memo: dict[str, bool] = {}
         self.displays: dict[str, Display] = {}
         self.protecting: dict[str, bool] = {}
@@ -471,7 +475,7 @@ class Discloser:
         if figure_id not in self.protecting:
             cells, relations = component(figure_id, self.related())
             shown = {i: self._cell(i) for i in cells}
-            chosen = further(shown, relations, SUPPRESS_UP_TO[self.policy])
+            chosen = further(shown, relations, SUPPRESS_UP_TO[self.policy], self.audits)
             self.protecting.update((i, i in chosen) for i in cells)
         return self.protecting[figure_id]
 
@@ -567,11 +571,15 @@ def _check(policy: str) -> None:
         raise ValueError(f"unknown disclosure policy {policy!r}; expected one of {POLICIES}")
 
 
-def apply_disclosure(figures: Iterable[Figure], policy: str = "nhs") -> tuple[DisclosedFigure, ...]:
-    """Disclose every figure under ``policy``; the derivation records the policy applied."""
+def apply_disclosure(
+    figures: Iterable[Figure], policy: str = "nhs", audits: Audits | None = None
+) -> tuple[DisclosedFigure, ...]:
+    """Disclose every figure under ``policy``; the derivation records the policy applied.
+    ``audits``: secondary-suppression answers to share between reports (see
+    :data:`~legacyledger.projections.secondary.Audits`); none are kept otherwise."""
     _check(policy)
     figures = tuple(figures)
-    discloser = Discloser({f.id: f for f in figures}, policy)
+    discloser = Discloser({f.id: f for f in figures}, policy, audits)
     return tuple(discloser.disclose(f) for f in figures)
 
 

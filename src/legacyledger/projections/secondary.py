@@ -30,7 +30,6 @@ been shown otherwise).
 from __future__ import annotations
 
 import copy
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -212,21 +211,31 @@ def _keep_first(ids: Iterable[str], cells: Mapping[str, Cell], relations: Sequen
                                         -int(cells[i].shown or 0), i))  # fmt: skip
 
 
+#: Answers of :func:`further` by what a reader sees (the displays, the relations, the
+#: threshold): a caller disclosing many reports that show the same (a search over true
+#: values shown alike) may keep one and pass it to each.
+Audits = dict[tuple[tuple[tuple[str, Cell], ...], tuple[Relation, ...], int], frozenset[str]]
+
+
 def further(
-    cells: Mapping[str, Cell], relations: Sequence[Relation], threshold: int
-) -> frozenset[str]:
+    cells: Mapping[str, Cell], relations: Sequence[Relation], threshold: int,
+    audits: Audits | None = None,
+) -> frozenset[str]:  # fmt: skip
     """The cells shown that must be suppressed as well, so that no relation narrows a count
     too far (:func:`too_narrow`) beyond what the suppressed counts and zeros alone do. The
-    answer depends on the displays alone, so it is kept for the next report that shows the
-    same (a search over true values shown alike asks again and again)."""
-    return _further(tuple(sorted(cells.items())), tuple(relations), threshold)
+    answer depends on the displays alone, never on a true value; it is looked up in, and
+    kept in, ``audits`` when given."""
+    if audits is None:
+        return _further(cells, relations, threshold)
+    key = (tuple(sorted(cells.items())), tuple(relations), threshold)
+    if key not in audits:
+        audits[key] = _further(cells, relations, threshold)
+    return audits[key]
 
 
-@functools.lru_cache(maxsize=4096)
 def _further(
-    items: tuple[tuple[str, Cell], ...], relations: tuple[Relation, ...], threshold: int
+    cells: Mapping[str, Cell], relations: Sequence[Relation], threshold: int
 ) -> frozenset[str]:
-    cells = dict(items)
     audit = _Audit(cells, relations, threshold)
     exposed = audit.exposed(audit.reader(cells).found)
     if not exposed:
